@@ -1,0 +1,186 @@
+"""Reads the environment once; every other module asks this one (`settings.get()`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlparse
+
+PREFIX = "PULSEBOARD_"
+
+STRAVA_URL_DEFAULT = "https://www.strava.com/api/v3"
+WITHINGS_URL_DEFAULT = "https://wbsapi.withings.net"
+SHEETS_URL_DEFAULT = "https://sheets.googleapis.com"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message names it and says why, on one line."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("var")
+    store_url: str = ""
+    blobs_url: str = ""
+    user: str = "me"
+    demo: bool = False
+    request_timeout_s: float = 10.0
+    # providers
+    strava_url: str = STRAVA_URL_DEFAULT
+    strava_client_id: str = ""
+    strava_client_secret: str = field(default="", repr=False)
+    strava_refresh_token: str = field(default="", repr=False)
+    withings_url: str = WITHINGS_URL_DEFAULT
+    withings_client_id: str = ""
+    withings_client_secret: str = field(default="", repr=False)
+    withings_refresh_token: str = field(default="", repr=False)
+    sheets_url: str = SHEETS_URL_DEFAULT
+    google_credentials: Path | None = None
+    sheets_id: str = ""
+    sheets_range: str = "Log!A:E"
+    # serving
+    api_url: str = "http://127.0.0.1:8051"
+    api_key: str = field(default="", repr=False)
+    secret_key: str = field(default="", repr=False)
+    # AWS (boto3 reads credentials itself; these pick the endpoint and region)
+    aws_endpoint_url: str = ""
+    aws_region: str = "eu-west-1"
+
+    @property
+    def inbox_dir(self) -> Path:
+        return self.data_dir / "inbox"
+
+
+def _env(env: Mapping[str, str], name: str, default: str = "") -> str:
+    return env.get(PREFIX + name, default).strip()
+
+
+def _url(name: str, value: str, schemes: tuple[str, ...], example: str) -> str:
+    scheme = urlparse(value).scheme
+    if scheme not in schemes:
+        raise SettingsError(
+            f"{PREFIX}{name}={value!r}: unknown URL scheme {scheme!r}; use {example}"
+        )
+    return value
+
+
+def _http(name: str, value: str) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(f"{PREFIX}{name}={value!r}: not an http(s) URL")
+    return value.rstrip("/")
+
+
+def _bool(name: str, value: str) -> bool:
+    lowered = value.lower()
+    if lowered in ("", "0", "false", "no", "off"):
+        return False
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    raise SettingsError(f"{PREFIX}{name}={value!r}: expected true or false")
+
+
+def _positive(name: str, value: str, default: float) -> float:
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise SettingsError(f"{PREFIX}{name}={value!r}: not a number") from None
+    if not number > 0:
+        raise SettingsError(f"{PREFIX}{name}={value!r}: must be greater than 0")
+    return number
+
+
+def _writable_dir(name: str, path: Path) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SettingsError(f"{PREFIX}{name}={str(path)!r}: cannot create it ({exc.strerror})") from None
+    if not os.access(path, os.R_OK | os.W_OK | os.X_OK):
+        raise SettingsError(f"{PREFIX}{name}={str(path)!r}: not readable and writable")
+    return path
+
+
+def load(env: Mapping[str, str] | None = None) -> Settings:
+    """Builds and checks settings from an environment (the process's by default)."""
+    env = os.environ if env is None else env
+    data_dir = _writable_dir("DATA_DIR", Path(_env(env, "DATA_DIR", "var")))
+    store_url = _url(
+        "STORE",
+        _env(env, "STORE") or f"sqlite:///{data_dir / 'pulseboard.db'}",
+        ("sqlite", "dynamodb"),
+        "sqlite:///path/to/file.db or dynamodb://table",
+    )
+    if store_url.startswith("sqlite:"):
+        db_path = Path(store_url.removeprefix("sqlite:///").removeprefix("sqlite://"))
+        _writable_dir("STORE", db_path.parent if str(db_path.parent) else Path("."))
+    elif not urlparse(store_url).netloc:
+        raise SettingsError(f"{PREFIX}STORE={store_url!r}: no table name (dynamodb://table)")
+    blobs_url = _url(
+        "BLOBS",
+        _env(env, "BLOBS") or f"file://{data_dir / 'blobs'}",
+        ("file", "s3"),
+        "file://path/to/dir or s3://bucket/prefix",
+    )
+    if blobs_url.startswith("s3:") and not urlparse(blobs_url).netloc:
+        raise SettingsError(f"{PREFIX}BLOBS={blobs_url!r}: no bucket name (s3://bucket/prefix)")
+    credentials = _env(env, "GOOGLE_CREDENTIALS")
+    credentials_path = Path(credentials) if credentials else None
+    if credentials_path is not None and not os.access(credentials_path, os.R_OK):
+        raise SettingsError(
+            f"{PREFIX}GOOGLE_CREDENTIALS={credentials!r}: no readable service-account file there"
+        )
+    user = _env(env, "USER", "me")
+    if not user or "#" in user:
+        raise SettingsError(f"{PREFIX}USER={user!r}: must be non-empty and contain no '#'")
+    return Settings(
+        data_dir=data_dir,
+        store_url=store_url,
+        blobs_url=blobs_url,
+        user=user,
+        demo=_bool("DEMO", _env(env, "DEMO")),
+        request_timeout_s=_positive("REQUEST_TIMEOUT_S", _env(env, "REQUEST_TIMEOUT_S"), 10.0),
+        strava_url=_http("STRAVA_URL", _env(env, "STRAVA_URL", STRAVA_URL_DEFAULT)),
+        strava_client_id=_env(env, "STRAVA_CLIENT_ID"),
+        strava_client_secret=_env(env, "STRAVA_CLIENT_SECRET"),
+        strava_refresh_token=_env(env, "STRAVA_REFRESH_TOKEN"),
+        withings_url=_http("WITHINGS_URL", _env(env, "WITHINGS_URL", WITHINGS_URL_DEFAULT)),
+        withings_client_id=_env(env, "WITHINGS_CLIENT_ID"),
+        withings_client_secret=_env(env, "WITHINGS_CLIENT_SECRET"),
+        withings_refresh_token=_env(env, "WITHINGS_REFRESH_TOKEN"),
+        sheets_url=_http("SHEETS_URL", _env(env, "SHEETS_URL", SHEETS_URL_DEFAULT)),
+        google_credentials=credentials_path,
+        sheets_id=_env(env, "SHEETS_ID"),
+        sheets_range=_env(env, "SHEETS_RANGE", "Log!A:E"),
+        api_url=_http("API_URL", _env(env, "API_URL", "http://127.0.0.1:8051")),
+        api_key=_env(env, "API_KEY"),
+        secret_key=_env(env, "SECRET_KEY"),
+        aws_endpoint_url=env.get("AWS_ENDPOINT_URL", "").strip(),
+        aws_region=(env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-west-1").strip(),
+    )
+
+
+@lru_cache(maxsize=1)
+def get() -> Settings:
+    """The process's settings, read once."""
+    return load()
+
+
+def reset() -> None:
+    """Forgets the cached settings (tests that change the environment call this)."""
+    get.cache_clear()
+
+
+def describe() -> list[tuple[str, str]]:
+    """(setting, value) pairs for status output, secrets masked."""
+    current = get()
+    out = []
+    for f in fields(current):
+        value = getattr(current, f.name)
+        shown = "***" if (not f.repr and value) else str(value)
+        out.append((f.name, shown))
+    return out
