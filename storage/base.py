@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -85,6 +86,8 @@ class Store(ABC):
 
     def __init__(self, user: str = "me") -> None:
         self.user = user
+        # Requests made to the backend, by operation: benchmarks and tests count them.
+        self.calls: Counter[str] = Counter()
 
     # --- records -------------------------------------------------------------------------
     @abstractmethod

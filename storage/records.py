@@ -32,6 +32,25 @@ def parse_iso_utc(text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
+def _coerce(annotation: str, value: Any) -> Any:
+    """Gives a stored value back its declared type, so every backend answers alike
+    (JSON and DynamoDB do not keep 80.0 apart from 80)."""
+    base = annotation.removesuffix(" | None")
+    if base == "datetime":
+        return parse_iso_utc(value)
+    if base == "date":
+        return date.fromisoformat(value)
+    if base == "float":
+        return float(value)
+    if base == "int":
+        return int(value)
+    if base == "list[float]":
+        return [float(v) for v in value]
+    if base == "list[list[float]]":
+        return [[float(v) for v in pair] for pair in value]
+    return value
+
+
 class Record:
     """Common keying for every stored record.
 
@@ -67,10 +86,8 @@ class Record:
             if name not in data:
                 continue
             value = data[name]
-            if value is not None and kind in ("datetime", datetime):
-                value = parse_iso_utc(value)
-            elif value is not None and kind in ("date", date):
-                value = date.fromisoformat(value)
+            if value is not None:
+                value = _coerce(str(kind), value)
             kwargs[name] = value
         return cls(**kwargs)
 

@@ -93,6 +93,7 @@ class SqliteStore(Store):
                 rows,
             )
             written += len(rows)
+            self.calls["put_batch"] += 1
         return written
 
     def delete(self, kind: str, sort_keys: Iterable[str], series: str = "") -> int:
@@ -127,6 +128,7 @@ class SqliteStore(Store):
         if limit is not None:
             sql.append("LIMIT ?")
             args.append(limit)
+        self.calls["query"] += 1
         rows = self._conn().execute(" ".join(sql), args).fetchall()
         return [decode_record(kind, row[0]) for row in rows]
 
