@@ -99,7 +99,9 @@ def _writable_dir(name: str, path: Path) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise SettingsError(f"{PREFIX}{name}={str(path)!r}: cannot create it ({exc.strerror})") from None
+        raise SettingsError(
+            f"{PREFIX}{name}={str(path)!r}: cannot create it ({exc.strerror})"
+        ) from None
     if not os.access(path, os.R_OK | os.W_OK | os.X_OK):
         raise SettingsError(f"{PREFIX}{name}={str(path)!r}: not readable and writable")
     return path

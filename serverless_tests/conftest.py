@@ -41,7 +41,7 @@ def moto_endpoint() -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every test starts from laptop defaults inside its own data dir, with no real AWS reachable."""
+    """Each test starts from laptop defaults in its own data dir; no real AWS is reachable."""
     for name in list(os.environ):
         if name.startswith("PULSEBOARD_") or name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
             monkeypatch.delenv(name, raising=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from storage.base import Blobs, BlobInfo, BlobNotFound, Doc, Store, StoreError
+from storage.base import BlobInfo, BlobNotFound, Blobs, Doc, Store, StoreError
 from storage.records import (
     MEASUREMENT_TYPES,
     Activity,

@@ -22,7 +22,7 @@ class StoreError(Exception):
 
 @dataclass(frozen=True)
 class Doc:
-    """A small JSON document (cursor, token, user, sync status) with a version for compare-and-set."""
+    """A small JSON document (cursor, token, user, sync status), versioned for compare-and-set."""
 
     data: dict[str, Any]
     version: int
@@ -122,7 +122,9 @@ class Store(ABC):
         """The newest n records of a partition, newest first."""
         return self.query(kind, series, limit=n, newest_first=True)
 
-    def sort_keys(self, kind: str, series: str = "", start: Bound = None, end: Bound = None) -> set[str]:
+    def sort_keys(
+        self, kind: str, series: str = "", start: Bound = None, end: Bound = None
+    ) -> set[str]:
         return {r.sort_key() for r in self.query(kind, series, start, end)}
 
     # --- documents (cursors, tokens, users, sync status) --------------------------------
@@ -145,7 +147,7 @@ class Store(ABC):
     # --- counters (login throttling) ------------------------------------------------------
     @abstractmethod
     def hit(self, key: str, window_s: int, now: float) -> int:
-        """Counts one event for key in the fixed window containing `now`; returns the count so far."""
+        """Counts one event in the fixed window holding `now`; returns the count so far."""
 
     @abstractmethod
     def peek(self, key: str, window_s: int, now: float) -> int:
@@ -192,8 +194,9 @@ class Blobs(ABC):
     """Named byte strings (model artifacts, raw payloads, imported files) with ETags."""
 
     @abstractmethod
-    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> BlobInfo:
-        ...
+    def put(
+        self, key: str, data: bytes, content_type: str = "application/octet-stream"
+    ) -> BlobInfo: ...
 
     @abstractmethod
     def get(self, key: str) -> tuple[bytes, BlobInfo]:

@@ -178,7 +178,9 @@ class DynamoStore(Store):
             latest.pop(key, None)
             latest[key] = record
         for batch in batches(latest.values()):
-            self._batch_write([{"PutRequest": {"Item": self._ser(self._record_item(r))}} for r in batch])
+            self._batch_write(
+                [{"PutRequest": {"Item": self._ser(self._record_item(r))}} for r in batch]
+            )
         return len(latest)
 
     def delete(self, kind: str, sort_keys: Iterable[str], series: str = "") -> int:
@@ -191,7 +193,9 @@ class DynamoStore(Store):
             )
         return len(unique)
 
-    def _query_pages(self, pk: str, low: str | None, high: str | None, **extra: Any) -> Iterable[dict]:
+    def _query_pages(
+        self, pk: str, low: str | None, high: str | None, **extra: Any
+    ) -> Iterable[dict]:
         names = {"#pk": "pk"}
         values: dict[str, Any] = {":pk": {"S": pk}}
         condition = "#pk = :pk"
@@ -252,14 +256,18 @@ class DynamoStore(Store):
     def get(self, kind: str, sort_key: str, series: str = "") -> Any | None:
         record_class(kind)
         pk = partition_key(self.user, kind, series)
-        answer = self.client.get_item(TableName=self.table, Key=self._ser({"pk": pk, "sk": sort_key}))
+        answer = self.client.get_item(
+            TableName=self.table, Key=self._ser({"pk": pk, "sk": sort_key})
+        )
         item = answer.get("Item")
         return None if item is None else self._record_from(kind, item)
 
     def count(self, kind: str, series: str = "") -> int:
         record_class(kind)
         pk = partition_key(self.user, kind, series)
-        return sum(page.get("Count", 0) for page in self._query_pages(pk, None, None, Select="COUNT"))
+        return sum(
+            page.get("Count", 0) for page in self._query_pages(pk, None, None, Select="COUNT")
+        )
 
     # --- documents -------------------------------------------------------------------------
     def _doc_key(self, space: str, key: str) -> dict[str, Any]:
@@ -288,7 +296,12 @@ class DynamoStore(Store):
                 ExpressionAttributeValues=self._ser({":doc": data, ":one": 1}),
             )
             return True
-        item = {"pk": f"{self.user}#doc:{space}", "sk": key, "doc": data, "version": expected_version + 1}
+        item = {
+            "pk": f"{self.user}#doc:{space}",
+            "sk": key,
+            "doc": data,
+            "version": expected_version + 1,
+        }
         if expected_version == 0:
             condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
         else:

@@ -33,7 +33,9 @@ class FileBlobs(Blobs):
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)
 
-    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> BlobInfo:
+    def put(
+        self, key: str, data: bytes, content_type: str = "application/octet-stream"
+    ) -> BlobInfo:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp_dir = self.root / TMP_DIR

@@ -42,12 +42,16 @@ class S3Blobs(Blobs):
             client.head_bucket(Bucket=self.bucket)
         except client.exceptions.ClientError:
             region = client.meta.region_name
-            extra = {} if region == "us-east-1" else {
-                "CreateBucketConfiguration": {"LocationConstraint": region}
-            }
+            extra = (
+                {}
+                if region == "us-east-1"
+                else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+            )
             client.create_bucket(Bucket=self.bucket, **extra)
 
-    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> BlobInfo:
+    def put(
+        self, key: str, data: bytes, content_type: str = "application/octet-stream"
+    ) -> BlobInfo:
         answer = self.client.put_object(
             Bucket=self.bucket, Key=self._key(key), Body=data, ContentType=content_type
         )

@@ -51,7 +51,10 @@ class SqliteStore(Store):
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(
-                self.path, timeout=self._busy_timeout_s, isolation_level=None, check_same_thread=False
+                self.path,
+                timeout=self._busy_timeout_s,
+                isolation_level=None,
+                check_same_thread=False,
             )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -134,9 +137,13 @@ class SqliteStore(Store):
 
     def count(self, kind: str, series: str = "") -> int:
         record_class(kind)
-        row = self._conn().execute(
-            "SELECT COUNT(*) FROM items WHERE pk = ?", (partition_key(self.user, kind, series),)
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute(
+                "SELECT COUNT(*) FROM items WHERE pk = ?", (partition_key(self.user, kind, series),)
+            )
+            .fetchone()
+        )
         return int(row[0])
 
     # --- documents -------------------------------------------------------------------------
@@ -144,9 +151,14 @@ class SqliteStore(Store):
         return f"{self.user}#doc:{space}"
 
     def get_doc(self, space: str, key: str) -> Doc | None:
-        row = self._conn().execute(
-            "SELECT data, version FROM items WHERE pk = ? AND sk = ?", (self._doc_pk(space), key)
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute(
+                "SELECT data, version FROM items WHERE pk = ? AND sk = ?",
+                (self._doc_pk(space), key),
+            )
+            .fetchone()
+        )
         return None if row is None else Doc(json.loads(row[0]), int(row[1]))
 
     def put_doc(
@@ -176,12 +188,19 @@ class SqliteStore(Store):
         return cur.rowcount == 1
 
     def delete_doc(self, space: str, key: str) -> None:
-        self._conn().execute("DELETE FROM items WHERE pk = ? AND sk = ?", (self._doc_pk(space), key))
+        self._conn().execute(
+            "DELETE FROM items WHERE pk = ? AND sk = ?", (self._doc_pk(space), key)
+        )
 
     def list_docs(self, space: str) -> dict[str, Doc]:
-        rows = self._conn().execute(
-            "SELECT sk, data, version FROM items WHERE pk = ? ORDER BY sk", (self._doc_pk(space),)
-        ).fetchall()
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT sk, data, version FROM items WHERE pk = ? ORDER BY sk",
+                (self._doc_pk(space),),
+            )
+            .fetchall()
+        )
         return {sk: Doc(json.loads(data), int(version)) for sk, data, version in rows}
 
     # --- counters ------------------------------------------------------------------------------
@@ -206,7 +225,9 @@ class SqliteStore(Store):
 
     def peek(self, key: str, window_s: int, now: float) -> int:
         pk, sk = self._counter_key(key, window_s, now)
-        row = self._conn().execute(
-            "SELECT version FROM items WHERE pk = ? AND sk = ?", (pk, sk)
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute("SELECT version FROM items WHERE pk = ? AND sk = ?", (pk, sk))
+            .fetchone()
+        )
         return 0 if row is None else int(row[0])

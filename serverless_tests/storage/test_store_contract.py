@@ -14,7 +14,9 @@ T0 = datetime(2024, 3, 1, 6, 30, tzinfo=UTC)
 
 
 def weight(day: int, value: float, source_id: str | None = None) -> Measurement:
-    return Measurement(T0 + timedelta(days=day), "weight_kg", value, "withings", source_id or f"g{day}")
+    return Measurement(
+        T0 + timedelta(days=day), "weight_kg", value, "withings", source_id or f"g{day}"
+    )
 
 
 def test_upsert_twice_keeps_one_record(store: Store) -> None:
@@ -128,9 +130,10 @@ def test_every_record_type_round_trips(store: Store) -> None:
 
 
 def test_unicode_names_and_keys(store: Store) -> None:
-    lifts = [LiftSet(date(2024, 1, 2), name, 1, 5, 60.0, i) for i, name in enumerate(
-        ["Soulevé de terre", "深蹲", "Überkopfdrücken 🏋️"]
-    )]
+    lifts = [
+        LiftSet(date(2024, 1, 2), name, 1, 5, 60.0, i)
+        for i, name in enumerate(["Soulevé de terre", "深蹲", "Überkopfdrücken 🏋️"])
+    ]
     store.put(lifts)
     assert sorted(x.exercise for x in store.query("lift_sets")) == sorted(x.exercise for x in lifts)
 

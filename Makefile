@@ -1,0 +1,47 @@
+# Pulseboard — `make demo` runs everything locally; `make test` is the test suite. `make help` lists all.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# A Python 3.12 interpreter: python3.12 on PATH, else pyenv's newest 3.12 (the Lambda runtime is 3.12).
+PYTHON312 ?= $(shell command -v python3.12 2>/dev/null || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12.*/bin/python3.12 2>/dev/null | sort -V | tail -n 1)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help venv test lint typecheck demo bench clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON312)" ]; then \
+	  echo "error: Python 3.12 not found (need python3.12 on PATH or pyenv's 3.12.x; install it, e.g. 'pyenv install 3.12')" >&2; exit 2; fi
+	@if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))'; then \
+	  rm -rf $(VENV) && $(PYTHON312) -m venv $(VENV); fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP) ## create or refresh .venv when pyproject.toml changed
+
+lint: $(STAMP) ## ruff and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+test: $(STAMP) ## ruff, mypy, then the whole test suite (browser tests need chromium + chromedriver)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+demo: $(STAMP) ## run everything locally on the embedded store: stand-ins, sync, train, API, dashboard
+	$(PY) -m demo.up
+
+bench: $(STAMP) ## benchmarks: print measured ratios (never pass/fail on time)
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean: ## remove the virtualenv, local data and build output
+	rm -rf $(VENV) var dist build test-artifacts
