@@ -1,0 +1,58 @@
+"""settings.py: laptop defaults, and one clear line for each bad value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import settings
+from settings import SettingsError, load
+
+
+def test_laptop_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    current = load({})
+    assert current.data_dir == Path("var")
+    assert current.store_url == "sqlite:///var/pulseboard.db"
+    assert current.blobs_url == "file://var/blobs"
+    assert current.strava_url == "https://www.strava.com/api/v3"
+    assert (tmp_path / "var").is_dir()
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"PULSEBOARD_STORE": "mysql://x"}, "STORE='mysql://x': unknown URL scheme 'mysql'"),
+        ({"PULSEBOARD_STORE": "dynamodb://"}, "PULSEBOARD_STORE='dynamodb://': no table name"),
+        ({"PULSEBOARD_BLOBS": "gs://b"}, "PULSEBOARD_BLOBS='gs://b': unknown URL scheme 'gs'"),
+        ({"PULSEBOARD_BLOBS": "s3://"}, "PULSEBOARD_BLOBS='s3://': no bucket name"),
+        ({"PULSEBOARD_DEMO": "maybe"}, "PULSEBOARD_DEMO='maybe': expected true or false"),
+        ({"PULSEBOARD_REQUEST_TIMEOUT_S": "-1"}, "must be greater than 0"),
+        ({"PULSEBOARD_REQUEST_TIMEOUT_S": "soon"}, "'soon': not a number"),
+        ({"PULSEBOARD_STRAVA_URL": "strava.com"}, "STRAVA_URL='strava.com': not an http"),
+        ({"PULSEBOARD_GOOGLE_CREDENTIALS": "/nope/sa.json"}, "no readable service-account file"),
+        ({"PULSEBOARD_USER": "a#b"}, "PULSEBOARD_USER='a#b'"),
+    ],
+)
+def test_bad_values_say_which_setting_and_why(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load(env)
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_data_dir_that_is_a_file(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(SettingsError, match="PULSEBOARD_DATA_DIR=.*cannot create it"):
+        load({"PULSEBOARD_DATA_DIR": str(tmp_path / "file" / "var")})
+
+
+def test_read_once_and_secrets_masked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PULSEBOARD_API_KEY", "s3cret")
+    settings.reset()
+    first = settings.get()
+    monkeypatch.setenv("PULSEBOARD_API_KEY", "changed")
+    assert settings.get() is first and first.api_key == "s3cret"
+    shown = dict(settings.describe())
+    assert shown["api_key"] == "***" and "s3cret" not in repr(first)
