@@ -1,0 +1,1 @@
+"""The Pulseboard dashboard: a multi-page Dash app behind a login, reading the store."""

@@ -1,0 +1,108 @@
+"""`python -m dashboard serve | users add|list|remove`: run the dashboard and manage its users."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import Any
+
+import settings
+from dashboard import users
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+    from werkzeug.serving import run_simple
+
+    from dashboard.app import build
+
+    server, app = build()
+    prefix = app.config.requests_pathname_prefix
+    wsgi: Any = server
+    if prefix != "/":
+        # Behind API Gateway the stage prefix is stripped before Flask sees the path; do the same
+        # locally so the app answers under the prefix exactly as it will when deployed.
+        wsgi = DispatcherMiddleware(_not_found, {prefix.rstrip("/"): server})
+    print(f"Pulseboard dashboard on http://{args.host}:{args.port}{prefix}", flush=True)
+    run_simple(args.host, args.port, wsgi, threaded=True, use_reloader=False)
+    return 0
+
+
+def _not_found(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    start_response("404 Not Found", [("Content-Type", "text/plain")])
+    return [b"not here: the dashboard is served under its path prefix\n"]
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass(f"Password for {args.name}: ")
+    if getpass.getpass("Again: ") != first:
+        raise users.UserError("the two passwords differ; nothing changed")
+    return first
+
+
+def _users(args: argparse.Namespace) -> int:
+    from dashboard import data
+
+    store = data.store()
+    if args.users_command == "add":
+        users.add(store, args.name, _read_password(args), args.role)
+        print(f"added {args.name} ({args.role})")
+    elif args.users_command == "list":
+        found = users.list_users(store)
+        if not found:
+            print("no users yet — add one with `python -m dashboard users add NAME`")
+        for name, role in found:
+            print(f"{name}\t{role}")
+    elif args.users_command == "remove":
+        if not users.remove(store, args.name):
+            print(f"no user {args.name!r}", file=sys.stderr)
+            return 1
+        print(f"removed {args.name}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m dashboard", description=__doc__)
+    root.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = root.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the dashboard")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8050)
+    serve.set_defaults(func=_serve)
+    manage = sub.add_parser("users", help="add, list or remove dashboard users")
+    msub = manage.add_subparsers(dest="users_command", required=True)
+    add = msub.add_parser("add", help="add a user (prompts for the password)")
+    add.add_argument("name")
+    add.add_argument("--role", choices=users.ROLES, default="viewer")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read the password from the first line of stdin (for scripts)")
+    msub.add_parser("list", help="list users and roles")
+    remove = msub.add_parser("remove", help="remove a user")
+    remove.add_argument("name")
+    manage.set_defaults(func=_users)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (users.UserError, settings.SettingsError) as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        from dashboard.app import ConfigError
+
+        if args.debug or not isinstance(exc, ConfigError):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pure functions behind the dashboard's pages: records in, tables and figures out."""

@@ -1,0 +1,63 @@
+"""Figure helpers shared by the pages: one look, empty states, and downsampling for the browser."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+MAX_POINTS = 1500  # per trace: enough to read a decade, small enough to ship gzipped < 150 KiB
+COLORS = {"main": "#2c7be5", "accent": "#e5632c", "good": "#2a9d5c", "bad": "#d64545"}
+
+
+def style(fig: go.Figure, height: int = 360) -> go.Figure:
+    fig.update_layout(
+        template="plotly_white",
+        height=height,
+        margin={"l": 55, "r": 15, "t": 40, "b": 45},
+        legend={"orientation": "h", "y": -0.2},
+        font={"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
+    )
+    return fig
+
+
+def empty_figure(message: str, height: int = 300) -> go.Figure:
+    """A blank figure that says what is missing and how to get it."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=message, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5,
+        font={"size": 14, "color": "#6c757d"},
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return style(fig, height)
+
+
+def downsample_time(frame: pd.DataFrame, time_col: str, value_col: str,
+                    max_points: int = MAX_POINTS) -> pd.DataFrame:
+    """Means over equal time buckets when a series is longer than the browser needs."""
+    if len(frame) <= max_points:
+        return frame
+    for rule in ("D", "W", "MS"):
+        binned = (
+            frame.set_index(time_col)[value_col].resample(rule).mean().dropna().reset_index()
+        )
+        if len(binned) <= max_points:
+            return binned
+    return binned
+
+
+def downsample_index(length: int, max_points: int = MAX_POINTS) -> np.ndarray:
+    """Evenly spaced indices (first and last kept) for along-track series."""
+    if length <= max_points:
+        return np.arange(length)
+    return np.unique(np.linspace(0, length - 1, max_points).round().astype(int))
+
+
+def round_list(values: list[float] | np.ndarray, digits: int = 2) -> list[float | None]:
+    """Fewer digits, fewer bytes: the screen cannot show more anyway."""
+    out: list[float | None] = []
+    for v in values:
+        missing = v is None or (isinstance(v, float) and np.isnan(v))
+        out.append(None if missing else round(float(v), digits))
+    return out

@@ -1,0 +1,141 @@
+"""Forecast page: ask the forecast API (server side) and turn its answer into a projected path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import plotly.graph_objects as go
+import requests
+from plotly.subplots import make_subplots
+
+from dashboard.logic.common import COLORS, empty_figure, style
+
+TIMEOUT_S = 5.0
+FIELDS = ("distance_km", "duration_h", "crossfit_sessions", "avg_weight_kg", "weeks")
+
+
+@dataclass(frozen=True)
+class Answer:
+    ok: bool
+    data: dict[str, Any] | None = None
+    message: str = ""
+
+
+def fetch(api_url: str, api_key: str, params: dict[str, Any],
+          session: requests.Session | None = None, timeout_s: float = TIMEOUT_S) -> Answer:
+    """GET /forecast; every failure becomes a message a person can act on."""
+    http = session or requests.Session()
+    headers = {"X-Api-Key": api_key} if api_key else {}
+    try:
+        response = http.get(f"{api_url.rstrip('/')}/forecast", params=params, headers=headers,
+                            timeout=timeout_s)
+    except requests.RequestException:
+        return Answer(False, message=(
+            f"The forecast API at {api_url} is not answering. Start it with "
+            "`python -m api serve` (or check PULSEBOARD_API_URL), then try again."))
+    return parse(response.status_code, _json(response), api_url)
+
+
+def _json(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def parse(status: int, body: Any, api_url: str = "the API") -> Answer:
+    body = body if isinstance(body, dict) else {}
+    if status == 200 and isinstance(body.get("per_week"), dict):
+        return Answer(True, data=body)
+    if status == 503:
+        if body.get("error") == "no_model":
+            return Answer(False, message=(
+                "No forecast model has been trained yet. Run `python -m models train` "
+                "once some weeks of data are synced."))
+        return Answer(False, message=f"The forecast API is unavailable: "
+                                     f"{body.get('message') or 'try again later'}.")
+    if status == 400:
+        field = body.get("field", "an input")
+        return Answer(False, message=f"The API refused {field}: {body.get('message', '')}")
+    if status in (401, 403):
+        return Answer(False, message="The forecast API refused the dashboard's key: set "
+                                     "PULSEBOARD_API_KEY to the API's key.")
+    return Answer(False, message=f"Unexpected answer from {api_url} (HTTP {status}).")
+
+
+def validate(values: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """Inputs as API parameters, or a message naming the first bad one."""
+    limits = {
+        "distance_km": (0, 300), "duration_h": (0, 40), "crossfit_sessions": (0, 21),
+        "avg_weight_kg": (0, 500), "weeks": (1, 104),
+    }
+    out: dict[str, Any] = {}
+    for name in FIELDS:
+        value = values.get(name)
+        if value is None or value == "":
+            return {}, f"Fill in {name.replace('_', ' ')}."
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return {}, f"{name.replace('_', ' ')} must be a number."
+        low, high = limits[name]
+        if not low <= number <= high:
+            return {}, f"{name.replace('_', ' ')} must be between {low} and {high}."
+        out[name] = int(number) if name in ("crossfit_sessions", "weeks") else number
+    return out, ""
+
+
+def path_figure(data: dict[str, Any], latest: dict[str, float | None]) -> go.Figure:
+    """Weekly path from the latest measured values (or the API's start when it gives one)."""
+    weeks = int(data.get("weeks") or 0)
+    per_week = data.get("per_week") or {}
+    start = data.get("start") or {}
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
+                        subplot_titles=("Weight", "Fat ratio"))
+    drawn = False
+    for col, (kind, unit) in enumerate((("weight_kg", "kg"), ("fat_ratio_pct", "%")), start=1):
+        base = latest.get(kind)
+        if base is None:
+            base = start.get(kind)
+        step = per_week.get(kind)
+        if base is None or step is None:
+            continue
+        xs = list(range(weeks + 1))
+        ys = [round(float(base) + float(step) * w, 2) for w in xs]
+        color = COLORS["good"] if step <= 0 else COLORS["bad"]
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=kind,
+                                 line={"color": color}), row=1, col=col)
+        fig.update_yaxes(title_text=f"{kind.split('_')[0]} ({unit})", row=1, col=col)
+        fig.update_xaxes(title_text="weeks from now", row=1, col=col)
+        drawn = True
+    if not drawn:
+        return empty_figure("No starting weight yet — sync Withings to draw the path.")
+    fig.update_layout(showlegend=False)
+    return style(fig, 360)
+
+
+def model_summary(data: dict[str, Any]) -> str:
+    model = data.get("model") or {}
+    parts = [f"model {model.get('version', '?')}"]
+    if model.get("trained_at"):
+        parts.append(f"trained {str(model['trained_at'])[:16]}")
+    if model.get("k") is not None:
+        parts.append(f"k = {model['k']}")
+    mae, base = model.get("cv_mae"), model.get("baseline_mae")
+    if mae is not None:
+        text = f"cross-validated error {_fmt(mae)}"
+        if base is not None:
+            text += f" vs naive baseline {_fmt(base)}"
+        parts.append(text)
+    return " · ".join(parts)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {float(v):.3f}" for k, v in value.items()
+                         if isinstance(v, int | float))
+    try:
+        return f"{float(value):.3f}"
+    except (TypeError, ValueError):
+        return str(value)

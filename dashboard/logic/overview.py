@@ -1,0 +1,108 @@
+"""Overview: latest body values with their changes, the last run against the one before, the last
+lifting session, and how each source's sync went."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pandas as pd
+
+# For these the goal is down: a drop is good news (green), a rise bad news (red).
+GOAL_DOWN = {"weight_kg", "fat_ratio_pct", "fat_mass_kg"}
+PERIODS = (("week", 7), ("month", 30), ("year", 365))
+
+
+def changes(frame: pd.DataFrame, kind: str) -> dict[str, Any] | None:
+    """Latest value and its change against the value nearest before 7/30/365 days earlier."""
+    if frame.empty:
+        return None
+    frame = frame.sort_values("time")
+    last = frame.iloc[-1]
+    out: dict[str, Any] = {"value": float(last["value"]), "time": last["time"], "changes": []}
+    for label, days in PERIODS:
+        before = frame[frame["time"] <= last["time"] - timedelta(days=days)]
+        if before.empty:
+            out["changes"].append({"period": label, "delta": None, "arrow": "", "tone": "muted"})
+            continue
+        delta = float(last["value"]) - float(before.iloc[-1]["value"])
+        arrow = "▲" if delta > 0 else "▼" if delta < 0 else "▶"
+        if abs(delta) < 1e-9:
+            tone = "muted"
+        else:
+            good = (delta < 0) if kind in GOAL_DOWN else (delta > 0)
+            tone = "good" if good else "bad"
+        out["changes"].append({"period": label, "delta": round(delta, 2), "arrow": arrow,
+                               "tone": tone})
+    return out
+
+
+def run_comparison(runs: pd.DataFrame) -> list[dict[str, Any]] | None:
+    """The last run next to the previous one: distance, average speed, elevation gain."""
+    if runs.empty:
+        return None
+    runs = runs.sort_values("start_time")
+    last = runs.iloc[-1]
+    prev = runs.iloc[-2] if len(runs) > 1 else None
+
+    def speed_kmh(row: Any) -> float | None:
+        value = row.get("average_speed_mps")
+        if value is None or pd.isna(value):
+            if row["moving_time_s"]:
+                return row["distance_m"] / row["moving_time_s"] * 3.6
+            return None
+        return float(value) * 3.6
+
+    rows = []
+    for label, unit, get in (
+        ("Distance", "km", lambda r: r["distance_m"] / 1000),
+        ("Average speed", "km/h", speed_kmh),
+        ("Elevation gain", "m", lambda r: r["elevation_gain_m"]),
+    ):
+        now = get(last)
+        before = get(prev) if prev is not None else None
+        delta = None if now is None or before is None else now - before
+        rows.append({
+            "metric": f"{label} ({unit})",
+            "last": None if now is None else round(float(now), 2),
+            "previous": None if before is None else round(float(before), 2),
+            "change": None if delta is None else round(float(delta), 2),
+        })
+    return rows
+
+
+def last_session(sets: pd.DataFrame) -> tuple[str | None, list[dict[str, Any]]]:
+    if sets.empty:
+        return None, []
+    day = sets["date"].max()
+    rows = sets[sets["date"] == day].sort_values(["exercise", "set_index"])
+    table = [
+        {"exercise": r.exercise, "set": int(r.set_index), "reps": int(r.reps),
+         "weight (kg)": float(r.weight_kg)}
+        for r in rows.itertuples()
+    ]
+    return pd.Timestamp(day).date().isoformat(), table
+
+
+def sources_table(status: dict[str, dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    rows = []
+    for source, info in sorted(status.items()):
+        when = info.get("last_success_at")
+        age = ""
+        if when:
+            try:
+                moment = pd.Timestamp(when)
+                if moment.tzinfo is None:
+                    moment = moment.tz_localize("UTC")
+                hours = (pd.Timestamp(now) - moment).total_seconds() / 3600
+                age = f"{hours:.0f} h ago" if hours < 48 else f"{hours / 24:.0f} days ago"
+            except ValueError:
+                age = ""
+        rows.append({
+            "source": source,
+            "last success": f"{when} ({age})" if when and age else (when or "never"),
+            "outcome": info.get("last_outcome", ""),
+            "stored": info.get("stored", 0),
+            "rejected": info.get("rejected", 0),
+        })
+    return rows

@@ -1,0 +1,169 @@
+"""Running page: runs over time, speed against climb, a route map and one run's session graph."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import polyline
+from plotly.subplots import make_subplots
+
+from dashboard.logic.common import COLORS, downsample_index, empty_figure, round_list, style
+
+EMPTY = (
+    "No runs in this range — run `python -m collectors sync --source strava` "
+    "or widen the dates."
+)
+MAP_STYLE = "white-bg"  # draws without any tile server or token, so it works offline
+MAX_ROUTE_POINTS = 150  # per route on the overview map; the session graph has the detail
+
+
+def speeds_kmh(runs: pd.DataFrame) -> pd.Series:
+    fallback = runs["distance_m"] / runs["moving_time_s"].where(runs["moving_time_s"] > 0)
+    speed = runs["average_speed_mps"].astype(float).fillna(fallback)
+    return speed * 3.6
+
+
+def over_time(runs: pd.DataFrame) -> go.Figure:
+    if runs.empty:
+        return empty_figure(EMPTY)
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.06)
+    for row, (values, name, unit) in enumerate((
+        (runs["distance_m"] / 1000, "distance", "km"),
+        (speeds_kmh(runs), "average speed", "km/h"),
+        (runs["elevation_gain_m"], "elevation gain", "m"),
+    ), start=1):
+        fig.add_trace(go.Scatter(x=runs["start_time"], y=round_list(values), mode="markers",
+                                 name=name, marker={"size": 5}), row=row, col=1)
+        fig.update_yaxes(title_text=f"{name} ({unit})", row=row, col=1)
+    fig.update_xaxes(title_text="date", row=3, col=1)
+    return style(fig, 520)
+
+
+def speed_vs_elevation(runs: pd.DataFrame) -> go.Figure:
+    if runs.empty:
+        return empty_figure(EMPTY)
+    fig = go.Figure(go.Scatter(
+        x=round_list(runs["elevation_gain_m"], 0), y=round_list(speeds_kmh(runs)),
+        mode="markers", customdata=runs["id"], text=runs["name"],
+        marker={"size": 7, "opacity": 0.6, "color": COLORS["main"]},
+    ))
+    fig.update_xaxes(title_text="elevation gain (m)")
+    fig.update_yaxes(title_text="average speed (km/h)")
+    return style(fig)
+
+
+def routes(runs: pd.DataFrame) -> tuple[list[float | None], list[float | None], list[str | None]]:
+    """All routes in one trace, separated by gaps: one trace keeps the figure small, and each
+    point carries its run id so a click names the run."""
+    lats: list[float | None] = []
+    lons: list[float | None] = []
+    ids: list[str | None] = []
+    for run_id, encoded in zip(runs["id"], runs["summary_polyline"], strict=True):
+        if not isinstance(encoded, str) or not encoded:
+            continue
+        try:
+            points = polyline.decode(encoded)
+        except (ValueError, IndexError):
+            continue
+        if not points:
+            continue
+        keep = downsample_index(len(points), MAX_ROUTE_POINTS)
+        for i in keep:
+            lat, lon = points[int(i)]
+            lats.append(round(lat, 5))
+            lons.append(round(lon, 5))
+            ids.append(str(run_id))
+        lats.append(None)
+        lons.append(None)
+        ids.append(None)
+    return lats, lons, ids
+
+
+def run_map(runs: pd.DataFrame, selected: str | None = None) -> go.Figure:
+    lats, lons, ids = routes(runs) if not runs.empty else ([], [], [])
+    if not lats:
+        return empty_figure("No runs with a GPS route in this range.", 420)
+    fig = go.Figure(go.Scattermap(
+        lat=lats, lon=lons, customdata=ids, mode="lines",
+        line={"width": 3, "color": "rgba(44,123,229,0.55)"}, name="runs",
+        hovertemplate="run %{customdata}<extra></extra>",
+    ))
+    if selected:
+        chosen = runs[runs["id"].astype(str) == str(selected)]
+        s_lat, s_lon, s_ids = routes(chosen) if not chosen.empty else ([], [], [])
+        if s_lat:
+            fig.add_trace(go.Scattermap(
+                lat=s_lat, lon=s_lon, customdata=s_ids, mode="lines", name="selected run",
+                line={"width": 5, "color": COLORS["accent"]},
+                hovertemplate="run %{customdata}<extra></extra>",
+            ))
+    known = [v for v in lats if v is not None]
+    known_lon = [v for v in lons if v is not None]
+    center = {"lat": float(np.median(known)), "lon": float(np.median(known_lon))}
+    span = max(max(known) - min(known), (max(known_lon) - min(known_lon)) / 1.5, 1e-3)
+    zoom = float(np.clip(np.log2(360 / span) - 1.2, 1, 16))
+    fig.update_layout(map={"style": MAP_STYLE, "center": center, "zoom": zoom},
+                      clickmode="event", hovermode="closest", showlegend=False)
+    style(fig, 420)
+    fig.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0})
+    return fig
+
+
+def session(stream: Any | None, run: dict[str, Any] | None) -> go.Figure:
+    """Pace and elevation along distance, heart rate when the run has it."""
+    if run is None:
+        return empty_figure("Click a route on the map (or pick a run) to see its session.")
+    if stream is None or not stream.distance_m:
+        return empty_figure(f"No per-second data for “{run.get('name') or run.get('id')}”.")
+    keep = downsample_index(len(stream.distance_m))
+    dist_km = np.asarray(stream.distance_m, dtype=float)[keep] / 1000
+    has_hr = bool(stream.heartrate_bpm)
+    rows = 3 if has_hr else 2
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.07)
+    if stream.velocity_mps:
+        speed = np.asarray(stream.velocity_mps, dtype=float)[keep]
+        with np.errstate(divide="ignore"):
+            pace = np.where(speed > 0.5, 1000 / 60 / np.maximum(speed, 1e-9), np.nan)
+        # Pace is read as "lower is faster": flip the axis so faster stays up.
+        fig.add_trace(go.Scatter(x=round_list(dist_km, 3), y=round_list(pace), name="pace",
+                                 mode="lines", line={"color": COLORS["main"]}), row=1, col=1)
+        fig.update_yaxes(title_text="pace (min/km)", autorange="reversed", row=1, col=1)
+    if stream.altitude_m:
+        alt = np.asarray(stream.altitude_m, dtype=float)[keep]
+        fig.add_trace(go.Scatter(x=round_list(dist_km, 3), y=round_list(alt, 1),
+                                 name="elevation", mode="lines", fill="tozeroy",
+                                 line={"color": COLORS["good"]}), row=2, col=1)
+        fig.update_yaxes(title_text="elevation (m)", row=2, col=1)
+    if has_hr:
+        hr = np.asarray(stream.heartrate_bpm, dtype=float)[keep]
+        fig.add_trace(go.Scatter(x=round_list(dist_km, 3), y=round_list(hr, 0),
+                                 name="heart rate", mode="lines",
+                                 line={"color": COLORS["bad"]}), row=3, col=1)
+        fig.update_yaxes(title_text="heart rate (bpm)", row=3, col=1)
+    fig.update_xaxes(title_text="distance (km)", row=rows, col=1)
+    fig.update_layout(title={"text": f"{run.get('name') or 'Run'} — "
+                             f"{str(run.get('start_time'))[:16]}", "font": {"size": 14}})
+    return style(fig, 460)
+
+
+def clicked_run(click: dict[str, Any] | None) -> str | None:
+    """The run id a map click names, if it names one."""
+    try:
+        value = click["points"][0]["customdata"]  # type: ignore[index]
+    except (TypeError, KeyError, IndexError):
+        return None
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return str(value) if value else None
+
+
+def run_options(runs: pd.DataFrame) -> list[dict[str, str]]:
+    ordered = runs.sort_values("start_time", ascending=False)
+    return [
+        {"label": f"{t:%Y-%m-%d} · {name or 'Run'} · {d / 1000:.1f} km", "value": str(i)}
+        for i, t, name, d in zip(ordered["id"], ordered["start_time"], ordered["name"],
+                                 ordered["distance_m"], strict=True)
+    ]

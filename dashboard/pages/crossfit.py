@@ -1,0 +1,55 @@
+"""Crossfit page: progress per exercise from the lifting log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, dcc, html
+
+from dashboard import data
+from dashboard.logic import crossfit
+
+dash.register_page(__name__, path="/crossfit", title="Crossfit · Pulseboard", name="Crossfit",
+                   description="Per exercise: max weight, reps, weight per rep, estimated 1RM.")
+
+
+def layout(**_query: Any) -> Any:
+    return html.Div([
+        html.H2("Crossfit", className="page-title"),
+        dbc.Row([dbc.Col([dbc.Label("Exercise"), dcc.Dropdown(id="crossfit-exercise",
+                                                               clearable=False)], xs=12, md=5)],
+                className="controls"),
+        html.P(crossfit.ONE_RM_FORMULA, className="muted", id="crossfit-formula"),
+        dbc.Row([
+            dbc.Col(dcc.Graph(id="crossfit-progress"), xs=12, lg=6),
+            dbc.Col(dcc.Graph(id="crossfit-e1rm"), xs=12, lg=6),
+            dbc.Col(dcc.Graph(id="crossfit-scatter"), xs=12, lg=6),
+            dbc.Col(dcc.Graph(id="crossfit-volume"), xs=12, lg=6),
+        ], className="g-2"),
+    ])
+
+
+@dash.callback(
+    Output("crossfit-exercise", "options"), Output("crossfit-exercise", "value"),
+    Input("app-data-version", "data"), State("crossfit-exercise", "value"),
+)
+def exercises(_v: Any, current: str | None) -> Any:
+    sets = data.lift_sets(data.store())
+    if sets.empty:
+        return [], None
+    counts = sets["exercise"].value_counts()
+    names = list(counts.index)
+    return [{"label": f"{n} ({counts[n]} sets)", "value": n} for n in names], (
+        current if current in names else names[0])
+
+
+@dash.callback(
+    Output("crossfit-progress", "figure"), Output("crossfit-e1rm", "figure"),
+    Output("crossfit-scatter", "figure"), Output("crossfit-volume", "figure"),
+    Input("crossfit-exercise", "value"), Input("app-data-version", "data"),
+)
+def update(exercise: str | None, _v: Any) -> Any:
+    figs = crossfit.figures(data.lift_sets(data.store()), exercise)
+    return figs["progress"], figs["e1rm"], figs["scatter"], figs["volume"]

@@ -1,0 +1,96 @@
+"""Overview page: the latest numbers and how every source's sync went."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, dash_table, html
+
+from dashboard import data
+from dashboard.logic import overview
+from dashboard.logic.weight import LABELS
+
+dash.register_page(__name__, path="/", title="Overview · Pulseboard", name="Overview",
+                   description="Latest weight and fat ratio, last run, last lifting session, "
+                               "sync status per source.")
+
+
+def layout(**_query: Any) -> Any:
+    return html.Div([
+        html.H2("Overview", className="page-title"),
+        dbc.Spinner(html.Div(id="overview-content"), color="primary"),
+    ])
+
+
+def _metric_card(kind: str, info: dict[str, Any] | None) -> Any:
+    name, unit = LABELS[kind]
+    if info is None:
+        return dbc.Card(dbc.CardBody([
+            html.H6(name, className="card-label"),
+            html.P("No data yet — run `python -m collectors sync --source withings`.",
+                   className="muted"),
+        ]), className="metric-card")
+    changes = [
+        html.Span([f"{c['arrow']} {c['delta']:+.2f} {unit}" if c["delta"] is not None else "—",
+                   html.Small(f" vs {c['period']}")], className=f"change tone-{c['tone']}")
+        for c in info["changes"]
+    ]
+    return dbc.Card(dbc.CardBody([
+        html.H6(name, className="card-label"),
+        html.Div(f"{info['value']:.1f} {unit}", className="metric-value",
+                 id=f"overview-{kind}"),
+        html.Small(f"on {info['time']:%Y-%m-%d %H:%M} UTC", className="muted"),
+        html.Div(changes, className="changes"),
+    ]), className="metric-card")
+
+
+def _table(rows: list[dict[str, Any]], table_id: str) -> Any:
+    return dash_table.DataTable(
+        id=table_id, data=rows, columns=[{"name": c, "id": c} for c in (rows[0] if rows else {})],
+        style_table={"overflowX": "auto"}, style_cell={"fontFamily": "inherit", "padding": "6px"},
+        style_header={"fontWeight": "600"},
+    )
+
+
+def content(store: Any) -> Any:
+    cards = [
+        dbc.Col(_metric_card(kind, overview.changes(data.measurements(store, kind), kind)),
+                xs=12, md=6, lg=4)
+        for kind in ("weight_kg", "fat_ratio_pct")
+    ]
+    runs = data.activities(store, runs_only=True)
+    comparison = overview.run_comparison(runs)
+    run_card = dbc.Card(dbc.CardBody([
+        html.H6("Last run vs previous", className="card-label"),
+        _table(comparison, "overview-runs") if comparison else html.P(
+            "No runs yet — run `python -m collectors sync --source strava`.", className="muted"),
+    ]), className="metric-card")
+    cards.append(dbc.Col(run_card, xs=12, lg=4))
+    day, sets = overview.last_session(data.lift_sets(store))
+    lift_card = dbc.Card(dbc.CardBody([
+        html.H6(f"Last lifting session{f' · {day}' if day else ''}", className="card-label"),
+        _table(sets, "overview-lifts") if sets else html.P(
+            "No lifting log yet — run `python -m collectors sync --source sheets`.",
+            className="muted"),
+    ]))
+    status = overview.sources_table(data.sync_status(store), data.now_utc())
+    rejected_total = sum(int(r["rejected"] or 0) for r in status)
+    sync_card = dbc.Card(dbc.CardBody([
+        html.H6("Sources", className="card-label"),
+        _table(status, "overview-sources") if status else html.P(
+            "Nothing synced yet — run `python -m collectors sync`.", className="muted"),
+        html.A(f"See {rejected_total} rejected rows", href=dash.get_relative_path("/quality"),
+               id="overview-rejected-link") if rejected_total else None,
+    ]))
+    return html.Div([
+        dbc.Row(cards, className="g-3"),
+        dbc.Row([dbc.Col(lift_card, xs=12, lg=6), dbc.Col(sync_card, xs=12, lg=6)],
+                className="g-3 mt-1"),
+    ])
+
+
+@dash.callback(Output("overview-content", "children"), Input("app-data-version", "data"))
+def refresh(_version: str | None) -> Any:
+    return content(data.store())

@@ -1,0 +1,54 @@
+"""Weight page: any body measurement with rolling mean, trend and weekly changes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, dcc, html
+
+from dashboard import data
+from dashboard.logic import weight
+from storage import MEASUREMENT_TYPES
+
+dash.register_page(__name__, path="/weight", title="Weight · Pulseboard", name="Weight",
+                   description="Weight, fat ratio and other body measurements: raw points, "
+                               "rolling mean, trend and weekly change.")
+
+
+def layout(**_query: Any) -> Any:
+    today = data.now_utc().date()
+    return html.Div([
+        html.H2("Weight & body composition", className="page-title"),
+        dbc.Row([
+            dbc.Col([dbc.Label("Measurement"), dcc.Dropdown(
+                id="weight-metric", clearable=False, value="weight_kg",
+                options=[{"label": weight.label(k), "value": k} for k in MEASUREMENT_TYPES])],
+                xs=12, md=4),
+            dbc.Col([dbc.Label("Dates"), html.Br(), dcc.DatePickerRange(
+                id="weight-range", start_date=today - timedelta(days=365), end_date=today,
+                display_format="YYYY-MM-DD")], xs=12, md=5),
+            dbc.Col([dbc.Label("Rolling mean"), dcc.Dropdown(
+                id="weight-window", clearable=False, value=7,
+                options=[{"label": f"{d} days", "value": d} for d in (7, 14, 30, 90)])],
+                xs=12, md=3),
+        ], className="g-2 controls"),
+        html.Div(id="weight-summary", className="summary"),
+        dcc.Graph(id="weight-graph", config={"displaylogo": False}),
+        dcc.Graph(id="weight-weekly", config={"displaylogo": False}),
+    ])
+
+
+@dash.callback(
+    Output("weight-graph", "figure"), Output("weight-weekly", "figure"),
+    Output("weight-summary", "children"),
+    Input("weight-metric", "value"), Input("weight-range", "start_date"),
+    Input("weight-range", "end_date"), Input("weight-window", "value"),
+    Input("app-data-version", "data"),
+)
+def update(kind: str, start: str | None, end: str | None, window: int, _v: Any) -> Any:
+    low, high = data.day_bounds(start, end)
+    frame = data.measurements(data.store(), kind, low, high)
+    return weight.figures(frame, kind, int(window or 7))
