@@ -148,7 +148,7 @@ def _render_login(prefix: str, next_url: str, error: str = "", username: str = "
 def _wants_json(path: str) -> bool:
     request = flask.request
     return (
-        path.startswith("/_")
+        path.startswith(("/_", "/assets/"))
         or path.endswith(".json")
         or request.headers.get("X-Requested-With") == "XMLHttpRequest"
         or (request.accept_mimetypes.best == "application/json")

@@ -1,0 +1,167 @@
+"""Every page's callbacks over HTTP on the synthetic athlete: figures with data, units, limits."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+import settings
+from serverless_tests.dashboard.dashcalls import call
+
+
+def _range(records: dict[str, list[Any]], days: int = 400) -> dict[str, Any]:
+    end = max(m.time for m in records["measurements"]).date()
+    return {"start_date": (end - timedelta(days=days)).isoformat(), "end_date": end.isoformat()}
+
+
+def test_overview_shows_latest_values_runs_lifts_and_sources(client: Any, deps: Any) -> None:
+    status, out = call(client, deps, "overview-content.children", {})
+    assert status == 200
+    text = json.dumps(out)
+    assert "overview-weight_kg" in text and "overview-runs" in text
+    assert "overview-lifts" in text and "overview-sources" in text
+    assert "See 2 rejected rows" in text
+
+
+def test_weight_figures_follow_the_metric(client: Any, deps: Any, records: Any) -> None:
+    r = _range(records)
+    values = {"weight-metric.value": "weight_kg", "weight-range.start_date": r["start_date"],
+              "weight-range.end_date": r["end_date"], "weight-window.value": 7}
+    _, weight = call(client, deps, "weight-graph.figure", values)
+    values["weight-metric.value"] = "fat_ratio_pct"
+    _, fat = call(client, deps, "weight-graph.figure", values)
+    w_fig, f_fig = weight["weight-graph.figure"], fat["weight-graph.figure"]
+    assert w_fig["layout"]["yaxis"]["title"]["text"] == "Weight (kg)"
+    assert f_fig["layout"]["yaxis"]["title"]["text"] == "Fat ratio (%)"
+    assert w_fig["data"][0]["y"] != f_fig["data"][0]["y"]
+    assert "/week" in weight["weight-summary.children"]
+
+
+def test_weight_empty_state_says_what_to_do(client: Any, deps: Any) -> None:
+    _, out = call(client, deps, "weight-graph.figure", {
+        "weight-metric.value": "bone_mass_kg", "weight-window.value": 7})
+    note = out["weight-graph.figure"]["layout"]["annotations"][0]["text"]
+    assert "collectors sync --source withings" in note
+
+
+def test_running_map_click_selects_the_run_and_draws_its_session(
+    client: Any, deps: Any, records: Any
+) -> None:
+    r = _range(records)
+    base = {"running-range.start_date": r["start_date"], "running-range.end_date": r["end_date"]}
+    _, first = call(client, deps, "running-map.figure", {**base, "running-run.value": None})
+    trace = first["running-map.figure"]["data"][0]
+    assert trace["type"] == "scattermap"
+    run_id = next(i for i in trace["customdata"] if i)
+    click = {"points": [{"customdata": run_id, "curveNumber": 0}]}
+    _, picked = call(client, deps, "running-run.value",
+                     {"running-map.clickData": click}, changed="running-map.clickData")
+    assert picked["running-run.value"] == run_id
+    _, drawn = call(client, deps, "running-session.figure", {**base, "running-run.value": run_id})
+    session = drawn["running-session.figure"]
+    assert {t["name"] for t in session["data"]} >= {"pace", "elevation"}
+    titles = [v.get("title", {}).get("text") for k, v in session["layout"].items()
+              if k.startswith("xaxis")]
+    assert "distance (km)" in titles
+
+
+def test_running_overview_only_counts_runs(client: Any, deps: Any, records: Any) -> None:
+    r = _range(records)
+    _, out = call(client, deps, "running-overtime.figure",
+                  {"running-range.start_date": r["start_date"],
+                   "running-range.end_date": r["end_date"]})
+    runs = [a for a in records["activities"] if a.sport_type in ("Run", "TrailRun")]
+    assert len(out["running-run.options"]) == len(runs)
+
+
+def test_crossfit_exercise_drives_the_figures(client: Any, deps: Any) -> None:
+    _, opts = call(client, deps, "crossfit-exercise.options", {})
+    names = [o["value"] for o in opts["crossfit-exercise.options"]]
+    assert "Back squat" in names
+    figs = [call(client, deps, "crossfit-e1rm.figure", {"crossfit-exercise.value": n})[1]
+            for n in names[:2]]
+    assert figs[0]["crossfit-e1rm.figure"]["data"][0]["y"] != \
+        figs[1]["crossfit-e1rm.figure"]["data"][0]["y"]
+
+
+def _forecast_values() -> dict[str, Any]:
+    return {"forecast-distance_km.value": 20, "forecast-duration_h.value": 2,
+            "forecast-crossfit_sessions.value": 3, "forecast-avg_weight_kg.value": 40,
+            "forecast-weeks.value": 8, "forecast-run.n_clicks": 1}
+
+
+def test_forecast_calls_the_api_server_side_with_the_key(
+    client: Any, deps: Any, fake_api: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PULSEBOARD_API_URL", fake_api["url"])
+    monkeypatch.setenv("PULSEBOARD_API_KEY", "k-123")
+    settings.reset()
+    status, out = call(client, deps, "forecast-graph.figure", _forecast_values())
+    assert status == 200
+    assert fake_api["seen"][-1]["key"] == "k-123"
+    assert fake_api["seen"][-1]["args"]["weeks"] == "8"
+    assert "k-123" not in json.dumps(out)
+    weight_path = out["forecast-graph.figure"]["data"][0]["y"]
+    assert len(weight_path) == 9 and weight_path[-1] < weight_path[0]
+    assert "v-test-1" in out["forecast-model.children"]
+    assert "baseline" in out["forecast-model.children"]
+
+
+@pytest.mark.parametrize("mode,expected", [
+    ("no_model", "python -m models train"), ("bad", "weeks"), ("down", "not answering"),
+])
+def test_forecast_problems_become_messages(
+    client: Any, deps: Any, fake_api: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+    mode: str, expected: str,
+) -> None:
+    fake_api["mode"] = mode
+    url = "http://127.0.0.1:9" if mode == "down" else fake_api["url"]
+    monkeypatch.setenv("PULSEBOARD_API_URL", url)
+    settings.reset()
+    status, out = call(client, deps, "forecast-graph.figure", _forecast_values())
+    assert status == 200
+    assert expected in json.dumps(out["forecast-message.children"])
+
+
+@pytest.mark.parametrize("dataset", ["activities", "measurements", "lift_sets"])
+def test_explore_six_views_for_each_dataset(client: Any, deps: Any, dataset: str) -> None:
+    _, fields = call(client, deps, "explore-field.options", {"explore-dataset.value": dataset})
+    field, other = fields["explore-field.value"], fields["explore-other.value"]
+    assert field and other
+    _, figs = call(client, deps, "explore-scatter.figure", {
+        "explore-field.value": field, "explore-other.value": other,
+        "explore-dataset.value": dataset})
+    assert len(figs) == 6
+    assert figs["explore-scatter.figure"]["layout"]["yaxis"]["title"]["text"] == field
+    assert figs["explore-pie.figure"]["data"][0]["type"] == "pie"
+
+
+def test_quality_lists_rejected_rows(client: Any, deps: Any) -> None:
+    _, out = call(client, deps, "quality-content.children", {})
+    text = json.dumps(out)
+    assert "8O kg" in text and "weight is not a number" in text
+
+
+def test_live_version_changes_when_a_sync_lands(client: Any, deps: Any, store: Any) -> None:
+    _, first = call(client, deps, "app-data-version.data", {"app-live-interval.n_intervals": 1})
+    version = first["app-data-version.data"]
+    status, same = call(client, deps, "app-data-version.data",
+                        {"app-live-interval.n_intervals": 2, "app-data-version.data": version})
+    assert status == 204 or "app-data-version.data" not in same  # nothing new: no redraw
+    store.put_doc("sync", "strava", {"last_success_at": "2999-01-01T00:00:00Z"})
+    _, later = call(client, deps, "app-data-version.data",
+                    {"app-live-interval.n_intervals": 3, "app-data-version.data": version})
+    assert later["app-data-version.data"] == "2999-01-01T00:00:00Z"
+
+
+def test_figures_stay_small(client: Any, deps: Any, records: Any) -> None:
+    r = _range(records, 3000)
+    _, out = call(client, deps, "weight-graph.figure", {
+        "weight-metric.value": "weight_kg", "weight-range.start_date": r["start_date"],
+        "weight-range.end_date": r["end_date"], "weight-window.value": 7})
+    raw = json.dumps(out["weight-graph.figure"]).encode()
+    assert len(gzip.compress(raw)) < 150 * 1024
