@@ -100,7 +100,8 @@ def sources_table(status: dict[str, dict[str, Any]], now: datetime) -> list[dict
                 age = ""
         rows.append({
             "source": source,
-            "last success": f"{when} ({age})" if when and age else (when or "never"),
+            "last success": f"{str(when)[:16].replace('T', ' ')} ({age})" if when and age
+            else (when or "never"),
             "outcome": info.get("last_outcome", ""),
             "stored": info.get("stored", 0),
             "rejected": info.get("rejected", 0),

@@ -1,0 +1,273 @@
+"""The dashboard in headless Chromium: login, every page, controls, map click, forecast, embed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import settings
+from serverless_tests.conftest import in_ci
+from serverless_tests.dashboard.conftest import PASSWORD
+from serverless_tests.dashboard.synthetic import generate, load
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+PAGES = ["/", "/weight", "/running", "/crossfit", "/forecast", "/explore", "/quality"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not (CHROMIUM and CHROMEDRIVER):
+        if in_ci():
+            pytest.fail("chromium and chromedriver are required in CI (apt install chromium "
+                        "chromium-driver)")
+        pytest.skip("chromium/chromedriver not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="pulseboard-chrome-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--enable-unsafe-swiftshader", "--window-size=1280,900",
+                 f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def shared_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    from dashboard import users
+    from storage import open_store
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'store.db'}"
+    store = open_store(url)
+    load(store, generate(days=200, seed=3))
+    users.add(store, "owner", PASSWORD, "owner")
+    store.close()
+    return url
+
+
+@pytest.fixture(autouse=True)
+def env(shared_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PULSEBOARD_STORE", shared_db)
+    monkeypatch.setenv("PULSEBOARD_SECRET_KEY", "test-secret-key-0123456789abcdef")
+    settings.reset()
+
+
+@pytest.fixture(scope="module")
+def base_url(shared_db: str) -> Iterator[str]:
+    from werkzeug.serving import make_server
+
+    from dashboard.app import build
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PULSEBOARD_SECRET_KEY", "test-secret-key-0123456789abcdef")
+        settings.reset()
+        server = build()[0]
+    http = make_server("127.0.0.1", 0, server, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{http.server_port}"
+    http.shutdown()
+    thread.join(5)
+
+
+def wait(driver: Any, condition: Any, timeout_s: float = 20) -> Any:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout_s, poll_frequency=0.2).until(condition)
+
+
+def css(driver: Any, selector: str) -> list[Any]:
+    from selenium.webdriver.common.by import By
+
+    return driver.find_elements(By.CSS_SELECTOR, selector)
+
+
+def figure(driver: Any, graph_id: str) -> dict[str, Any]:
+    """The figure Plotly drew in a dcc.Graph (data and layout as the browser has them)."""
+    return driver.execute_script(
+        "const gd = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');"
+        "if (!gd || !gd.data) return null;"
+        "return JSON.parse(JSON.stringify({data: gd.data, layout: gd.layout}));", graph_id)
+
+
+def drawn(driver: Any, graph_id: str, has_data: bool = True) -> dict[str, Any]:
+    def ready(d: Any) -> Any:
+        fig = figure(d, graph_id)
+        if fig is None:
+            return False
+        return fig if (fig["data"] or not has_data) else False
+
+    return wait(driver, ready)
+
+
+def idle(driver: Any) -> None:
+    """Dash is done when no callback is pending (its loading markers are gone)."""
+    time.sleep(0.3)
+    wait(driver, lambda d: not css(d, "[data-dash-is-loading='true']"))
+
+
+def pick(driver: Any, dropdown_id: str, label: str) -> None:
+    """Opens a dcc.Dropdown and clicks the option whose text starts with label."""
+    trigger = css(driver, f"#{dropdown_id} .dash-dropdown-trigger, #{dropdown_id}")[0]
+    trigger.click()
+    option = wait(driver, lambda d: next(
+        (o for o in css(d, ".dash-dropdown-option") if o.text.strip().startswith(label)), None))
+    option.click()
+
+
+def shot(driver: Any, name: str) -> None:
+    driver.save_screenshot(str(SHOTS / f"{name}.png"))
+
+
+def test_unauthenticated_access_is_refused(browser: Any, base_url: str) -> None:
+    browser.get(base_url + "/running")
+    wait(browser, lambda d: "/login" in d.current_url)
+    assert "next=/running" in browser.current_url
+    browser.get(base_url + "/_dash-layout")
+    assert json.loads(browser.find_element("tag name", "body").text)["error"] == "unauthorized"
+    browser.get(base_url + "/login")
+    shot(browser, "login")
+
+
+def test_login_lands_on_next(browser: Any, base_url: str) -> None:
+    browser.get(base_url + "/weight")
+    wait(browser, lambda d: css(d, "#username"))
+    css(browser, "#username")[0].send_keys("owner")
+    css(browser, "#password")[0].send_keys(PASSWORD)
+    css(browser, "#login-submit")[0].click()
+    wait(browser, lambda d: d.current_url.rstrip("/").endswith("/weight"))
+    drawn(browser, "weight-graph")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_renders(browser: Any, base_url: str, path: str) -> None:
+    browser.get(base_url + path)
+    wait(browser, lambda d: css(d, "#app-navbar") and css(d, ".page-title"))
+    idle(browser)
+    graphs = [g.get_attribute("id") for g in css(browser, ".dash-graph")]
+    for graph_id in graphs:
+        drawn(browser, graph_id, has_data=False)
+    assert not css(browser, ".dash-fe-error__title"), "Dash reported a callback error"
+    shot(browser, "page-" + (path.strip("/") or "overview"))
+
+
+def test_changing_the_metric_changes_the_figure(browser: Any, base_url: str) -> None:
+    browser.get(base_url + "/weight")
+    before = drawn(browser, "weight-graph")
+    assert before["layout"]["yaxis"]["title"]["text"] == "Weight (kg)"
+    pick(browser, "weight-metric", "Fat ratio")
+    after = wait(browser, lambda d: (f := figure(d, "weight-graph"))
+                 and f["layout"]["yaxis"]["title"]["text"] == "Fat ratio (%)" and f)
+    assert after["data"][0]["y"] != before["data"][0]["y"]
+
+
+def test_clicking_a_route_on_the_map_shows_its_session(browser: Any, base_url: str) -> None:
+    from selenium.webdriver.common.actions.action_builder import ActionBuilder
+
+    browser.get(base_url + "/running")
+    fig = drawn(browser, "running-map")
+    assert fig["data"][0]["type"] == "scattermap"
+    idle(browser)
+    browser.execute_script(
+        "document.getElementById('running-map').scrollIntoView({block: 'center'})")
+    time.sleep(0.3)
+    # Where a route's vertex is in the viewport, as the map itself projects it.
+    target = wait(browser, lambda d: d.execute_script("""
+        const gd = document.querySelector('#running-map .js-plotly-plot');
+        const sub = gd._fullLayout.map && gd._fullLayout.map._subplot;
+        if (!sub || !sub.map || !sub.map.loaded()) return null;
+        const t = gd.data[0];
+        const r = sub.map.getContainer().getBoundingClientRect();
+        for (let i = 0; i < t.lat.length; i++) {
+            if (t.lat[i] === null) continue;
+            const p = sub.map.project([t.lon[i], t.lat[i]]);
+            if (p.x > 40 && p.y > 40 && p.x < r.width - 40 && p.y < r.height - 40)
+                return {x: Math.round(r.left + p.x), y: Math.round(r.top + p.y),
+                        id: t.customdata[i]};
+        }
+        return null;"""))
+    actions = ActionBuilder(browser)
+    actions.pointer_action.move_to_location(target["x"], target["y"])
+    actions.pointer_action.pause(0.3)
+    actions.pointer_action.click()
+    actions.perform()
+    session = wait(browser, lambda d: (f := figure(d, "running-session")) and f["data"] and f)
+    assert any(t.get("name") == "pace" for t in session["data"])
+    chosen = wait(browser, lambda d: d.execute_script(
+        "return document.querySelector('#running-run .Select-value-label, "
+        "#running-run [class*=singleValue], #running-run .dash-dropdown-value') ?.textContent"))
+    assert chosen
+    idle(browser)
+    shot(browser, "running-selected")
+
+
+def _forecast(browser: Any, base_url: str, expected: str) -> str:
+    browser.get(base_url + "/forecast")
+    wait(browser, lambda d: css(d, "#forecast-run"))
+    idle(browser)
+    css(browser, "#forecast-run")[0].click()
+    idle(browser)
+    return wait(browser, lambda d: (text := d.execute_script(
+        "const a = document.querySelector('#forecast-alert, #forecast-result');"
+        "return a ? a.textContent : '';")) and expected in text and text)
+
+
+def test_forecast_with_the_api_up(browser: Any, base_url: str, fake_api: dict[str, Any],
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PULSEBOARD_API_URL", fake_api["url"])
+    settings.reset()
+    text = _forecast(browser, base_url, "Expected change")
+    assert "weight kg" in text
+    fig = drawn(browser, "forecast-graph")
+    assert len(fig["data"][0]["y"]) == 13
+    assert "v-test-1" in css(browser, "#forecast-model")[0].text
+    shot(browser, "forecast-up")
+
+
+def test_forecast_with_the_api_down(browser: Any, base_url: str,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PULSEBOARD_API_URL", "http://127.0.0.1:9")
+    settings.reset()
+    text = _forecast(browser, base_url, "not answering")
+    assert "python -m api serve" in text
+    shot(browser, "forecast-down")
+
+
+def test_embed_mode_hides_the_navigation(browser: Any, base_url: str) -> None:
+    browser.get(base_url + "/weight?embed=1")
+    drawn(browser, "weight-graph")
+    wait(browser, lambda d: not css(d, "#app-navbar")[0].is_displayed())
+    shot(browser, "embed-weight")
+
+
+def test_phone_width_is_readable(browser: Any, base_url: str) -> None:
+    browser.set_window_size(390, 844)
+    try:
+        browser.get(base_url + "/")
+        wait(browser, lambda d: css(d, "#overview-weight_kg"))
+        width = browser.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 400, "the overview scrolls sideways on a phone"
+        shot(browser, "phone-overview")
+    finally:
+        browser.set_window_size(1280, 900)
