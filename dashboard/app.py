@@ -21,6 +21,7 @@ from flask.sessions import SecureCookieSessionInterface
 
 import settings
 from dashboard import data, users
+from dashboard.logic.common import use_light_template
 
 HERE = Path(__file__).resolve().parent
 LOGIN_ATTEMPTS_PER_MINUTE = 5
@@ -291,6 +292,7 @@ def build() -> tuple[flask.Flask, dash.Dash]:
     with _build_lock:
         if "server" in _built:
             return _built["server"], _built["dash"]
+        use_light_template()
         server = flask.Flask("dashboard", root_path=str(HERE))
         server.config.update(
             SECRET_KEY=secret_key(),

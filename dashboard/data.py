@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,32 @@ RUN_SPORTS = ("Run", "TrailRun", "VirtualRun")
 
 _stores: dict[tuple[str, str], Store] = {}
 _lock = threading.Lock()
+# One page view fires several callbacks that read the same series (options, then figures);
+# a few seconds of memory turns those into one store request without showing stale data
+# for longer than a reader would notice.
+CACHE_TTL_S = 5.0
+_cache: dict[tuple[Any, ...], tuple[float, list[Any]]] = {}
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def query(s: Store, kind: str, series: str = "", start: Any = None, end: Any = None) -> list[Any]:
+    """store.query, remembered for CACHE_TTL_S per store and range."""
+    key = (id(s), kind, series, str(start), str(end))
+    now = time.monotonic()
+    with _lock:
+        hit = _cache.get(key)
+        if hit and now - hit[0] < CACHE_TTL_S:
+            return hit[1]
+    rows = s.query(kind, series, start, end)
+    with _lock:
+        if len(_cache) > 256:
+            _cache.clear()
+        _cache[key] = (now, rows)
+    return rows
 
 
 def store() -> Store:
@@ -35,8 +62,19 @@ def day_bounds(start: str | date | None, end: str | date | None) -> tuple[date |
     return low, high
 
 
+def recent_start(s: Store, kind: str, series: str = "", days: int = 400) -> Any:
+    """A range start `days` before the newest record: the overview needs no more history."""
+    newest = s.latest(kind, series, 1)
+    if not newest:
+        return None
+    moment = getattr(newest[0], "time", None) or getattr(newest[0], "start_time", None)
+    if moment is None:
+        moment = datetime.combine(newest[0].date, datetime.min.time(), UTC)
+    return moment - timedelta(days=days)
+
+
 def measurements(s: Store, kind: str, start: Any = None, end: Any = None) -> pd.DataFrame:
-    rows = s.query("measurements", kind, start, end)
+    rows = query(s, "measurements", kind, start, end)
     frame = pd.DataFrame(
         {"time": [r.time for r in rows], "value": [r.value for r in rows]},
     )
@@ -45,34 +83,41 @@ def measurements(s: Store, kind: str, start: Any = None, end: Any = None) -> pd.
     return frame
 
 
-def activities(
-    s: Store, start: Any = None, end: Any = None, runs_only: bool = False
-) -> pd.DataFrame:
-    rows = s.query("activities", start=start, end=end)
-    if runs_only:
-        rows = [r for r in rows if r.sport_type in RUN_SPORTS]
-    frame = pd.DataFrame([r.to_dict() for r in rows])
-    if frame.empty:
-        return pd.DataFrame(
-            columns=[
-                "id", "start_time", "sport_type", "name", "distance_m", "moving_time_s",
-                "elevation_gain_m", "average_speed_mps", "average_heartrate_bpm",
-                "summary_polyline",
-            ]
-        )
+ACTIVITY_COLUMNS = [
+    "id", "start_time", "sport_type", "name", "distance_m", "moving_time_s",
+    "elevation_gain_m", "average_speed_mps", "average_heartrate_bpm", "summary_polyline",
+]
+SET_COLUMNS = ["date", "exercise", "set_index", "reps", "weight_kg", "source_row"]
+
+
+def runs_frame(rows: list[Any]) -> pd.DataFrame:
+    """Activities as a table (vars() keeps datetimes as they are: no string round trip)."""
+    if not rows:
+        return pd.DataFrame(columns=ACTIVITY_COLUMNS)
+    frame = pd.DataFrame([vars(r) for r in rows])
     frame["start_time"] = pd.to_datetime(frame["start_time"], utc=True)
     return frame
 
 
-def lift_sets(s: Store, start: Any = None, end: Any = None) -> pd.DataFrame:
-    rows = s.query("lift_sets", start=start, end=end)
-    frame = pd.DataFrame([r.to_dict() for r in rows])
-    if frame.empty:
-        return pd.DataFrame(
-            columns=["date", "exercise", "set_index", "reps", "weight_kg", "source_row"]
-        )
+def sets_frame(rows: list[Any]) -> pd.DataFrame:
+    if not rows:
+        return pd.DataFrame(columns=SET_COLUMNS)
+    frame = pd.DataFrame([vars(r) for r in rows])
     frame["date"] = pd.to_datetime(frame["date"])
     return frame
+
+
+def activities(
+    s: Store, start: Any = None, end: Any = None, runs_only: bool = False
+) -> pd.DataFrame:
+    rows = query(s, "activities", "", start, end)
+    if runs_only:
+        rows = [r for r in rows if r.sport_type in RUN_SPORTS]
+    return runs_frame(rows)
+
+
+def lift_sets(s: Store, start: Any = None, end: Any = None) -> pd.DataFrame:
+    return sets_frame(query(s, "lift_sets", "", start, end))
 
 
 def rejected(s: Store) -> pd.DataFrame:

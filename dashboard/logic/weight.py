@@ -26,10 +26,11 @@ def label(kind: str) -> str:
 
 
 def trend(frame: pd.DataFrame) -> tuple[pd.Series, float | None]:
-    """Daily means smoothed exponentially; the weekly rate is the slope of the last 28 days."""
+    """Daily means smoothed exponentially; the weekly rate is the least-squares slope of the
+    daily means over the last 28 days (the smoothed line lags, so it would understate it)."""
     daily = frame.set_index("time")["value"].resample("D").mean().interpolate(limit_area="inside")
     smooth = daily.ewm(halflife=f"{TREND_HALFLIFE_DAYS}D", times=daily.index).mean()
-    tail = smooth.dropna()
+    tail = daily.dropna()
     tail = tail[tail.index >= tail.index.max() - pd.Timedelta(days=28)] if len(tail) else tail
     if len(tail) < 2:
         return smooth, None

@@ -49,7 +49,8 @@ def _metric_card(kind: str, info: dict[str, Any] | None) -> Any:
 def _table(rows: list[dict[str, Any]], table_id: str) -> Any:
     return dash_table.DataTable(
         id=table_id, data=rows, columns=[{"name": c, "id": c} for c in (rows[0] if rows else {})],
-        style_table={"overflowX": "auto"}, style_cell={"fontFamily": "inherit", "padding": "4px 6px", "fontSize": "13px",
+        style_table={"overflowX": "auto"},
+        style_cell={"fontFamily": "inherit", "padding": "4px 6px", "fontSize": "13px",
                     "textAlign": "left", "whiteSpace": "normal", "height": "auto"},
         style_header={"fontWeight": "600"},
     )
@@ -57,11 +58,13 @@ def _table(rows: list[dict[str, Any]], table_id: str) -> Any:
 
 def content(store: Any) -> Any:
     cards = [
-        dbc.Col(_metric_card(kind, overview.changes(data.measurements(store, kind), kind)),
+        dbc.Col(_metric_card(kind, overview.changes(
+            data.measurements(store, kind, data.recent_start(store, "measurements", kind)), kind)),
                 xs=12, md=6, lg=4)
         for kind in ("weight_kg", "fat_ratio_pct")
     ]
-    runs = data.activities(store, runs_only=True)
+    recent = store.latest("activities", n=30)  # the last two runs are among these
+    runs = data.runs_frame([r for r in recent if r.sport_type in data.RUN_SPORTS])
     comparison = overview.run_comparison(runs)
     run_card = dbc.Card(dbc.CardBody([
         html.H6("Last run vs previous", className="card-label"),
@@ -69,7 +72,7 @@ def content(store: Any) -> Any:
             "No runs yet — run `python -m collectors sync --source strava`.", className="muted"),
     ]), className="metric-card")
     cards.append(dbc.Col(run_card, xs=12, lg=4))
-    day, sets = overview.last_session(data.lift_sets(store))
+    day, sets = overview.last_session(data.sets_frame(store.latest("lift_sets", n=60)))
     lift_card = dbc.Card(dbc.CardBody([
         html.H6(f"Last lifting session{f' · {day}' if day else ''}", className="card-label"),
         _table(sets, "overview-lifts") if sets else html.P(

@@ -1,0 +1,154 @@
+"""Dashboard bench on 10 years of synthetic data: server time, figure bytes, store requests."""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from serverless_tests.dashboard.dashcalls import call  # noqa: E402
+from serverless_tests.dashboard.synthetic import generate, load  # noqa: E402
+
+PASSWORD = "bench password 1"
+
+
+def page_views(end: str, start_1y: str, run_id: str, exercise: str) -> dict[str, list[Any]]:
+    """The callbacks each page fires when opened, with the values the browser would send."""
+    rng = {"start_date": start_1y, "end_date": end}
+    return {
+        "overview": [("overview-content.children", {})],
+        "weight": [("weight-graph.figure", {
+            "weight-metric.value": "weight_kg", "weight-range.start_date": "2000-01-01",
+            "weight-range.end_date": end, "weight-window.value": 7})],
+        "running": [
+            ("running-overtime.figure", {"running-range.start_date": rng["start_date"],
+                                         "running-range.end_date": end}),
+            ("running-map.figure", {"running-range.start_date": rng["start_date"],
+                                    "running-range.end_date": end, "running-run.value": run_id}),
+        ],
+        "crossfit": [
+            ("crossfit-exercise.options", {}),
+            ("crossfit-e1rm.figure", {"crossfit-exercise.value": exercise}),
+        ],
+        "explore": [
+            ("explore-field.options", {"explore-dataset.value": "activities"}),
+            ("explore-scatter.figure", {"explore-field.value": "distance_km",
+                                        "explore-other.value": "moving_time_min",
+                                        "explore-dataset.value": "activities"}),
+        ],
+        "quality": [("quality-content.children", {})],
+    }
+
+
+def figures_in(out: dict[str, Any]) -> dict[str, bytes]:
+    return {k: json.dumps(v, separators=(",", ":")).encode() for k, v in out.items()
+            if k.endswith(".figure")}
+
+
+def run_backend(name: str, store_url: str, records: dict[str, Any], repeats: int) -> None:
+    import settings
+
+    os.environ["PULSEBOARD_STORE"] = store_url
+    settings.reset()
+    from dashboard import data, users
+    from dashboard.app import build
+
+    store = data.store()
+    if hasattr(store, "ensure_table"):
+        store.ensure_table()
+    t0 = time.perf_counter()
+    load(store, records)
+    users.add(store, "bench", PASSWORD, "owner")
+    print(f"\n== {name}: loaded {sum(len(v) for v in records.values())} records "
+          f"in {time.perf_counter() - t0:.1f} s")
+    server = build()[0]
+    client = server.test_client()
+    import re
+
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      client.get("/login").get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+    client.post("/login", data={"csrf_token": token, "username": "bench", "password": PASSWORD})
+    deps = client.get("/_dash-dependencies").get_json()
+
+    last = max(m.time for m in records["measurements"])
+    runs = [a for a in records["activities"] if a.sport_type in ("Run", "TrailRun")]
+    views = page_views(last.date().isoformat(), (last.date().replace(year=last.year - 1))
+                       .isoformat(), runs[-1].id, "Back squat")
+    print(f"{'page':10} {'callback':28} {'p50 ms':>8} {'p95 ms':>8} {'figure KiB raw':>15} "
+          f"{'gz':>7}  store requests per view")
+    for page, calls in views.items():
+        per_view: Counter[str] = Counter()
+        times: dict[str, list[float]] = {output: [] for output, _ in calls}
+        outs: dict[str, Any] = {}
+        for i in range(repeats):
+            data.clear_cache()  # every repeat is a fresh page view: its callbacks in order
+            for output, values in calls:
+                before = Counter(store.calls)
+                t = time.perf_counter()
+                status, outs[output] = call(client, deps, output, values)
+                times[output].append((time.perf_counter() - t) * 1000)
+                if status != 200:
+                    raise SystemExit(f"{page} {output}: HTTP {status}")
+                if i == 0:
+                    per_view.update(Counter(store.calls) - before)
+        for output, _ in calls:
+            out, samples = outs[output], times[output]
+            figs = figures_in(out)
+            raw = max((len(b) for b in figs.values()), default=0)
+            gz = max((len(gzip.compress(b)) for b in figs.values()), default=0)
+            p95 = statistics.quantiles(samples, n=20)[18] if len(samples) >= 2 else samples[0]
+            print(f"{page:10} {output.split('.')[0]:28} {statistics.median(samples):8.1f} "
+                  f"{p95:8.1f} {raw / 1024:15.1f} {gz / 1024:7.1f}")
+        print(f"{'':10} {'→ per page view':28} {dict(per_view)}"
+              + ("   SCAN!" if per_view.get("Scan") else ""))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--backend", choices=("sqlite", "dynamodb", "both"), default="both")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="pulseboard-bench-"))
+    os.environ.update(PULSEBOARD_DATA_DIR=str(tmp), PULSEBOARD_SECRET_KEY="bench-" + "x" * 32)
+    t = time.perf_counter()
+    records = generate(days=365 * args.years, seed=11, stream_points=1200)
+    print(f"synthetic athlete: {args.years} years, "
+          + ", ".join(f"{k} {len(v)}" for k, v in records.items())
+          + f" ({time.perf_counter() - t:.1f} s)")
+    if args.backend in ("sqlite", "both"):
+        run_backend("sqlite", f"sqlite:///{tmp / 'bench.db'}", records, args.repeats)
+    if args.backend in ("dynamodb", "both"):
+        from moto.server import ThreadedMotoServer
+
+        for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                           "AWS_DEFAULT_REGION": "eu-west-1"}.items():
+            os.environ.setdefault(key, value)
+        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        moto.start()
+        host, port = moto.get_host_and_port()
+        os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{port}"
+        try:
+            run_backend("dynamodb (moto server)", f"dynamodb://bench-{uuid.uuid4().hex[:8]}",
+                        records, args.repeats)
+        finally:
+            moto.stop()
+    print("\nGoals: p95 ≤ 100 ms server side, ≤ 150 KiB gzipped per figure, one Query per series,"
+          " no Scan. Times vary with the machine; nothing here passes or fails on time.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
