@@ -36,6 +36,7 @@ def style(fig: go.Figure, height: int = 360) -> go.Figure:
         height=height,
         margin={"l": 55, "r": 15, "t": 40, "b": 45},
         legend={"orientation": "h", "y": -0.2},
+        title={"x": 0.01, "xanchor": "left"},  # clear of the mode bar on the right
         font={"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
     )
     return fig

@@ -47,21 +47,20 @@ def figures(sets: pd.DataFrame, exercise: str | None) -> dict[str, go.Figure]:
     per = sessions(sets, exercise)
     progress = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.06)
     for row, (col, name, unit) in enumerate((
-        ("max_weight_kg", "max weight", "kg"),
+        ("max_weight_kg", "max weight", "max (kg)"),
         ("total_reps", "total reps", "reps"),
-        ("avg_weight_per_rep_kg", "avg weight per rep", "kg"),
+        ("avg_weight_per_rep_kg", "avg weight per rep", "kg / rep"),
     ), start=1):
         progress.add_trace(go.Scatter(x=per["date"], y=round_list(per[col]), name=name,
                                       mode="lines+markers", marker={"size": 5}), row=row, col=1)
-        progress.update_yaxes(title_text=f"{name} ({unit})", row=row, col=1)
+        progress.update_yaxes(title_text=unit, row=row, col=1)
     progress.update_xaxes(title_text="session date", row=3, col=1)
-    style(progress, 520)
+    style(progress, 560)
 
     e1rm = go.Figure(go.Scatter(x=per["date"], y=round_list(per["e1rm_kg"], 1),
                                 mode="lines+markers", name="estimated 1RM",
                                 line={"color": COLORS["accent"]}))
-    e1rm.update_layout(title={"text": f"Estimated 1-rep max — {ONE_RM_FORMULA}", "font":
-                              {"size": 13}})
+    e1rm.update_layout(title={"text": "Estimated 1-rep max (Epley)", "font": {"size": 13}})
     e1rm.update_yaxes(title_text="estimated 1RM (kg)")
     e1rm.update_xaxes(title_text="session date")
     style(e1rm)

@@ -106,7 +106,8 @@ def path_figure(data: dict[str, Any], latest: dict[str, float | None]) -> go.Fig
         color = COLORS["good"] if step <= 0 else COLORS["bad"]
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=kind,
                                  line={"color": color}), row=1, col=col)
-        fig.update_yaxes(title_text=f"{kind.split('_')[0]} ({unit})", row=1, col=col)
+        name = "weight" if kind == "weight_kg" else "fat ratio"
+        fig.update_yaxes(title_text=f"{name} ({unit})", row=1, col=col)
         fig.update_xaxes(title_text="weeks from now", row=1, col=col)
         drawn = True
     if not drawn:

@@ -62,8 +62,9 @@ def run(values: dict[str, Any], session: Any = None) -> tuple[Any, Any, str]:
         found = store.latest("measurements", kind, 1)
         latest[kind] = found[0].value if found else None
     per_week = answer.data.get("per_week", {})
-    summary = ", ".join(f"{k.replace('_', ' ')} {float(v):+.2f}/week"
-                        for k, v in per_week.items() if isinstance(v, int | float))
+    units = {"weight_kg": ("weight", "kg"), "fat_ratio_pct": ("fat ratio", "%")}
+    summary = ", ".join(f"{units.get(k, (k, ''))[0]} {float(v):+.2f} {units.get(k, ('', ''))[1]}"
+                        "/week" for k, v in per_week.items() if isinstance(v, int | float))
     return (forecast.path_figure(answer.data, latest),
             dbc.Alert(f"Expected change: {summary}", color="info", id="forecast-result"),
             forecast.model_summary(answer.data))

@@ -238,7 +238,7 @@ def test_forecast_with_the_api_up(browser: Any, base_url: str, fake_api: dict[st
     monkeypatch.setenv("PULSEBOARD_API_URL", fake_api["url"])
     settings.reset()
     text = _forecast(browser, base_url, "Expected change")
-    assert "weight kg" in text
+    assert "weight -0.20 kg/week" in text
     fig = drawn(browser, "forecast-graph")
     assert len(fig["data"][0]["y"]) == 13
     assert "v-test-1" in css(browser, "#forecast-model")[0].text
