@@ -2,8 +2,10 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# A Python 3.12 interpreter: python3.12 on PATH, else pyenv's newest 3.12 (the Lambda runtime is 3.12).
-PYTHON312 ?= $(shell command -v python3.12 2>/dev/null || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12.*/bin/python3.12 2>/dev/null | sort -V | tail -n 1)
+# A Python 3.12 interpreter that really runs (a pyenv shim named python3.12 may only print an error):
+# python3.12 on PATH, else pyenv's newest 3.12.x, else the system's. The Lambda runtime is 3.12.
+PYTHON312 ?= $(shell for p in python3.12 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12.*/bin/python3.12 /usr/bin/python3.12 /usr/local/bin/python3.12 2>/dev/null | sort -rV); do \
+  if "$$p" -c 'import sys, venv; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1; then command -v "$$p"; break; fi; done)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed

@@ -41,7 +41,7 @@ def query(s: Store, kind: str, series: str = "", start: Any = None, end: Any = N
     with _lock:
         if len(_cache) > 256:
             _cache.clear()
-        _cache[key] = (now, rows)
+        _cache[key] = (time.monotonic(), rows)  # fresh from when the answer arrived
     return rows
 
 

@@ -1,5 +1,4 @@
-"""Overview: latest body values with their changes, the last run against the one before, the last
-lifting session, and how each source's sync went."""
+"""Overview: latest body values and their changes, last run vs previous, last session, syncs."""
 
 from __future__ import annotations
 
