@@ -1,0 +1,1 @@
+"""Collectors: bring data from the providers and activity files into the store."""
