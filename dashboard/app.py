@@ -29,6 +29,7 @@ USER_CACHE_S = 30.0
 # What the login page itself loads before anyone is logged in.
 PUBLIC_PATHS = {"/login", "/assets/style.css", "/health"}
 LIVE_INTERVAL_MS = 60_000
+SESSION_LIFETIME_S = 24 * 3600
 
 
 class ConfigError(RuntimeError):
@@ -99,6 +100,23 @@ def load_user(name: str) -> User | None:
     with _users_lock:
         _users_cache[name] = (now, user)
     return user
+
+
+def throttled(store: Any, name: str, client: str, now: float) -> bool:
+    """Counts this sign-in attempt against the account and the client, and says whether either
+    is over LOGIN_ATTEMPTS_PER_MINUTE. The attempt is counted *before* the password is checked:
+    counting only failures afterwards would let parallel guesses all pass the check first.
+    The count is a sliding minute (this window plus the unexpired share of the previous one), so
+    no burst across a window boundary gets twice the allowance. Counters live in the store, so
+    every process and Lambda container shares them."""
+    window_s = 60
+    over = False
+    for key in (f"login:user:{name.casefold()}", f"login:client:{client}"):
+        current = store.hit(key, window_s, now)
+        previous = store.peek(key, window_s, now - window_s)
+        share = 1.0 - (now % window_s) / window_s
+        over = over or current + previous * share > LOGIN_ATTEMPTS_PER_MINUTE
+    return over
 
 
 def _csrf_token() -> str:
@@ -194,16 +212,12 @@ def _install_auth(server: flask.Flask, prefix: str) -> None:
                                  status=400)
         name = request.form.get("username", "").strip()
         password = request.form.get("password", "")
-        store, now = data.store(), time.time()
-        keys = [f"login:user:{name.casefold()}", f"login:client:{request.remote_addr}"]
-        if any(store.peek(k, 60, now) >= LOGIN_ATTEMPTS_PER_MINUTE for k in keys):
+        if throttled(data.store(), name, request.remote_addr or "", time.time()):
             return _render_login(
-                prefix, next_url, "Too many failed sign-ins. Wait a minute, then try again.",
+                prefix, next_url, "Too many sign-in attempts. Wait a minute, then try again.",
                 username=name, status=429)
-        record = users.verify(store, name, password)
+        record = users.verify(data.store(), name, password)
         if record is None:
-            for key in keys:
-                store.hit(key, 60, now)
             return _render_login(prefix, next_url, "Wrong user name or password.",
                                  username=name, status=401)
         flask.session.clear()  # a fresh session on login: no fixation
@@ -297,6 +311,9 @@ def build() -> tuple[flask.Flask, dash.Dash]:
         server.config.update(
             SECRET_KEY=secret_key(),
             SESSION_COOKIE_HTTPONLY=True,
+            # Flask refuses a session cookie signed longer ago than this, whatever the browser
+            # keeps: a copied cookie stops working after a day.
+            PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME_S,
             SESSION_COOKIE_SAMESITE="Lax",
             SESSION_COOKIE_NAME="pulseboard_session",
         )

@@ -216,10 +216,12 @@ class SqliteStore(Store):
             "ON CONFLICT (pk, sk) DO UPDATE SET version = version + 1 RETURNING version",
             (pk, sk, json.dumps({"expires_at": int(now) + 2 * window_s})),
         ).fetchone()
-        # Old windows are dead weight; DynamoDB drops them by TTL, here they go on the next hit.
+        # Windows before the previous one are dead weight (the previous one is still read for a
+        # sliding count); DynamoDB drops them by TTL, here they go on the next hit.
+        _, previous_sk = self._counter_key(key, window_s, now - window_s)
         conn.execute(
             "DELETE FROM items WHERE pk = ? AND sk LIKE ? AND sk < ?",
-            (pk, f"{key}#%", sk),
+            (pk, f"{key}#%", previous_sk),
         )
         return int(row[0])
 

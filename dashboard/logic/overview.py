@@ -106,3 +106,16 @@ def sources_table(status: dict[str, dict[str, Any]], now: datetime) -> list[dict
             "rejected": info.get("rejected", 0),
         })
     return rows
+
+
+SYNC_REQUESTS = "requests"
+
+
+def request_sync(store: Any, user: str, may_change: bool, now: datetime) -> str:
+    """Records an owner's request for a sync of every source; viewers are refused."""
+    if not may_change:
+        return "Only an owner can start a sync; viewers can look at everything else."
+    store.put_doc(SYNC_REQUESTS, "sync", {"source": "all", "requested_by": user,
+                                          "requested_at": now.isoformat()})
+    return ("Sync requested: the collectors' scheduler runs it within a minute "
+            "(`python -m collectors schedule` locally, the next jobs run in the cloud).")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
+import flask_login
 from dash import Input, Output, dash_table, html
 
 from dashboard import data
@@ -87,6 +89,11 @@ def content(store: Any) -> Any:
             "Nothing synced yet — run `python -m collectors sync`.", className="muted"),
         html.A(f"See {rejected_total} rejected rows", href=dash.get_relative_path("/quality"),
                id="overview-rejected-link") if rejected_total else None,
+        html.Div([
+            dbc.Button("Sync now", id="overview-sync", color="secondary", size="sm",
+                       outline=True, n_clicks=0),
+            html.Span(id="overview-sync-message", className="muted ms-2"),
+        ], className="mt-2"),
     ]))
     return html.Div([
         dbc.Row(cards, className="g-3"),
@@ -98,3 +105,16 @@ def content(store: Any) -> Any:
 @dash.callback(Output("overview-content", "children"), Input("app-data-version", "data"))
 def refresh(_version: str | None) -> Any:
     return content(data.store())
+
+
+@dash.callback(Output("overview-sync-message", "children"), Input("overview-sync", "n_clicks"),
+               prevent_initial_call=True)
+def request_sync(n_clicks: int | None) -> Any:
+    """Owners may ask for a sync now; it is a request in the store that the collectors' scheduler
+    (locally) or the next jobs run (in the cloud) carries out, so the dashboard never calls a
+    provider itself and the data still flows one way."""
+    if not n_clicks:
+        return dash.no_update
+    user = flask_login.current_user
+    return overview.request_sync(data.store(), getattr(user, "id", ""),
+                                 bool(getattr(user, "can_change", False)), datetime.now(UTC))

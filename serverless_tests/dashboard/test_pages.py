@@ -165,3 +165,21 @@ def test_figures_stay_small(client: Any, deps: Any, records: Any) -> None:
         "weight-range.end_date": r["end_date"], "weight-window.value": 7})
     raw = json.dumps(out["weight-graph.figure"]).encode()
     assert len(gzip.compress(raw)) < 150 * 1024
+
+
+def test_owner_may_request_a_sync_and_a_viewer_may_not(server: Any, store: Any) -> None:
+    from serverless_tests.dashboard.conftest import login
+
+    for name, allowed in (("viewer", False), ("owner", True)):
+        c = server.test_client()
+        assert login(c, name).status_code == 302
+        deps = c.get("/_dash-dependencies").get_json()
+        status, out = call(c, deps, "overview-sync-message.children", {"overview-sync.n_clicks": 1})
+        assert status == 200
+        requested = store.get_doc("requests", "sync")
+        if allowed:
+            assert "Sync requested" in out["overview-sync-message.children"]
+            assert requested is not None and requested.data["requested_by"] == "owner"
+        else:
+            assert "Only an owner" in out["overview-sync-message.children"]
+            assert requested is None

@@ -218,3 +218,13 @@ def test_counters_count_per_fixed_window(store: Store) -> None:
     assert store.peek("login:ana", 60, now + 59) == 3
     assert store.hit("login:ana", 60, now + 60) == 1  # next window starts afresh
     assert store.hit("login:bo", 60, now) == 1
+
+
+def test_previous_window_stays_readable_after_the_next_begins(store: Store) -> None:
+    # A sliding count reads the window before the current one; a hit must not drop it.
+    now = 1_800_000_010.0
+    for _ in range(4):
+        store.hit("login:bo", 60, now)
+    store.hit("login:bo", 60, now + 60)
+    assert store.peek("login:bo", 60, now) == 4
+    assert store.peek("login:bo", 60, now + 60) == 1
