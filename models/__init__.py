@@ -1,0 +1,1 @@
+"""Store → weekly features → KNN forecaster (train); published artifact → forecast (predict)."""

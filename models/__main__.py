@@ -1,0 +1,81 @@
+"""`python -m models train [--min-weeks N]`: train the forecaster from the store and publish it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from typing import Any
+
+EXIT_NOT_ENOUGH_DATA = 3
+
+
+def _report(result: Any, manifest: dict[str, Any], blobs_url: str) -> None:
+    print(f"weeks used: {result.weeks_used}   left out: {result.weeks_left_out}"
+          f"   ({result.first_week} … {result.last_week})")
+    for reason, count in result.left_out.items():
+        print(f"  left out {count:>3}: {reason}")
+    print(f"k = {result.k} (time-ordered {manifest['cv']['n_splits']}-fold cross-validation)")
+    print(f"{'held-out MAE per week':<24}{'model':>10}{'no change':>12}{'mean change':>13}")
+    for target, mae in result.cv_mae.items():
+        base = result.baselines
+        print(f"  {target:<22}{mae:>10.3f}{base['no_change'][target]:>12.3f}"
+              f"{base['mean_change'][target]:>13.3f}")
+    print(f"published {manifest['pickle_key']} (sha256 {manifest['sha256'][:12]}…) "
+          f"and the manifest to {blobs_url}")
+
+
+def _train(args: argparse.Namespace) -> int:
+    import settings
+    from models import train
+    from storage import open_blobs, open_store
+
+    current = settings.get()
+    with open_store(current.store_url) as store:
+        try:
+            result, manifest = train.run(store, open_blobs(current.blobs_url), args.min_weeks)
+        except train.NotEnoughData as exc:
+            print(f"not enough data: {exc}", file=sys.stderr)
+            for reason, count in exc.left_out.items():
+                print(f"  left out {count:>3}: {reason}", file=sys.stderr)
+            return EXIT_NOT_ENOUGH_DATA
+    _report(result, manifest, current.blobs_url)
+    return 0
+
+
+def _min_weeks(text: str) -> int:
+    from models.train import SMALLEST_MIN_WEEKS
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < SMALLEST_MIN_WEEKS:
+        raise argparse.ArgumentTypeError(f"must be at least {SMALLEST_MIN_WEEKS}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    from models.train import DEFAULT_MIN_WEEKS
+
+    parser = argparse.ArgumentParser(prog="python -m models", description=__doc__)
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands = parser.add_subparsers(dest="command", required=True)
+    train_cmd = commands.add_parser("train", help="train from the store and publish to blobs")
+    train_cmd.add_argument("--min-weeks", type=_min_weeks, default=DEFAULT_MIN_WEEKS,
+                           help=f"refuse to publish with fewer usable weeks (default "
+                                f"{DEFAULT_MIN_WEEKS})")
+    train_cmd.add_argument("--debug", action="store_true", help="show tracebacks")
+    args = parser.parse_args(argv)
+    try:
+        return _train(args)
+    except Exception as exc:  # noqa: BLE001 - one line for people, the traceback on --debug
+        if args.debug:
+            traceback.print_exc()
+        else:
+            print(f"error: training failed: {exc} (run with --debug for details)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

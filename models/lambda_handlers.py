@@ -1,0 +1,43 @@
+"""Lambda entry point for the weekly scheduled retraining (Zappa `events`)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+def train(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """Trains from the configured store and publishes to the configured blobs.
+
+    Too few weeks is a normal outcome (outcome "not_enough_data"), not a failure to retry."""
+    import settings
+    from models import train as training
+    from storage import open_blobs, open_store
+
+    current = settings.get()
+    with open_store(current.store_url) as store:
+        try:
+            result, manifest = training.run(store, open_blobs(current.blobs_url))
+        except training.NotEnoughData as exc:
+            logger.warning("forecast not retrained: %s", exc)
+            return {
+                "outcome": "not_enough_data",
+                "message": str(exc),
+                "weeks_used": exc.weeks_used,
+                "weeks_left_out": exc.weeks_left_out,
+                "min_weeks": exc.min_weeks,
+            }
+    summary = {
+        "outcome": "published",
+        "version": manifest["version"],
+        "pickle_key": manifest["pickle_key"],
+        "weeks_used": result.weeks_used,
+        "weeks_left_out": result.weeks_left_out,
+        "k": result.k,
+        "cv_mae": result.cv_mae,
+        "baseline_mae": manifest["baseline_mae"],
+    }
+    logger.info("forecast retrained: %s", summary)
+    return summary
