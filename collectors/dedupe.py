@@ -1,0 +1,111 @@
+"""One activity seen twice (Strava and a file, or two files): find it, and let streams fill gaps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+import numpy as np
+
+from storage.base import Store
+from storage.records import Activity, ActivityStream
+
+START_WINDOW = timedelta(seconds=60)
+DISTANCE_TOLERANCE = 0.02
+# Below this both distances are "none" (a gym session): start time alone decides.
+NO_DISTANCE_M = 50.0
+# Sources in order of preference when one activity is seen more than once.
+PREFERRED = ("strava",)
+
+
+def same_activity(a: Activity, b: Activity) -> bool:
+    if abs(a.start_time - b.start_time) > START_WINDOW:
+        return False
+    da, db = a.distance_m or 0.0, b.distance_m or 0.0
+    if da < NO_DISTANCE_M and db < NO_DISTANCE_M:
+        return True
+    return abs(da - db) <= DISTANCE_TOLERANCE * max(da, db)
+
+
+def _rank(candidate: Activity, activity: Activity) -> tuple[int, int, float]:
+    return (
+        0 if candidate.id == activity.id else 1,
+        0 if candidate.source in PREFERRED else 1,
+        abs((candidate.start_time - activity.start_time).total_seconds()),
+    )
+
+
+def find_duplicate(
+    store: Store, activity: Activity, pending: Iterable[Activity] = ()
+) -> Activity | None:
+    """The stored activity that is this one (start within 60 s, distance within 2 %), if any.
+
+    One range query on the `activities` partition around the start time. `pending` holds
+    activities accepted but not yet written (a batch in progress). The same record wins, then a
+    Strava activity, then the nearest start.
+    """
+    low = activity.start_time - START_WINDOW
+    # Sort keys carry whole seconds and the end bound is exclusive: one second more keeps +60 s.
+    high = activity.start_time + START_WINDOW + timedelta(seconds=1)
+    nearby = list(store.query("activities", start=low, end=high))
+    nearby += [p for p in pending if low <= p.start_time < high]
+    matches = [c for c in nearby if same_activity(c, activity)]
+    if not matches:
+        return None
+    return min(matches, key=lambda c: _rank(c, activity))
+
+
+SERIES = ("distance_m", "altitude_m", "velocity_mps", "heartrate_bpm", "latlng")
+
+
+def _missing(stream: ActivityStream, name: str) -> bool:
+    return not getattr(stream, name)
+
+
+def fill_stream(
+    existing: ActivityStream | None,
+    incoming: ActivityStream,
+    offset_s: float,
+    activity_id: str,
+) -> ActivityStream | None:
+    """The stream to store for `activity_id` once `incoming` (a file's stream) is known.
+
+    No stream yet: the file's, re-keyed. A stream with empty series: those series filled from
+    the file, resampled onto the existing times (`offset_s` = file start − activity start).
+    Nothing to fill: None (nothing to write, so importing twice changes nothing).
+    """
+    if existing is None or not existing.time_s:
+        if not incoming.time_s:
+            return None
+        shifted = [round(t + offset_s, 1) for t in incoming.time_s]
+        return ActivityStream(
+            activity_id=activity_id,
+            time_s=shifted,
+            distance_m=incoming.distance_m,
+            altitude_m=incoming.altitude_m,
+            velocity_mps=incoming.velocity_mps,
+            heartrate_bpm=incoming.heartrate_bpm,
+            latlng=incoming.latlng,
+        )
+    gaps = [n for n in SERIES if _missing(existing, n) and not _missing(incoming, n)]
+    if not gaps or not incoming.time_s:
+        return None
+    target = np.asarray(existing.time_s, dtype=float)
+    source_t = np.asarray(incoming.time_s, dtype=float) + offset_s
+
+    def resample(values: list[float], digits: int) -> list[float]:
+        out = np.interp(target, source_t, np.asarray(values, dtype=float))
+        return [round(float(v), digits) for v in out]
+
+    filled: dict[str, object] = {}
+    for name in gaps:
+        if name == "latlng":
+            assert incoming.latlng is not None
+            lat = resample([p[0] for p in incoming.latlng], 6)
+            lng = resample([p[1] for p in incoming.latlng], 6)
+            filled[name] = [[a, b] for a, b in zip(lat, lng, strict=True)]
+        else:
+            digits = {"heartrate_bpm": 0, "velocity_mps": 2}.get(name, 1)
+            filled[name] = resample(getattr(incoming, name), digits)
+    merged = existing.to_dict() | filled
+    return ActivityStream.from_dict(merged)

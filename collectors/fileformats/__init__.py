@@ -1,0 +1,149 @@
+"""Activity files (FIT, GPX, TCX, each optionally gzipped): bytes → Activity and its stream."""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from datetime import datetime
+
+from collectors.fileformats import fit, gpx, tcx
+from collectors.fileformats.track import FileRejected, Track, sport_type, to_records
+from storage.records import Activity, ActivityStream
+
+__all__ = [
+    "FORMATS",
+    "FileRejected",
+    "MAX_FILE_BYTES",
+    "Track",
+    "activity_id",
+    "gunzip",
+    "is_activity_name",
+    "read_activity",
+    "sniff",
+    "sport_type",
+]
+
+FORMATS = ("fit", "gpx", "tcx")
+# The largest real activity files are a few MB (a 24-hour FIT at 1 Hz is ~5 MB); anything that
+# decompresses past this is refused rather than allowed to fill memory.
+MAX_FILE_BYTES = 64 * 2**20
+GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"
+_CHUNK = 1 << 20
+
+
+def split_name(name: str) -> tuple[str, bool] | None:
+    """(format, gzipped) from a file name such as `123.fit.gz`; None if not an activity file."""
+    lowered = name.lower()
+    gz = lowered.endswith(".gz")
+    if gz:
+        lowered = lowered[:-3]
+    fmt = lowered.rsplit(".", 1)[-1] if "." in lowered else ""
+    return (fmt, gz) if fmt in FORMATS else None
+
+
+def is_activity_name(name: str) -> bool:
+    return split_name(name) is not None
+
+
+def _xml_head(data: bytes) -> bytes:
+    return data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+
+
+def sniff(data: bytes) -> str | None:
+    """What the content is, whatever the name says: fit, gpx, tcx, gzip, zip, xml or None."""
+    if fit.looks_like(data):
+        return "fit"
+    if data[:2] == GZIP_MAGIC:
+        return "gzip"
+    if data[:4] == ZIP_MAGIC:
+        return "zip"
+    head = _xml_head(data)
+    if head.startswith(b"<"):
+        if b"<gpx" in head:
+            return "gpx"
+        if b"trainingcenterdatabase" in head:
+            return "tcx"
+        return "xml"
+    return None
+
+
+_DESCRIBED = {
+    "fit": "a FIT file",
+    "gpx": "a GPX file",
+    "tcx": "a TCX file",
+    "gzip": "gzip-compressed",
+    "zip": "a ZIP archive",
+    "xml": "XML of another kind",
+    None: "not an activity file",
+}
+
+
+def gunzip(data: bytes, limit: int = MAX_FILE_BYTES) -> bytes:
+    """Decompresses in steps so a gzip bomb is stopped at `limit`, not after filling memory."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = bytearray()
+    pending = data
+    try:
+        while pending:
+            out += inflater.decompress(pending, _CHUNK)
+            if len(out) > limit:
+                raise FileRejected(
+                    f"expands past the {limit // 2**20} MB limit for one activity file: "
+                    "not an activity, or a damaged archive"
+                )
+            pending = inflater.unconsumed_tail
+        out += inflater.flush()
+    except zlib.error as exc:
+        raise FileRejected(f"damaged gzip data ({exc}): compress the file again") from None
+    if not inflater.eof:
+        raise FileRejected("truncated gzip data (it ends early): copy the file again")
+    if len(out) > limit:
+        raise FileRejected(f"expands past the {limit // 2**20} MB limit for one activity file")
+    return bytes(out)
+
+
+def activity_id(data: bytes) -> str:
+    """Stable from the (uncompressed) content: the same file imported twice is the same record."""
+    return "file-" + hashlib.sha256(data).hexdigest()[:20]
+
+
+def read_activity(
+    name: str, data: bytes, now: datetime, limit: int = MAX_FILE_BYTES
+) -> tuple[Activity, ActivityStream]:
+    """Parses one named file; raises FileRejected with a reason the user can act on."""
+    kind = split_name(name)
+    if kind is None:
+        raise FileRejected(
+            "not an activity file: Pulseboard reads .fit, .gpx and .tcx (each optionally .gz) "
+            "and Strava's export .zip"
+        )
+    fmt, gz = kind
+    if gz:
+        if data[:2] != GZIP_MAGIC:
+            raise FileRejected(
+                f"named .{fmt}.gz but not gzip-compressed: rename it to .{fmt}"
+                if sniff(data) == fmt
+                else f"named .{fmt}.gz but not gzip-compressed ({_DESCRIBED[sniff(data)]})"
+            )
+        data = gunzip(data, limit)
+    elif len(data) > limit:
+        raise FileRejected(f"larger than the {limit // 2**20} MB limit for one activity file")
+    found = sniff(data)
+    if not data:
+        raise FileRejected("empty file: copy it again")
+    if found != fmt:
+        hint = f": rename it to .{found}" if found in FORMATS else ""
+        if found == "gzip":
+            hint = f": rename it to .{fmt}.gz"
+        raise FileRejected(
+            f"named .{fmt} but its content is {_DESCRIBED.get(found, found)}{hint}"
+        )
+    if fmt == "fit":
+        track = fit.parse(data)
+    elif fmt == "gpx":
+        # Strava's exports can start with blank lines before the XML declaration.
+        track = gpx.parse(data.lstrip(b"\xef\xbb\xbf \t\r\n").decode("utf-8", errors="replace"))
+    else:
+        track = tcx.parse(data.lstrip(b"\xef\xbb\xbf \t\r\n"))
+    return to_records(track, activity_id(data), now)

@@ -1,0 +1,118 @@
+"""FIT activity files (Garmin, Wahoo, Coros, …) read with fitdecode into a Track."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from typing import Any
+
+import fitdecode
+
+from collectors.fileformats.track import FileRejected, Track
+
+SEMICIRCLE_DEG = 180.0 / 2**31
+# FIT counts time from 1989-12-31; a device with an unset clock writes values near that epoch.
+FIT_FILE_TYPES_OK = ("activity", None)
+
+
+def looks_like(data: bytes) -> bool:
+    return len(data) >= 12 and data[8:12] == b".FIT"
+
+
+def _deg(semicircles: Any) -> float | None:
+    return None if semicircles is None else float(semicircles) * SEMICIRCLE_DEG
+
+
+def _first(values: dict[str, Any], *names: str) -> Any:
+    for name in names:
+        value = values.get(name)
+        if value is not None:
+            return value
+    return None
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def parse(data: bytes) -> Track:
+    """Samples from `record` messages; totals from `session` messages (summed over sessions)."""
+    if not looks_like(data):
+        raise FileRejected("not a FIT file (no '.FIT' signature in its header)")
+    track = Track(fmt="fit")
+    sessions: list[dict[str, Any]] = []
+    try:
+        # CRC checked: a truncated or damaged file must be refused, not half-imported.
+        with fitdecode.FitReader(
+            io.BytesIO(data),
+            check_crc=fitdecode.CrcCheck.RAISE,
+            error_handling=fitdecode.ErrorHandling.IGNORE,
+        ) as reader:
+            for frame in reader:
+                if frame.frame_type != fitdecode.FIT_FRAME_DATA:
+                    continue
+                name = frame.name
+                if name not in ("record", "session", "file_id", "sport"):
+                    continue
+                values = {f.name: f.value for f in frame.fields}
+                if name == "record":
+                    moment = values.get("timestamp")
+                    if not isinstance(moment, datetime):
+                        continue
+                    track.add(
+                        moment,
+                        lat=_deg(values.get("position_lat")),
+                        lon=_deg(values.get("position_long")),
+                        altitude_m=_first(values, "enhanced_altitude", "altitude"),
+                        distance_m=values.get("distance"),
+                        speed_mps=_first(values, "enhanced_speed", "speed"),
+                        heartrate_bpm=values.get("heart_rate"),
+                    )
+                elif name == "session":
+                    sessions.append(values)
+                elif name == "file_id":
+                    kind = values.get("type")
+                    if kind not in FIT_FILE_TYPES_OK:
+                        raise FileRejected(
+                            f"a FIT {kind} file, not a recorded activity: import the activity "
+                            "file the device saved after the workout"
+                        )
+                elif name == "sport" and track.sport is None:
+                    track.sport, track.sub_sport = values.get("sport"), values.get("sub_sport")
+    except fitdecode.FitEOFError:
+        raise FileRejected(
+            "truncated FIT file (it ends before its declared size): copy it from the device again"
+        ) from None
+    except fitdecode.FitCRCError:
+        raise FileRejected(
+            "corrupt FIT file (checksum mismatch): copy it from the device again"
+        ) from None
+    except (fitdecode.FitError, ValueError, KeyError, IndexError, TypeError) as exc:
+        if isinstance(exc, FileRejected):
+            raise
+        raise FileRejected(f"unreadable FIT file ({exc}): copy it from the device again") from None
+    if sessions:
+        _apply_sessions(track, sessions)
+    return track
+
+
+def _apply_sessions(track: Track, sessions: list[dict[str, Any]]) -> None:
+    first = sessions[0]
+    track.sport = first.get("sport") or track.sport
+    track.sub_sport = first.get("sub_sport") or track.sub_sport
+    if isinstance(first.get("start_time"), datetime):
+        track.start_time = first["start_time"]
+
+    def total(*names: str) -> float | None:
+        found = [_float(_first(s, *names)) for s in sessions]
+        present = [v for v in found if v is not None]
+        return sum(present) if present else None
+
+    track.total_distance_m = total("total_distance")
+    track.moving_time_s = total("total_timer_time")
+    track.elapsed_time_s = total("total_elapsed_time")
+    track.elevation_gain_m = total("total_ascent")
+    if len(sessions) == 1:
+        track.average_speed_mps = _float(_first(first, "enhanced_avg_speed", "avg_speed"))
+        track.max_speed_mps = _float(_first(first, "enhanced_max_speed", "max_speed"))
+        track.average_heartrate_bpm = _float(first.get("avg_heart_rate"))

@@ -1,0 +1,505 @@
+"""Activity files as a source: `python -m collectors import PATH…` and the `import_paths` API."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import sys
+import traceback
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from collectors import dedupe
+from collectors.fileformats import (
+    MAX_FILE_BYTES,
+    FileRejected,
+    is_activity_name,
+    read_activity,
+    sniff,
+    strava_export,
+)
+from collectors.fileformats.track import SOURCE
+from storage.base import Store
+from storage.records import Activity, ActivityStream, Record, Rejected, iso_utc
+
+# What an archive may expand to, counting only the members read (activity files and
+# activities.csv; a Strava export's media are never opened). Strava exports of many years of
+# activities are a few GB with media, a few hundred MB without.
+MAX_ARCHIVE_BYTES = 2 * 2**30
+EXPORT_CSV = "activities.csv"
+FLUSH_RECORDS = 50
+SYNC_KEY = "files"
+
+Reader = Callable[[], bytes]
+
+
+@dataclass(frozen=True)
+class Limits:
+    file_bytes: int = MAX_FILE_BYTES
+    archive_bytes: int = MAX_ARCHIVE_BYTES
+
+
+@dataclass
+class Item:
+    """One thing to import: an activity file (read lazily) or a manual entry of an export."""
+
+    ref: str
+    name: str
+    read: Reader | None = None
+    row: strava_export.ExportRow | None = None
+    # From an export's activities.csv: Strava's own name and sport type win over the file's.
+    name_override: str = ""
+    sport_override: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ref: str
+    status: str  # imported | duplicate | rejected
+    reason: str = ""
+    activity_id: str = ""
+
+
+@dataclass
+class Summary:
+    outcomes: list[Outcome] = field(default_factory=list)
+    skipped: int = 0
+
+    def _count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def imported(self) -> int:
+        return self._count("imported")
+
+    @property
+    def duplicates(self) -> int:
+        return self._count("duplicate")
+
+    @property
+    def rejected(self) -> int:
+        return self._count("rejected")
+
+    @property
+    def rejections(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "rejected"]
+
+    def line(self) -> str:
+        text = f"imported {self.imported}, duplicates {self.duplicates}, rejected {self.rejected}"
+        return text + (f", skipped {self.skipped} non-activity files" if self.skipped else "")
+
+
+class ImportError_(Exception):
+    """Not a data problem but a usage or environment one (a path that does not exist)."""
+
+
+# --- finding what to import ------------------------------------------------------------------
+
+
+def _unsafe_member(name: str) -> bool:
+    path = PurePosixPath(name)
+    return (
+        path.is_absolute()
+        or ".." in path.parts
+        or "\\" in name
+        or (len(name) > 1 and name[1] == ":")
+    )
+
+
+def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], cap: int) -> bytes:
+    """A member's bytes, counted against the member cap and the archive's remaining budget as
+    they are inflated: declared sizes in a ZIP can lie."""
+    out = bytearray()
+    try:
+        with zf.open(info) as handle:
+            while chunk := handle.read(1 << 20):
+                out += chunk
+                budget[0] -= len(chunk)
+                if len(out) > cap:
+                    raise FileRejected(
+                        f"expands past the {cap // 2**20} MB limit for one activity file"
+                    )
+                if budget[0] < 0:
+                    raise FileRejected("the archive expands past its size limit; nothing more read")
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise FileRejected(f"damaged archive member ({exc}): download the archive again") from None
+    return bytes(out)
+
+
+def archive_items(
+    zf: zipfile.ZipFile, label: str, limits: Limits, now: datetime
+) -> tuple[list[Item], list[Outcome]]:
+    """Items in an open ZIP (a Strava export or any archive of activity files) and the members
+    refused before reading (unsafe paths, declared sizes over the limits)."""
+    rejected: list[Outcome] = []
+    wanted: list[zipfile.ZipInfo] = []
+    csv_info: zipfile.ZipInfo | None = None
+    for info in zf.infolist():
+        if info.is_dir():
+            continue
+        ref = f"{label}:{info.filename}"
+        if _unsafe_member(info.filename):
+            rejected.append(
+                Outcome(ref, "rejected", "member path points outside the archive; not read")
+            )
+            continue
+        base = PurePosixPath(info.filename).name
+        if base.lower() == EXPORT_CSV and (
+            csv_info is None or len(info.filename) < len(csv_info.filename)
+        ):
+            csv_info = info
+        elif is_activity_name(base):
+            wanted.append(info)
+    declared = sum(i.file_size for i in wanted) + (csv_info.file_size if csv_info else 0)
+    if declared > limits.archive_bytes:
+        return [], [
+            Outcome(
+                label,
+                "rejected",
+                f"archive expands to {declared / 2**20:.0f} MB, over the "
+                f"{limits.archive_bytes / 2**20:.0f} MB limit; import its activities/ folder "
+                "in parts",
+            )
+        ]
+    budget = [limits.archive_bytes]
+    rows_by_file: dict[str, strava_export.ExportRow] = {}
+    manual: list[strava_export.ExportRow] = []
+    root = ""
+    if csv_info is not None:
+        root = str(PurePosixPath(csv_info.filename).parent).removeprefix(".")
+        try:
+            text = _read_capped(zf, csv_info, budget, limits.file_bytes).decode("utf-8-sig")
+            for row in strava_export.parse(text):
+                if row.filename:
+                    rows_by_file[str(PurePosixPath(root, row.filename))] = row
+                else:
+                    manual.append(row)
+        except (FileRejected, UnicodeDecodeError) as exc:
+            rejected.append(Outcome(f"{label}:{csv_info.filename}", "rejected", str(exc)))
+    items: list[Item] = []
+    seen: set[str] = set()
+    for info in wanted:
+        if info.file_size > limits.file_bytes:
+            rejected.append(
+                Outcome(
+                    f"{label}:{info.filename}",
+                    "rejected",
+                    f"declares {info.file_size / 2**20:.0f} MB, over the "
+                    f"{limits.file_bytes // 2**20} MB limit for one activity file",
+                )
+            )
+            continue
+        row = rows_by_file.get(info.filename)
+        seen.add(info.filename)
+        items.append(
+            Item(
+                ref=f"{label}:{info.filename}",
+                name=info.filename,
+                read=lambda info=info: _read_capped(zf, info, budget, limits.file_bytes),
+                name_override=row.name if row else "",
+                sport_override=row.sport_type if row else "",
+            )
+        )
+    # Rows whose file is absent (Strava leaves some out) still have a summary worth keeping.
+    manual += [row for path, row in rows_by_file.items() if path not in seen]
+    for row in manual:
+        ref = f"{label}:{EXPORT_CSV}#{row.activity_id or row.line}"
+        items.append(Item(ref=ref, name="", row=row))
+    return items, rejected
+
+
+def expand(
+    paths: Iterable[Path], limits: Limits, now: datetime, stack: contextlib.ExitStack
+) -> tuple[list[Item], list[Outcome], int]:
+    """Files, folders and archives → items to import, outcomes already decided, files skipped."""
+    items: list[Item] = []
+    decided: list[Outcome] = []
+    skipped = 0
+    paths = list(paths)
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise ImportError_(f"no such file or folder: {', '.join(missing)}; check the path")
+
+    def add_file(path: Path, explicit: bool) -> None:
+        nonlocal skipped
+        name = path.name
+        if name.lower().endswith(".zip"):
+            try:
+                zf = stack.enter_context(zipfile.ZipFile(path))
+            except (zipfile.BadZipFile, OSError) as exc:
+                reason = f"not a readable ZIP archive ({exc})"
+                decided.append(Outcome(str(path), "rejected", reason))
+                return
+            found, refused = archive_items(zf, str(path), limits, now)
+            items.extend(found)
+            decided.extend(refused)
+        elif is_activity_name(name):
+            items.append(Item(ref=str(path), name=name, read=path.read_bytes))
+        elif explicit:
+            decided.append(
+                Outcome(
+                    str(path),
+                    "rejected",
+                    "not an activity file: Pulseboard reads .fit, .gpx and .tcx (each optionally "
+                    ".gz) and Strava's export .zip",
+                )
+            )
+        else:
+            skipped += 1
+
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
+                if child.is_file() and not hidden:
+                    add_file(child, explicit=False)
+        else:
+            add_file(path, explicit=True)
+    return items, decided, skipped
+
+
+# --- importing ---------------------------------------------------------------------------------
+
+
+class _Batch:
+    """Writes in batches, and remembers what is accepted but not yet written for dedupe."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.records: list[Record] = []
+        self.activities: dict[str, Activity] = {}
+        self.streams: dict[str, ActivityStream] = {}
+
+    def add(self, *records: Record) -> None:
+        for record in records:
+            self.records.append(record)
+            if isinstance(record, Activity):
+                self.activities[record.id] = record
+            elif isinstance(record, ActivityStream):
+                self.streams[record.activity_id] = record
+        if len(self.records) >= FLUSH_RECORDS:
+            self.flush()
+
+    def stream(self, activity_id: str) -> ActivityStream | None:
+        if activity_id in self.streams:
+            return self.streams[activity_id]
+        return self.store.get("streams", activity_id)
+
+    def flush(self) -> None:
+        if self.records:
+            self.store.put(self.records)
+        self.records, self.activities, self.streams = [], {}, {}
+
+
+def _parse(item: Item, now: datetime) -> tuple[Activity, ActivityStream | None]:
+    if item.row is not None:
+        return strava_export.manual_activity(item.row, now), None
+    assert item.read is not None
+    try:
+        data = item.read()
+    except OSError as exc:
+        raise FileRejected(f"cannot read it ({exc.strerror or exc})") from None
+    activity, stream = read_activity(item.name, data, now)
+    changes: dict[str, Any] = {}
+    if item.name_override:
+        changes["name"] = item.name_override
+    if item.sport_override:
+        changes["sport_type"] = item.sport_override
+    if changes:
+        activity = dataclasses.replace(activity, **changes)
+    return activity, stream
+
+
+def import_item(store: Store, item: Item, batch: _Batch, now: datetime) -> Outcome:
+    try:
+        activity, stream = _parse(item, now)
+    except FileRejected as exc:
+        return Outcome(item.ref, "rejected", str(exc))
+    duplicate = dedupe.find_duplicate(store, activity, pending=batch.activities.values())
+    if duplicate is None:
+        batch.add(activity, *([stream] if stream is not None else []))
+        return Outcome(item.ref, "imported", activity_id=activity.id)
+    note = f"same activity as {duplicate.source} {duplicate.id}"
+    if stream is not None:
+        offset_s = (activity.start_time - duplicate.start_time).total_seconds()
+        filled = dedupe.fill_stream(batch.stream(duplicate.id), stream, offset_s, duplicate.id)
+        if filled is not None:
+            batch.add(filled)
+            note += "; its missing stream filled from this file"
+    return Outcome(item.ref, "duplicate", note, activity_id=duplicate.id)
+
+
+def _rejected_record(outcome: Outcome, now: datetime) -> Rejected:
+    return Rejected(source=SOURCE, ref=outcome.ref, reason=outcome.reason, raw="", seen_at=now)
+
+
+def import_items(
+    store: Store,
+    items: list[Item],
+    decided: Iterable[Outcome] = (),
+    now: datetime | None = None,
+    progress: bool = False,
+) -> Summary:
+    """Imports items in order; data problems become rejections, store errors propagate."""
+    now = now or datetime.now(UTC)
+    summary = Summary(outcomes=list(decided))
+    batch = _Batch(store)
+    bar: Any = None
+    if progress:
+        from tqdm import tqdm
+
+        # disable=None: no bar when stderr is not a terminal (cron, CI logs).
+        bar = tqdm(total=len(items), unit="file", file=sys.stderr, desc="import", disable=None)
+    try:
+        for item in items:
+            summary.outcomes.append(import_item(store, item, batch, now))
+            if bar is not None:
+                bar.update()
+        batch.flush()
+    finally:
+        if bar is not None:
+            bar.close()
+    rejected = [_rejected_record(o, now) for o in summary.rejections]
+    if rejected:
+        store.put(rejected)
+    if summary.imported or any("stream filled" in o.reason for o in summary.outcomes):
+        # The dashboard refreshes its cached data when a source reports a newer success.
+        store.put_doc(
+            "sync",
+            SYNC_KEY,
+            {
+                "last_success_at": iso_utc(now),
+                "imported": summary.imported,
+                "duplicates": summary.duplicates,
+                "rejected": summary.rejected,
+            },
+        )
+    return summary
+
+
+def import_paths(
+    store: Store,
+    paths: Iterable[str | Path],
+    now: datetime | None = None,
+    limits: Limits | None = None,
+    progress: bool = False,
+) -> Summary:
+    """Imports files, folders and ZIP archives (Strava's export included) into the store."""
+    now = now or datetime.now(UTC)
+    with contextlib.ExitStack() as stack:
+        items, decided, skipped = expand(
+            (Path(p) for p in paths), limits or Limits(), now, stack
+        )
+        summary = import_items(store, items, decided, now, progress)
+    summary.skipped = skipped
+    return summary
+
+
+def import_bytes(
+    store: Store,
+    name: str,
+    data: bytes,
+    now: datetime | None = None,
+    limits: Limits | None = None,
+) -> Summary:
+    """Imports one named upload (a file or a ZIP) held in memory: the drop box's way in."""
+    import io
+
+    now = now or datetime.now(UTC)
+    limits = limits or Limits()
+    if name.lower().endswith(".zip") or (sniff(data) == "zip" and not is_activity_name(name)):
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(data))
+        except zipfile.BadZipFile as exc:
+            outcome = Outcome(name, "rejected", f"not a readable ZIP archive ({exc})")
+            return import_items(store, [], [outcome], now)
+        with zf:
+            items, decided = archive_items(zf, name, limits, now)
+            return import_items(store, items, decided, now)
+    if not is_activity_name(name):
+        outcome = Outcome(
+            name,
+            "rejected",
+            "not an activity file: Pulseboard reads .fit, .gpx and .tcx (each optionally .gz) "
+            "and Strava's export .zip",
+        )
+        return import_items(store, [], [outcome], now)
+    return import_items(store, [Item(ref=name, name=name, read=lambda: data)], (), now)
+
+
+# --- command line ------------------------------------------------------------------------------
+
+EPILOG = """\
+Files: .fit .gpx .tcx (each optionally .gz), folders (searched recursively) and ZIP archives,
+Strava's "download your data" export included (its activities.csv names the activities).
+An activity already in the store (start within 60 s, distance within 2 %) is a duplicate:
+the stored one is kept, and this file's samples fill a stream it lacks.
+
+Exit status: 0 when the run finished, even if some files were rejected (each is listed with
+the reason: a data problem, not a program error); 1 on an error (a path that does not exist,
+the store unreachable, a bad setting).
+"""
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    """Adds the `import` command to the collectors CLI."""
+    parser = subparsers.add_parser(
+        "import",
+        help="import activity files (FIT, GPX, TCX, Strava's export ZIP)",
+        description="Import activity files into the store.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.set_defaults(func=run, command="import")
+    return parser
+
+
+def report(summary: Summary, out: Any = None) -> None:
+    out = out or sys.stdout
+    for outcome in summary.rejections:
+        print(f"rejected  {outcome.ref}: {outcome.reason}", file=out)
+    print(summary.line().capitalize() + ".", file=out)
+    if summary.rejected:
+        print(
+            "Rejected files were left as they are; fix them as each reason says and import "
+            "them again.",
+            file=out,
+        )
+
+
+def run(args: argparse.Namespace, store: Store | None = None) -> int:
+    debug = bool(getattr(args, "debug", False))
+    try:
+        if store is None:
+            from storage import open_store
+
+            store = open_store()
+        summary = import_paths(store, args.paths, progress=True)
+    except Exception as exc:  # one line for the user; the traceback only with --debug
+        if debug:
+            traceback.print_exc()
+        message = str(exc) or type(exc).__name__
+        print(f"error: {message}", file=sys.stderr)
+        if not isinstance(exc, ImportError_) and not debug:
+            print("(run again with --debug for details)", file=sys.stderr)
+        return 1
+    report(summary)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m collectors")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

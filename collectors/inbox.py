@@ -1,0 +1,204 @@
+"""The activity-file drop box: `inbox/` locally (polled) or in the blobs bucket (S3 events)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import unquote_plus
+
+from collectors.files import Outcome, Summary, import_bytes
+from storage.base import BlobInfo, Blobs, Store
+from storage.files import FileBlobs
+
+log = logging.getLogger(__name__)
+
+INBOX = "inbox/"
+IMPORTED = "imported/"
+REJECTED = "rejected/"
+REASON_SUFFIX = ".reason"
+# One upload is read whole into memory (a Lambda has 1 GB): a Strava export without its media
+# is well below this; with photos and videos it should be unpacked and its activities/ dropped.
+MAX_UPLOAD_BYTES = 512 * 2**20
+# A file modified this recently may still be being copied into the folder: leave it for the
+# next poll rather than import half of it.
+SETTLE_S = 5.0
+
+
+class InboxFolder(FileBlobs):
+    """The data dir as a blob tree (keys `inbox/…`, `imported/…`, `rejected/…`). Lists only the
+    asked folder, not the whole data dir, and not files still being written."""
+
+    def __init__(
+        self, root: str | Path, settle_s: float = SETTLE_S, clock: Callable[[], float] = time.time
+    ) -> None:
+        super().__init__(root)
+        self.settle_s = settle_s
+        self.clock = clock
+
+    def list(self, prefix: str = "") -> list[BlobInfo]:
+        folder = self.root / prefix.rsplit("/", 1)[0] if "/" in prefix else self.root
+        if not folder.is_dir():
+            return []
+        cutoff = self.clock() - self.settle_s
+        out = []
+        for path in sorted(folder.rglob("*")):
+            key = path.relative_to(self.root).as_posix()
+            hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
+            if hidden or not path.is_file() or not key.startswith(prefix):
+                continue
+            stat = path.stat()
+            if stat.st_mtime > cutoff:
+                continue
+            # Size and time stand in for the ETag: listing must not read every file.
+            tag = hashlib.md5(f"{stat.st_size}:{stat.st_mtime_ns}".encode(), usedforsecurity=False)
+            out.append(BlobInfo(key, tag.hexdigest(), stat.st_size))
+        return out
+
+
+@dataclass(frozen=True)
+class Handled:
+    key: str
+    moved_to: str
+    summary: Summary
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "moved_to": self.moved_to,
+            "imported": self.summary.imported,
+            "duplicates": self.summary.duplicates,
+            "rejected": self.summary.rejected,
+        }
+
+
+def _destination(blobs: Blobs, folder: str, relative: str, etag: str) -> str:
+    """Where a handled file goes; never over a different file already there (nothing is lost)."""
+    key = folder + relative
+    existing = blobs.head(key)
+    if existing is None or existing.etag == etag:
+        return key
+    path = PurePosixPath(relative)
+    stem = path.name.split(".", 1)[0]
+    suffixes = path.name[len(stem) :]
+    return folder + str(path.with_name(f"{stem}-{etag[:8]}{suffixes}"))
+
+
+def _reason_text(summary: Summary) -> str:
+    lines = [summary.line()]
+    lines += [f"{o.ref}: {o.reason}" for o in summary.rejections]
+    return "\n".join(lines) + "\n"
+
+
+def process_key(
+    store: Store, blobs: Blobs, key: str, now: datetime | None = None
+) -> Handled | None:
+    """Imports one inbox object and moves it to imported/ or rejected/ (reason beside it).
+
+    None when the object is gone (already handled: S3 may deliver an event twice). Store errors
+    propagate and leave the object in the inbox, so the next poll or the event retry redoes it.
+    """
+    info = blobs.head(key)
+    if info is None:
+        return None
+    relative = key.removeprefix(INBOX)
+    if info.size_bytes > MAX_UPLOAD_BYTES:
+        reason = (
+            f"{info.size_bytes / 2**20:.0f} MB, over the drop box's "
+            f"{MAX_UPLOAD_BYTES // 2**20} MB limit: unpack it and drop its activities/ folder, "
+            "or run `python -m collectors import` on it"
+        )
+        summary = Summary(outcomes=[Outcome(relative, "rejected", reason)])
+    else:
+        data, info = blobs.get(key)
+        summary = import_bytes(store, relative, data, now)
+        if not summary.outcomes:
+            summary.outcomes.append(
+                Outcome(relative, "rejected", "no activity files found in it")
+            )
+    accepted = summary.imported + summary.duplicates
+    folder = IMPORTED if accepted else REJECTED
+    destination = _destination(blobs, folder, relative, info.etag)
+    if summary.rejected:
+        # Written before the move: if the move never happens the file is simply handled again.
+        blobs.put(destination + REASON_SUFFIX, _reason_text(summary).encode(), "text/plain")
+    blobs.move(key, destination)
+    log.info("drop box: %s → %s (%s)", key, destination, summary.line())
+    return Handled(key, destination, summary)
+
+
+def _inbox_keys(blobs: Blobs) -> list[str]:
+    return [
+        i.key
+        for i in blobs.list(INBOX)
+        if not i.key.endswith("/") and not i.key.endswith(REASON_SUFFIX)
+    ]
+
+
+def poll(
+    store: Store | None = None, blobs: Blobs | None = None, now: datetime | None = None
+) -> list[Handled]:
+    """Handles every file waiting in the inbox (the local scheduler calls this).
+
+    By default the inbox is `<data dir>/inbox/`, with `imported/` and `rejected/` beside it.
+    """
+    import settings
+    from storage import open_store
+
+    store = store if store is not None else open_store()
+    blobs = blobs if blobs is not None else InboxFolder(settings.get().data_dir)
+    now = now or datetime.now(UTC)
+    handled = []
+    for key in _inbox_keys(blobs):
+        result = process_key(store, blobs, key, now)
+        if result is not None:
+            handled.append(result)
+    return handled
+
+
+def handle_s3_event(
+    event: dict[str, Any],
+    context: Any = None,
+    store: Store | None = None,
+    blobs: Blobs | None = None,
+) -> dict[str, Any]:
+    """Lambda entry point for S3 `ObjectCreated` events under the blobs `inbox/` prefix.
+
+    Zappa routes the bucket's events here (`events` with an S3 `event_source`); objects outside
+    the blobs prefix's inbox/ are ignored, so the trigger may be set on the whole bucket.
+    """
+    from storage import open_blobs, open_store
+
+    store = store if store is not None else open_store()
+    blobs = blobs if blobs is not None else open_blobs()
+    bucket = getattr(blobs, "bucket", None)
+    prefix = getattr(blobs, "prefix", "")
+    prefix = f"{prefix}/" if prefix else ""
+    handled: list[dict[str, Any]] = []
+    ignored: list[str] = []
+    for record in event.get("Records", []):
+        s3 = record.get("s3") or {}
+        name = str(record.get("eventName", ""))
+        key = unquote_plus(str((s3.get("object") or {}).get("key", "")))
+        in_bucket = bucket is None or (s3.get("bucket") or {}).get("name") == bucket
+        short = key[len(prefix) :] if key.startswith(prefix) else ""
+        if (
+            not name.startswith("ObjectCreated")
+            or not in_bucket
+            or not short.startswith(INBOX)
+            or short.endswith("/")
+            or short.endswith(REASON_SUFFIX)
+        ):
+            ignored.append(key)
+            continue
+        result = process_key(store, blobs, short)
+        if result is None:
+            ignored.append(key)
+        else:
+            handled.append(result.as_dict())
+    return {"handled": handled, "ignored": ignored}
