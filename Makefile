@@ -11,7 +11,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help venv test lint typecheck demo bench clean
+.PHONY: help venv test lint typecheck demo bench reliability clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -44,6 +44,9 @@ demo: $(STAMP) ## run everything locally on the embedded store: stand-ins, sync,
 
 bench: $(STAMP) ## benchmarks: print measured ratios (never pass/fail on time)
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+reliability: $(STAMP) ## the reliability trials in full: faults, races, bad input, intruders (one table)
+	$(PY) -m serverless_tests.reliability
 
 clean: ## remove the virtualenv, local data and build output
 	rm -rf $(VENV) var dist build test-artifacts
