@@ -59,7 +59,6 @@ def main(argv: list[str] | None = None) -> int:
     from models.train import DEFAULT_MIN_WEEKS
 
     parser = argparse.ArgumentParser(prog="python -m models", description=__doc__)
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
     commands = parser.add_subparsers(dest="command", required=True)
     train_cmd = commands.add_parser("train", help="train from the store and publish to blobs")
     train_cmd.add_argument("--min-weeks", type=_min_weeks, default=DEFAULT_MIN_WEEKS,

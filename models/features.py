@@ -79,7 +79,7 @@ def build_weeks(
     today: date,
     min_days: int = MIN_DAYS_PER_WEEK,
 ) -> list[Week]:
-    """Every complete week from the first weigh-in's week to the last week ended before `today`.
+    """Every complete week from the first weigh-in's week to the last weigh-in's, before `today`.
 
     Features: running distance (km) and moving time (h) of Run/TrailRun/VirtualRun activities,
     the number of days with lifting sets, and the mean weight per rep across those sets (kg; 0
@@ -109,8 +109,9 @@ def build_weeks(
         kg_reps[week] += lift.reps * lift.weight_kg
 
     first = min(weight_weeks)
-    # The current week is not over: its training is not all in yet, so it is never used.
-    last = monday(today) - timedelta(days=7)
+    # The current week is not over: its training is not all in yet, so it is never used. Weeks
+    # after the last weigh-in are not "left out": there is simply no data for them yet.
+    last = min(monday(today) - timedelta(days=7), max(weight_weeks))
     weeks = []
     week = first
     while week <= last:

@@ -105,6 +105,12 @@ def test_the_current_week_is_never_used_its_training_is_not_all_in():
     assert len(build_weeks(weights, weights, [], [], today=week2 + timedelta(7))) == 2
 
 
+def test_weeks_after_the_last_weigh_in_are_not_counted():
+    weights = days(MON, [80] * 7) + days(MON + timedelta(days=7), [79] * 7)
+    got = build_weeks(weights, weights, [], [], today=MON + timedelta(days=70))
+    assert [w.start for w in got] == [MON, MON + timedelta(days=7)]
+
+
 def test_no_weigh_ins_no_weeks():
     assert build_weeks([], [], [run(MON, 5, 30)], [], today=MON + timedelta(days=30)) == []
 

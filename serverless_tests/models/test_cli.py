@@ -1,0 +1,109 @@
+"""`python -m models train` and the weekly Lambda entry point, on a store set up by the test."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import settings
+from models import artifact
+from models.__main__ import EXIT_NOT_ENOUGH_DATA, main
+from serverless_tests.api.zappa_handler import Context, lambda_handler, scheduled_event
+from serverless_tests.models.athlete import generate, load
+from storage import open_blobs, open_store
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def configured(tmp_path, monkeypatch):
+    """Settings pointing at a SQLite store and a blob folder of this test."""
+    monkeypatch.setenv("PULSEBOARD_STORE", f"sqlite:///{tmp_path}/store.db")
+    monkeypatch.setenv("PULSEBOARD_BLOBS", f"file://{tmp_path}/blobs")
+    settings.reset()
+    return settings.get()
+
+
+def fill(weeks: int) -> None:
+    with open_store() as store:
+        load(store, generate(weeks=weeks, seed=2))
+
+
+def test_train_prints_weeks_k_and_errors_and_publishes(configured, capsys):
+    fill(60)
+    assert main(["train"]) == 0
+    out = capsys.readouterr().out
+    manifest = json.loads(open_blobs().get(artifact.MANIFEST_KEY)[0])
+    assert f"weeks used: {manifest['weeks_used']}" in out
+    assert f"left out: {manifest['weeks_left_out']}" in out
+    assert f"k = {manifest['k']}" in out
+    for target, mae in manifest["cv_mae"].items():
+        line = next(line for line in out.splitlines() if line.strip().startswith(target))
+        base = manifest["baselines"]
+        assert line.split()[1:] == [f"{mae:.3f}", f"{base['no_change'][target]:.3f}",
+                                    f"{base['mean_change'][target]:.3f}"]
+    assert manifest["pickle_key"] in out
+
+
+def test_too_few_weeks_exits_3_with_a_clear_message(configured, capsys):
+    fill(10)
+    assert main(["train", "--min-weeks", "12"]) == EXIT_NOT_ENOUGH_DATA
+    err = capsys.readouterr().err
+    assert "not enough data" in err and "minimum is 12" in err and "Traceback" not in err
+    assert open_blobs().list() == []
+
+
+def test_min_weeks_below_the_floor_is_a_usage_error(configured, capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["train", "--min-weeks", "2"])
+    assert caught.value.code == 2
+    assert "at least 8" in capsys.readouterr().err
+
+
+def test_a_failure_is_one_line_without_traceback_unless_debug(configured, capsys, monkeypatch):
+    from models import train
+
+    def broken(*args, **kwargs):
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(train, "run", broken)
+    assert main(["train"]) == 1
+    err = capsys.readouterr().err
+    assert "training failed: disk on fire" in err and "Traceback" not in err
+    assert main(["train", "--debug"]) == 1
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_module_runs_as_a_program(configured, tmp_path):
+    fill(5)
+    done = subprocess.run([sys.executable, "-m", "models", "train"], cwd=ROOT,
+                          capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "PULSEBOARD_DATA_DIR": str(tmp_path / "v"),
+                               "PULSEBOARD_STORE": configured.store_url,
+                               "PULSEBOARD_BLOBS": configured.blobs_url})
+    assert done.returncode == 3, done.stderr
+    assert "not enough data" in done.stderr
+
+
+def test_lambda_train_returns_a_summary_and_not_enough_data_is_normal(configured):
+    from models.lambda_handlers import train
+
+    fill(6)
+    summary = train(scheduled_event("models.lambda_handlers.train"), Context())
+    assert summary["outcome"] == "not_enough_data"
+    assert summary["weeks_used"] < summary["min_weeks"]
+    json.dumps(summary)
+
+
+def test_weekly_scheduled_event_through_zappa_publishes(configured, tmp_path, monkeypatch):
+    fill(40)
+    handler = lambda_handler(tmp_path, monkeypatch)
+    summary = handler.handler(scheduled_event("models.lambda_handlers.train"), Context())
+    assert summary["outcome"] == "published"
+    manifest = json.loads(open_blobs().get(artifact.MANIFEST_KEY)[0])
+    assert summary["version"] == manifest["version"] and summary["k"] == manifest["k"]
+    json.dumps(summary)
