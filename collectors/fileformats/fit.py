@@ -11,7 +11,6 @@ import fitdecode
 from collectors.fileformats.track import FileRejected, Track
 
 SEMICIRCLE_DEG = 180.0 / 2**31
-# FIT counts time from 1989-12-31; a device with an unset clock writes values near that epoch.
 FIT_FILE_TYPES_OK = ("activity", None)
 
 
@@ -40,6 +39,7 @@ def parse(data: bytes) -> Track:
     if not looks_like(data):
         raise FileRejected("not a FIT file (no '.FIT' signature in its header)")
     track = Track(fmt="fit")
+    undated = 0
     sessions: list[dict[str, Any]] = []
     try:
         # CRC checked: a truncated or damaged file must be refused, not half-imported.
@@ -58,6 +58,8 @@ def parse(data: bytes) -> Track:
                 if name == "record":
                     moment = values.get("timestamp")
                     if not isinstance(moment, datetime):
+                        # Values below 0x10000000 are seconds since power-on, not dates.
+                        undated += moment is not None
                         continue
                     track.add(
                         moment,
@@ -91,6 +93,11 @@ def parse(data: bytes) -> Track:
         if isinstance(exc, FileRejected):
             raise
         raise FileRejected(f"unreadable FIT file ({exc}): copy it from the device again") from None
+    if undated and not track.times:
+        raise FileRejected(
+            "timestamps are not dates but time since the device was switched on (before 1990): "
+            "its clock was not set; set it and record again, or fix the file"
+        )
     if sessions:
         _apply_sessions(track, sessions)
     return track

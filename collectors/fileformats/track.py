@@ -193,7 +193,7 @@ def elevation_gain(altitude_m: np.ndarray, threshold_m: float = CLIMB_THRESHOLD_
     low = float(altitude_m[0])
     for value in altitude_m[1:]:
         if value > low + threshold_m:
-            gain += value - low
+            gain += float(value) - low
             low = float(value)
         elif value < low:
             low = float(value)
@@ -305,13 +305,14 @@ def to_records(
         start_time=track.start_time or start,
         sport_type=sport,
         name=track.name or f"{sport} {start:%Y-%m-%d}",
-        distance_m=round(distance_m, 1),
-        moving_time_s=round(moving_s),
-        elapsed_time_s=round(elapsed_s),
-        elevation_gain_m=round(gain_m, 1),
-        average_speed_mps=None if avg_speed is None else round(avg_speed, 3),
-        max_speed_mps=None if max_speed is None else round(max_speed, 3),
-        average_heartrate_bpm=None if avg_hr is None else round(avg_hr, 1),
+        # float(): numpy scalars must not reach the store (DynamoDB refuses them).
+        distance_m=round(float(distance_m), 1),
+        moving_time_s=float(round(moving_s)),
+        elapsed_time_s=float(round(elapsed_s)),
+        elevation_gain_m=round(float(gain_m), 1),
+        average_speed_mps=None if avg_speed is None else round(float(avg_speed), 3),
+        max_speed_mps=None if max_speed is None else round(float(max_speed), 3),
+        average_heartrate_bpm=None if avg_hr is None else round(float(avg_hr), 1),
         summary_polyline=summary,
     )
     keep = _evenly(len(t), MAX_STREAM_POINTS)
