@@ -1,0 +1,1 @@
+"""Demo: a synthetic athlete and loopback stand-ins for the provider APIs."""
