@@ -1,0 +1,184 @@
+"""The drop box: the local inbox folder, both blob adapters, and S3 events through Zappa."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote_plus
+
+import pytest
+
+import settings
+from collectors import inbox
+from serverless_tests.api.zappa_handler import Context, lambda_handler
+from serverless_tests.collectors.files_fixtures import (
+    ExportEntry,
+    export_zip,
+    fit_bytes,
+    gpx_text,
+    samples,
+)
+from storage.base import Blobs, Store
+
+ROOT = Path(__file__).resolve().parents[2]
+EVENTS = ROOT / "serverless_tests" / "events"
+DAY = datetime(2025, 5, 1, 6, 0, tzinfo=UTC)
+
+
+def aged(path: Path, seconds: float = 60) -> None:
+    past = time.time() - seconds
+    os.utime(path, (past, past))
+
+
+def keys(blobs: Blobs, prefix: str) -> list[str]:
+    return sorted(i.key for i in blobs.list(prefix))
+
+
+def test_poll_moves_each_local_file_to_imported_or_rejected(sqlite_store):
+    folder = settings.get().inbox_dir
+    (folder / "sub").mkdir(parents=True)
+    run = samples(DAY)
+    export = [ExportEntry(7, DAY + timedelta(days=1), "Export ride", "Ride", 0.0, 600.0)]
+    files = {
+        "good.fit": fit_bytes(run),
+        "sub/b.gpx": gpx_text(samples(DAY + timedelta(days=2))).encode(),
+        "cut.fit": fit_bytes(samples(DAY + timedelta(days=3)))[:250],
+        "export.zip": export_zip(export),
+    }
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+        aged(folder / name)
+    handled = inbox.poll(sqlite_store)
+    assert sorted(h.key for h in handled) == sorted(f"inbox/{n}" for n in files)
+    data_dir = settings.get().data_dir
+    assert not [p for p in folder.rglob("*") if p.is_file()]
+    for name in ("good.fit", "sub/b.gpx", "export.zip"):
+        assert (data_dir / "imported" / name).read_bytes() == files[name]
+        assert not (data_dir / "imported" / f"{name}.reason").exists()
+    assert (data_dir / "rejected" / "cut.fit").read_bytes() == files["cut.fit"]
+    assert "truncated" in (data_dir / "rejected" / "cut.fit.reason").read_text()
+    assert sqlite_store.count("activities") == 3
+    assert inbox.poll(sqlite_store) == []
+
+
+def test_poll_leaves_a_file_that_is_still_being_copied(sqlite_store):
+    folder = settings.get().inbox_dir
+    folder.mkdir(parents=True)
+    (folder / "copying.fit").write_bytes(fit_bytes(samples(DAY)))
+    assert inbox.poll(sqlite_store) == []
+    assert (folder / "copying.fit").exists()
+    aged(folder / "copying.fit")
+    [handled] = inbox.poll(sqlite_store)
+    assert handled.moved_to == "imported/copying.fit"
+
+
+def test_drop_box_on_each_blob_adapter(blobs: Blobs, sqlite_store: Store):
+    first, second = fit_bytes(samples(DAY)), fit_bytes(samples(DAY + timedelta(days=1)))
+    blobs.put("inbox/run.fit", first)
+    blobs.put("inbox/notes.gpx", b"<html>not a track</html>")
+    blobs.put("inbox/empty.zip", export_zip([]))
+    if hasattr(blobs, "client"):  # the "folder" object an S3 console creates
+        blobs.client.put_object(Bucket=blobs.bucket, Key=f"{blobs.prefix}/inbox/", Body=b"")
+    handled = {h.key: h for h in inbox.poll(sqlite_store, blobs)}
+    assert set(handled) == {"inbox/run.fit", "inbox/notes.gpx", "inbox/empty.zip"}
+    assert handled["inbox/run.fit"].summary.imported == 1
+    assert keys(blobs, "imported/") == ["imported/run.fit"]
+    assert keys(blobs, "rejected/") == [
+        "rejected/empty.zip", "rejected/empty.zip.reason",
+        "rejected/notes.gpx", "rejected/notes.gpx.reason",
+    ]
+    reason = blobs.get("rejected/notes.gpx.reason")[0].decode()
+    assert "XML of another kind" in reason
+    assert "no activity files" in blobs.get("rejected/empty.zip.reason")[0].decode()
+    # A different file under a name already handled: kept beside it, nothing overwritten.
+    blobs.put("inbox/run.fit", second)
+    [again] = inbox.poll(sqlite_store, blobs)
+    assert again.moved_to != "imported/run.fit" and again.moved_to.startswith("imported/run-")
+    assert blobs.get("imported/run.fit")[0] == first
+    assert blobs.get(again.moved_to)[0] == second
+    assert sqlite_store.count("activities") == 2
+
+
+def test_process_key_of_a_vanished_object_is_a_no_op(blobs: Blobs, sqlite_store: Store):
+    assert inbox.process_key(sqlite_store, blobs, "inbox/gone.fit") is None
+
+
+# --- S3 events through Zappa's own handler ---------------------------------------------------
+
+
+def zappa_event_mapping(bucket_arn: str) -> dict[str, list[str]]:
+    """AWS_EVENT_MAPPING as `zappa package` builds it from the jobs stage, for the test bucket."""
+    config = json.loads((ROOT / "zappa_settings.json").read_text())
+    events = config["jobs"].get("events", [])
+    functions = [
+        e["function"] for e in events
+        if str(e.get("event_source", {}).get("arn", "")).startswith("arn:aws:s3:::")
+    ]
+    if "collectors.inbox.handle_s3_event" not in functions:
+        pytest.fail("zappa_settings.json: the jobs stage has no S3 event for "
+                    "collectors.inbox.handle_s3_event")
+    return {bucket_arn: functions}
+
+
+def recorded_event(bucket: str, key: str) -> dict:
+    event = json.loads((EVENTS / "s3_object_created.json").read_text())
+    record = event["Records"][0]
+    record["s3"]["bucket"]["name"] = bucket
+    record["s3"]["bucket"]["arn"] = f"arn:aws:s3:::{bucket}"
+    record["s3"]["object"]["key"] = quote_plus(key, safe="/")
+    return event
+
+
+def test_s3_upload_event_through_zappa_handler(store: Store, aws, tmp_path, monkeypatch):
+    from storage.s3 import S3Blobs
+
+    bucket = f"pulseboard-{uuid.uuid4().hex[:12]}"
+    blobs = S3Blobs(bucket, "v1")
+    blobs.ensure_bucket()
+    store_url = (f"dynamodb://{store.table}" if hasattr(store, "table")
+                 else f"sqlite:///{store.path}")
+    monkeypatch.setenv("PULSEBOARD_STORE", store_url)
+    monkeypatch.setenv("PULSEBOARD_BLOBS", f"s3://{bucket}/v1")
+    settings.reset()
+    name = "inbox/Morning Run (1).fit"
+    points = samples(DAY)
+    blobs.put(name, fit_bytes(points))
+    handler = lambda_handler(tmp_path, monkeypatch)
+    handler.settings.AWS_EVENT_MAPPING = zappa_event_mapping(f"arn:aws:s3:::{bucket}")
+    event = recorded_event(bucket, f"v1/{name}")
+
+    result = handler.handler(copy.deepcopy(event), Context())
+
+    assert [h["moved_to"] for h in result["handled"]] == ["imported/Morning Run (1).fit"]
+    assert keys(blobs, "inbox/") == []
+    assert keys(blobs, "imported/") == ["imported/Morning Run (1).fit"]
+    [activity] = store.query("activities")
+    assert activity.start_time == points[0].time and activity.source == "file"
+    assert store.get("streams", activity.id) is not None
+    # S3 delivers at least once: the same event again finds nothing to do.
+    again = handler.handler(copy.deepcopy(event), Context())
+    assert again["handled"] == [] and store.count("activities") == 1
+
+
+def test_s3_events_outside_the_inbox_are_ignored(aws, sqlite_store):
+    from storage.s3 import S3Blobs
+
+    bucket = f"pulseboard-{uuid.uuid4().hex[:12]}"
+    blobs = S3Blobs(bucket, "v1")
+    blobs.ensure_bucket()
+    blobs.put("models/forecast/model.pkl", b"not for us")
+    blobs.put("inbox/x.fit", fit_bytes(samples(DAY)))
+    outside = recorded_event(bucket, "v1/models/forecast/model.pkl")
+    other_bucket = recorded_event("someone-elses", "v1/inbox/x.fit")
+    deleted = recorded_event(bucket, "v1/inbox/x.fit")
+    deleted["Records"][0]["eventName"] = "ObjectRemoved:Delete"
+    for event in (outside, other_bucket, deleted):
+        result = inbox.handle_s3_event(event, None, store=sqlite_store, blobs=blobs)
+        assert result["handled"] == [] and len(result["ignored"]) == 1
+    assert keys(blobs, "inbox/") == ["inbox/x.fit"]
+    assert sqlite_store.count("activities") == 0
