@@ -259,6 +259,7 @@ class Athlete:
         rows: list[list[str]] = [list(SHEET_HEADER)]
         loads = {name: start for name, start, *_ in _LIFTS}
         session = 0
+        was_on_break = False
         for week in weeks:
             for day_index in week.lift_days:
                 day = week.monday + timedelta(days=day_index)
@@ -283,9 +284,11 @@ class Athlete:
                         rows.append([day.isoformat(), exercise, str(set_number), str(reps), weight])
             if rng.random() < 0.04 and len(rows) > 1:
                 rows.append([])  # a blank line left between weeks
-            if week.run_km == 0 and week.lift_days == () and loads:
-                # coming back from a break, loads drop a little
-                loads = {k: (round(v * 0.9 / 2.5) * 2.5 if v else v) for k, v in loads.items()}
+            on_break = week.run_km == 0 and not week.lift_days
+            if on_break and not was_on_break:
+                # a break costs a little strength, once
+                loads = {k: (round(v * 0.95 / 2.5) * 2.5 if v else v) for k, v in loads.items()}
+            was_on_break = on_break
         for position, bad in zip((0.2, 0.4, 0.6, 0.8), _BAD_ROWS, strict=True):
             index = max(1, int(len(rows) * position))
             anchor = next((r for r in rows[index:] if r), rows[-1])
@@ -455,7 +458,9 @@ class Athlete:
         with self.lock:
             new_id = max((a["id"] for a in self.activities), default=_FIRST_ACTIVITY_ID) + 1_000_003
             rng = np.random.default_rng([self.seed, new_id])
-            activity, plan = _make_activity(rng, new_id, moment, workout, distance_m, 25.0)
+            activity, plan = _make_activity(
+                rng, new_id, moment, workout, distance_m, 25.0, plain=True
+            )
             activity["sport_type"] = activity["type"] = sport_type
             if moving_time_s is not None:
                 activity["moving_time"] = moving_time_s
@@ -643,14 +648,16 @@ def _make_activity(
     workout: str,
     distance_m: float,
     fitness_km: float,
+    plain: bool = False,
 ) -> tuple[dict[str, Any], _Plan | None]:
+    """One activity; `plain` rules out the odd cases (treadmill, manual, trail, no heart rate)."""
     local = start + timedelta(seconds=_paris_offset_s(start))
     is_run = workout in ("easy", "tempo", "intervals", "long")
     winter = start.month in (11, 12, 1, 2)
-    if is_run and winter and workout != "long" and rng.random() < 0.15:
+    if is_run and winter and workout != "long" and rng.random() < 0.15 and not plain:
         workout = "treadmill"
-    manual = (is_run or workout == "treadmill") and rng.random() < 0.025
-    trail = workout == "long" and rng.random() < 0.2
+    manual = (is_run or workout == "treadmill") and rng.random() < 0.025 and not plain
+    trail = workout == "long" and rng.random() < 0.2 and not plain
     sport_type = "Run"
     route: int | None
     if workout in ("ride", "virtual_ride"):
@@ -678,7 +685,7 @@ def _make_activity(
     stop_s = 0 if workout in ("treadmill", "virtual_ride", "lift") else int(rng.integers(0, 240))
     if manual:
         route, stop_s = None, 0
-    has_hr = not manual and rng.random() > 0.12
+    has_hr = not manual and (rng.random() > 0.12 or plain)
     avg_hr: float | None = None
     if has_hr:
         target = {
