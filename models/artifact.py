@@ -6,9 +6,11 @@ import hashlib
 import io
 import json
 import pickle
+from dataclasses import dataclass
 from typing import Any
 
 from models.predict import Predictor
+from storage.base import BlobNotFound
 
 PREFIX = "models/forecast/"
 MANIFEST_KEY = PREFIX + "manifest.json"
@@ -105,12 +107,17 @@ def load_predictor(data: bytes, manifest: dict[str, Any]) -> Predictor:
     return predictor
 
 
-def read(blobs: Any) -> tuple[dict[str, Any], Predictor] | None:
-    """The published manifest and predictor, or None when nothing was published yet."""
-    from storage.base import BlobNotFound
+@dataclass(frozen=True)
+class Published:
+    manifest: dict[str, Any]
+    predictor: Predictor
+    etag: str  # the manifest's: a new publication changes it
 
+
+def read(blobs: Any) -> Published | None:
+    """The published manifest and predictor, or None when nothing was published yet."""
     try:
-        raw, _ = blobs.get(MANIFEST_KEY)
+        raw, info = blobs.get(MANIFEST_KEY)
     except BlobNotFound:
         return None
     manifest = parse_manifest(raw)
@@ -118,6 +125,7 @@ def read(blobs: Any) -> tuple[dict[str, Any], Predictor] | None:
         data, _ = blobs.get(manifest["pickle_key"])
     except BlobNotFound:
         raise ArtifactError(
-            f"{MANIFEST_KEY} names {manifest['pickle_key']}, which is missing; retrain the model"
+            f"{MANIFEST_KEY} names {manifest['pickle_key']}, which is missing; retrain with "
+            "`python -m models train`"
         ) from None
-    return manifest, load_predictor(data, manifest)
+    return Published(manifest, load_predictor(data, manifest), info.etag)

@@ -36,9 +36,10 @@ def test_run_publishes_pickle_then_manifest_and_reads_back(sqlite_store, blobs, 
     assert stored == manifest
     data, _ = blobs.get(manifest["pickle_key"])
     assert artifact.sha256(data) == manifest["sha256"] and len(data) == manifest["size_bytes"]
-    read_manifest, predictor = artifact.read(blobs)
-    assert read_manifest == manifest
-    assert predictor == result.predictor
+    published = artifact.read(blobs)
+    assert published.manifest == manifest
+    assert published.predictor == result.predictor
+    assert published.etag == blobs.head(artifact.MANIFEST_KEY).etag
 
 
 def test_nothing_published_reads_as_none(tmp_path):
@@ -106,7 +107,7 @@ def test_old_pickles_are_pruned_the_current_one_never(published, trained):
     pickles = [i.key for i in blobs.list(artifact.PREFIX) if i.key.endswith(".pkl")]
     assert len(pickles) == artifact.KEEP_VERSIONS
     assert latest["pickle_key"] in pickles
-    assert artifact.read(blobs)[0]["version"] == latest["version"]
+    assert artifact.read(blobs).manifest["version"] == latest["version"]
     oldest = min(pickles)
     artifact.prune(blobs, keep=oldest, versions=1)
     left = {i.key for i in blobs.list(artifact.PREFIX) if i.key.endswith(".pkl")}

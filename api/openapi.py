@@ -1,0 +1,204 @@
+"""The OpenAPI 3.1 document of the API, built from the same limits the inputs are checked with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api import inputs
+from models.features import TARGETS
+
+VERSION = "1.0.0"
+
+
+def _input_schema(field: inputs.Field) -> dict[str, Any]:
+    low = inputs.WEEKS_MIN if field is inputs.WEEKS else 0
+    schema: dict[str, Any] = {
+        "type": "integer" if field.integer else "number",
+        "minimum": low,
+        "maximum": field.hard_max,
+        "description": f"{field.description} ({field.unit})",
+    }
+    if field is inputs.WEEKS:
+        schema["default"] = inputs.WEEKS_DEFAULT
+    return schema
+
+
+def _pair(nullable: bool, description: str) -> dict[str, Any]:
+    value: dict[str, Any] = {"type": ["number", "null"]} if nullable else {"type": "number"}
+    return {
+        "type": "object",
+        "description": description,
+        "properties": {name: value for name in TARGETS},
+        "required": list(TARGETS),
+        "additionalProperties": False,
+    }
+
+
+def _error(description: str, codes: list[str] | None = None,
+           with_field: bool = False) -> dict[str, Any]:
+    schema: dict[str, Any] = {"allOf": [{"$ref": "#/components/schemas/Error"}]}
+    if codes:
+        schema["properties"] = {"error": {"enum": codes}}
+    if with_field:
+        schema["required"] = ["field"]
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+DEFAULT_ERROR = _error("Any other error (404 unknown path, 405 method, 500), as JSON")
+
+
+def document(server_url: str = "/") -> dict[str, Any]:
+    fields = [*inputs.FIELDS.values(), inputs.WEEKS]
+    range_note = (
+        "Beyond these limits, each feature is also checked against the weeks the model was "
+        f"trained on: 0 to {inputs.RANGE_MARGIN_FACTOR:g}× the largest trained week (at least "
+        "that week plus a small margin); a running speed over "
+        f"{inputs.MAX_RUN_SPEED_KMH:g} km/h is refused."
+    )
+    parameters = [
+        {
+            "name": f.name,
+            "in": "query",
+            "required": f is not inputs.WEEKS,
+            "schema": _input_schema(f),
+        }
+        for f in fields
+    ]
+    forecast_responses = {
+        "200": {
+            "description": "Expected change per week, over the horizon, from the latest values",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Forecast"}}},
+        },
+        "400": _error("An input is missing, not a finite number, negative, absurd, unknown, "
+                      "or the body is too large or not JSON", ["invalid_parameter"],
+                      with_field=True),
+        "401": _error("X-Api-Key missing or wrong (only when the API has a key)",
+                      ["unauthorized"]),
+        "503": _error("No usable model: none published yet (no_model), or the newest cannot be "
+                      "loaded (model_unavailable)", ["no_model", "model_unavailable"]),
+        "default": DEFAULT_ERROR,
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Pulseboard forecast API",
+            "version": VERSION,
+            "description": "Weekly change of weight and fat ratio for a weekly training plan, "
+                           "from a k-nearest-neighbours model trained on your own weeks. "
+                           + range_note,
+        },
+        "servers": [{"url": server_url}],
+        "security": [{"ApiKey": []}],
+        "paths": {
+            "/forecast": {
+                "get": {
+                    "operationId": "getForecast",
+                    "summary": "Forecast from query parameters",
+                    "parameters": parameters,
+                    "responses": forecast_responses,
+                },
+                "post": {
+                    "operationId": "postForecast",
+                    "summary": "Forecast from a JSON body with the same fields",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {
+                            "schema": {"$ref": "#/components/schemas/ForecastRequest"}}},
+                    },
+                    "responses": forecast_responses,
+                },
+            },
+            "/health": {
+                "get": {
+                    "operationId": "getHealth",
+                    "summary": "Liveness, and whether a model is loaded (never needs a key)",
+                    "security": [],
+                    "responses": {"200": {
+                        "description": "The API is up",
+                        "content": {"application/json": {
+                            "schema": {"$ref": "#/components/schemas/Health"}}},
+                    }, "default": DEFAULT_ERROR},
+                },
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "getOpenApi",
+                    "summary": "This document",
+                    "responses": {
+                        "200": {"description": "OpenAPI 3.1 document",
+                                "content": {"application/json": {"schema": {"type": "object"}}}},
+                        "401": forecast_responses["401"],
+                        "default": DEFAULT_ERROR,
+                    },
+                },
+            },
+        },
+        "components": {
+            "securitySchemes": {
+                "ApiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
+            },
+            "schemas": {
+                "ForecastRequest": {
+                    "type": "object",
+                    "properties": {f.name: _input_schema(f) for f in fields},
+                    "required": list(inputs.FIELDS),
+                    "additionalProperties": False,
+                },
+                "Forecast": {
+                    "type": "object",
+                    "required": ["weeks", "per_week", "total", "start", "end", "model"],
+                    "properties": {
+                        "inputs": {"$ref": "#/components/schemas/ForecastRequest"},
+                        "weeks": {"type": "integer", "minimum": inputs.WEEKS_MIN,
+                                  "maximum": inputs.WEEKS_MAX},
+                        "per_week": _pair(False, "change per week: kg, percentage points"),
+                        "total": _pair(False, "change over the horizon (per_week × weeks)"),
+                        "start": _pair(True, "latest stored values, null when none"),
+                        "end": _pair(True, "start + total, null when start is null"),
+                        "model": {"$ref": "#/components/schemas/ModelSummary"},
+                    },
+                    "additionalProperties": False,
+                },
+                "ModelSummary": {
+                    "type": "object",
+                    "required": ["version", "trained_at", "k", "cv_mae", "baseline_mae"],
+                    "properties": {
+                        "version": {"type": "string"},
+                        "trained_at": {"type": "string", "format": "date-time"},
+                        "k": {"type": "integer", "minimum": 1},
+                        "weeks_used": {"type": ["integer", "null"]},
+                        "cv_mae": {"$ref": "#/components/schemas/TargetErrors"},
+                        "baseline_mae": {"$ref": "#/components/schemas/TargetErrors"},
+                    },
+                },
+                "TargetErrors": {
+                    "type": "object",
+                    "description": "mean absolute error per week on held-out weeks",
+                    "properties": {name: {"type": "number", "minimum": 0} for name in TARGETS},
+                    "required": list(TARGETS),
+                },
+                "Health": {
+                    "type": "object",
+                    "required": ["status", "model_loaded"],
+                    "properties": {
+                        "status": {"const": "ok"},
+                        "model_loaded": {"type": "boolean"},
+                        "model_version": {"type": ["string", "null"]},
+                        "trained_at": {"type": ["string", "null"]},
+                        "problem": {"oneOf": [{"type": "null"},
+                                              {"$ref": "#/components/schemas/Error"}]},
+                    },
+                },
+                "Error": {
+                    "type": "object",
+                    "required": ["error", "message"],
+                    "properties": {
+                        "error": {"type": "string"},
+                        "message": {"type": "string"},
+                        "field": {"type": "string",
+                                  "description": "the input that was wrong (400 only)"},
+                    },
+                },
+            },
+        },
+    }
