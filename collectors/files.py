@@ -69,6 +69,9 @@ class Outcome:
 class Summary:
     outcomes: list[Outcome] = field(default_factory=list)
     skipped: int = 0
+    # Index of the first item not imported when a run was told to stop early (a Lambda running
+    # out of time); None when every item was seen.
+    stopped_at: int | None = None
 
     def _count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -344,8 +347,14 @@ def import_items(
     decided: Iterable[Outcome] = (),
     now: datetime | None = None,
     progress: bool = False,
+    start: int = 0,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Summary:
-    """Imports items in order; data problems become rejections, store errors propagate."""
+    """Imports items[start:] in order; data problems become rejections, store errors propagate.
+
+    `should_stop` is asked between items; when it says yes the run ends cleanly (everything
+    accepted so far written) and `stopped_at` says where to resume.
+    """
     now = now or datetime.now(UTC)
     summary = Summary(outcomes=list(decided))
     batch = _Batch(store)
@@ -356,8 +365,11 @@ def import_items(
         # disable=None: no bar when stderr is not a terminal (cron, CI logs).
         bar = tqdm(total=len(items), unit="file", file=sys.stderr, desc="import", disable=None)
     try:
-        for item in items:
-            summary.outcomes.append(import_item(store, item, batch, now))
+        for index in range(start, len(items)):
+            if should_stop is not None and index > start and should_stop():
+                summary.stopped_at = index
+                break
+            summary.outcomes.append(import_item(store, items[index], batch, now))
             if bar is not None:
                 bar.update()
         batch.flush()
@@ -406,8 +418,14 @@ def import_bytes(
     data: bytes,
     now: datetime | None = None,
     limits: Limits | None = None,
+    start: int = 0,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Summary:
-    """Imports one named upload (a file or a ZIP) held in memory: the drop box's way in."""
+    """Imports one named upload (a file or a ZIP) held in memory: the drop box's way in.
+
+    An archive can be imported in several runs: `start` resumes at an item index a previous
+    run's `stopped_at` gave (members are always listed in the same order).
+    """
     import io
 
     now = now or datetime.now(UTC)
@@ -420,7 +438,11 @@ def import_bytes(
             return import_items(store, [], [outcome], now)
         with zf:
             items, decided = archive_items(zf, name, limits, now)
-            return import_items(store, items, decided, now)
+            # Refusals decided before reading were reported by the run that started at 0.
+            return import_items(
+                store, items, decided if start == 0 else (), now,
+                start=start, should_stop=should_stop,
+            )
     if not is_activity_name(name):
         outcome = Outcome(
             name,

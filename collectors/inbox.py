@@ -25,6 +25,10 @@ REASON_SUFFIX = ".reason"
 # One upload is read whole into memory (a Lambda has 1 GB): a Strava export without its media
 # is well below this; with photos and videos it should be unpacked and its activities/ dropped.
 MAX_UPLOAD_BYTES = 512 * 2**20
+# A Lambda stops importing an archive when less time than this is left, and continues in a
+# new invocation (see process_key): enough to finish the file in hand and write the batch.
+STOP_MARGIN_MS = 90_000
+PROGRESS_SPACE = "inbox"
 # A file modified this recently may still be being copied into the folder: leave it for the
 # next poll rather than import half of it.
 SETTLE_S = 5.0
@@ -95,13 +99,30 @@ def _reason_text(summary: Summary) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _resume(store: Store, key: str, etag: str) -> tuple[int, list[Outcome]]:
+    """Where an earlier run stopped on this very object, and what it had found."""
+    doc = store.get_doc(PROGRESS_SPACE, key)
+    if doc is None or doc.data.get("etag") != etag:
+        return 0, []
+    earlier = [Outcome(f"{key} (earlier run)", "imported")] * int(doc.data.get("imported", 0))
+    earlier += [Outcome(f"{key} (earlier run)", "duplicate")] * int(doc.data.get("duplicates", 0))
+    earlier += [Outcome(ref, "rejected", reason) for ref, reason in doc.data.get("rejected", [])]
+    return int(doc.data.get("next", 0)), earlier
+
+
 def process_key(
-    store: Store, blobs: Blobs, key: str, now: datetime | None = None
+    store: Store,
+    blobs: Blobs,
+    key: str,
+    now: datetime | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Handled | None:
     """Imports one inbox object and moves it to imported/ or rejected/ (reason beside it).
 
     None when the object is gone (already handled: S3 may deliver an event twice). Store errors
     propagate and leave the object in the inbox, so the next poll or the event retry redoes it.
+    When `should_stop` ends an archive early, the progress is saved and the object is written
+    again in place: its new ObjectCreated event starts the invocation that carries on.
     """
     info = blobs.head(key)
     if info is None:
@@ -116,7 +137,23 @@ def process_key(
         summary = Summary(outcomes=[Outcome(relative, "rejected", reason)])
     else:
         data, info = blobs.get(key)
-        summary = import_bytes(store, relative, data, now)
+        start, earlier = _resume(store, key, info.etag)
+        summary = import_bytes(store, relative, data, now, start=start, should_stop=should_stop)
+        summary.outcomes[:0] = earlier
+        if summary.stopped_at is not None:
+            progress = {
+                "etag": info.etag,
+                "next": summary.stopped_at,
+                "imported": summary.imported,
+                "duplicates": summary.duplicates,
+                "rejected": [[o.ref, o.reason] for o in summary.rejections],
+            }
+            store.put_doc(PROGRESS_SPACE, key, progress)
+            blobs.put(key, data)
+            log.info("drop box: %s stopped at item %d, continues", key, summary.stopped_at)
+            return Handled(key, key, summary)
+        if start:
+            store.delete_doc(PROGRESS_SPACE, key)
         if not summary.outcomes:
             summary.outcomes.append(
                 Outcome(relative, "rejected", "no activity files found in it")
@@ -179,6 +216,8 @@ def handle_s3_event(
     bucket = getattr(blobs, "bucket", None)
     prefix = getattr(blobs, "prefix", "")
     prefix = f"{prefix}/" if prefix else ""
+    remaining_ms = getattr(context, "get_remaining_time_in_millis", None)
+    should_stop = (lambda: remaining_ms() < STOP_MARGIN_MS) if callable(remaining_ms) else None
     handled: list[dict[str, Any]] = []
     ignored: list[str] = []
     for record in event.get("Records", []):
@@ -196,7 +235,7 @@ def handle_s3_event(
         ):
             ignored.append(key)
             continue
-        result = process_key(store, blobs, short)
+        result = process_key(store, blobs, short, should_stop=should_stop)
         if result is None:
             ignored.append(key)
         else:

@@ -182,3 +182,40 @@ def test_s3_events_outside_the_inbox_are_ignored(aws, sqlite_store):
         assert result["handled"] == [] and len(result["ignored"]) == 1
     assert keys(blobs, "inbox/") == ["inbox/x.fit"]
     assert sqlite_store.count("activities") == 0
+
+
+class ShortOfTime:
+    """A Lambda context with too little time left to go past the first item of an archive."""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return inbox.STOP_MARGIN_MS - 1
+
+
+def test_an_archive_too_big_for_one_invocation_continues_in_the_next(aws, store: Store):
+    from storage.s3 import S3Blobs
+
+    blobs = S3Blobs(f"pulseboard-{uuid.uuid4().hex[:12]}", "v1")
+    blobs.ensure_bucket()
+    entries = [
+        ExportEntry(100 + d, DAY + timedelta(days=d), f"Run {d}", "Run", 0.0, 600.0,
+                    filename=f"activities/{100 + d}.fit",
+                    content=fit_bytes(samples(DAY + timedelta(days=d))))
+        for d in range(3)
+    ]
+    broken = {"activities/999.fit": b"\x0e\x10broken"}
+    blobs.put("inbox/export.zip", export_zip(entries, extra=broken))
+    event = recorded_event(blobs.bucket, "v1/inbox/export.zip")
+    rounds = []
+    while keys(blobs, "inbox/"):
+        result = inbox.handle_s3_event(copy.deepcopy(event), ShortOfTime(), store=store,
+                                       blobs=blobs)
+        rounds.append(result["handled"][0])
+        assert len(rounds) <= 10
+    # One item per invocation: three files and the broken one.
+    assert len(rounds) == 4
+    assert [r["moved_to"] for r in rounds[:-1]] == ["inbox/export.zip"] * 3
+    assert rounds[-1] == {"key": "inbox/export.zip", "moved_to": "imported/export.zip",
+                          "imported": 3, "duplicates": 0, "rejected": 1}
+    assert store.count("activities") == 3
+    assert "999.fit" in blobs.get("imported/export.zip.reason")[0].decode()
+    assert store.get_doc(inbox.PROGRESS_SPACE, "inbox/export.zip") is None

@@ -1,0 +1,143 @@
+"""Activity-file import bench: files per second for a 1,000-file Strava export on each store."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from serverless_tests.collectors.files_fixtures import (  # noqa: E402
+    ExportEntry,
+    export_zip,
+    fit_bytes,
+    gpx_text,
+    gz,
+    samples,
+    tcx_bytes,
+)
+
+AWS_FAKE = {
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "AWS_REGION": "eu-west-1",
+}
+
+
+def build_export(n_files: int, points: int, seed: int = 11) -> tuple[bytes, int]:
+    """A Strava-export-shaped ZIP: n activity files (FIT.gz, GPX, TCX.gz mixed, as Strava
+    keeps each upload's original format), one run a day, each `points` samples at 5 s."""
+    rng = random.Random(seed)
+    start = datetime(2020, 1, 1, 6, 0, tzinfo=UTC)
+    entries = []
+    for i in range(n_files):
+        moment = start + timedelta(days=i, minutes=rng.randint(0, 600))
+        track = samples(moment, n=points, speed_mps=rng.uniform(2.5, 3.6),
+                        origin=(48.85 + rng.uniform(-0.05, 0.05), 2.35 + rng.uniform(-0.05, 0.05)))
+        kind = ("fit", "fit", "gpx", "tcx")[i % 4]
+        content = {"fit": lambda t=track: gz(fit_bytes(t)),
+                   "gpx": lambda t=track: gpx_text(t).encode(),
+                   "tcx": lambda t=track: gz(tcx_bytes(t))}[kind]()
+        suffix = {"fit": ".fit.gz", "gpx": ".gpx", "tcx": ".tcx.gz"}[kind]
+        entries.append(ExportEntry(
+            activity_id=10_000 + i, start=moment, name=f"Run {i}", kind="Run",
+            distance_m=track[-1].distance_m,
+            elapsed_s=(track[-1].time - track[0].time).total_seconds(),
+            filename=f"activities/{10_000 + i}{suffix}", content=content))
+    data = export_zip(entries)
+    return data, n_files
+
+
+def run_backend(label: str, store_url: str, archive: Path, n_files: int) -> dict[str, float]:
+    import settings
+    from collectors.files import import_paths
+    from storage import open_store
+
+    os.environ["PULSEBOARD_STORE"] = store_url
+    settings.reset()
+    store = open_store()
+    if hasattr(store, "ensure_table"):
+        store.ensure_table()
+    store.calls.clear()
+    t0 = time.perf_counter()
+    first = import_paths(store, [archive])
+    t1 = time.perf_counter()
+    again = import_paths(store, [archive])
+    t2 = time.perf_counter()
+    assert first.imported == n_files, first.line()
+    assert again.duplicates == n_files, again.line()
+    store.close()
+    fresh, dup = n_files / (t1 - t0), n_files / (t2 - t1)
+    print(f"{label:<24} first import {fresh:8.1f} files/s   re-import (all duplicates) "
+          f"{dup:8.1f} files/s   store requests {sum(store.calls.values())}")
+    return {"fresh": fresh, "dup": dup}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--points", type=int, default=360, help="samples per activity (5 s each)")
+    parser.add_argument("--backend", choices=("sqlite", "dynamodb", "both"), default="both")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="pulseboard-bench-imports-"))
+    os.environ["PULSEBOARD_DATA_DIR"] = str(tmp)
+    t0 = time.perf_counter()
+    data, n = build_export(args.files, args.points)
+    archive = tmp / "export.zip"
+    archive.write_bytes(data)
+    print(f"export: {n} files, {len(data) / 2**20:.1f} MB zipped, built in "
+          f"{time.perf_counter() - t0:.1f} s")
+
+    from collectors.fileformats import read_activity
+
+    # Parsing alone, no store: what the store adapters add on top of it.
+    t0 = time.perf_counter()
+    now = datetime.now(UTC)
+    with zipfile.ZipFile(archive) as zf:
+        members = [i for i in zf.infolist() if i.filename.startswith("activities/")]
+        for info in members:
+            read_activity(info.filename, zf.read(info), now)
+    parse_rate = len(members) / (time.perf_counter() - t0)
+    print(f"{'parse only':<24} {parse_rate:8.1f} files/s")
+
+    rates: dict[str, dict[str, float]] = {}
+    if args.backend in ("sqlite", "both"):
+        rates["sqlite"] = run_backend("sqlite", f"sqlite:///{tmp / 'bench.db'}", archive, n)
+    if args.backend in ("dynamodb", "both"):
+        from moto.server import ThreadedMotoServer
+
+        for key, value in AWS_FAKE.items():
+            os.environ.setdefault(key, value)
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto logs every request
+        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        moto.start()
+        host, port = moto.get_host_and_port()
+        os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{port}"
+        try:
+            rates["dynamodb"] = run_backend(
+                "dynamodb (moto server)", f"dynamodb://bench-{uuid.uuid4().hex[:8]}", archive, n
+            )
+        finally:
+            moto.stop()
+    if "sqlite" in rates:
+        print(f"sqlite import / parse only: {rates['sqlite']['fresh'] / parse_rate:.2f}")
+    if len(rates) == 2:
+        print(f"dynamodb-on-moto / sqlite, first import: "
+              f"{rates['dynamodb']['fresh'] / rates['sqlite']['fresh']:.2f}; "
+              f"re-import: {rates['dynamodb']['dup'] / rates['sqlite']['dup']:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
