@@ -16,6 +16,7 @@ DISTANCE_TOLERANCE = 0.02
 NO_DISTANCE_M = 50.0
 # Sources in order of preference when one activity is seen more than once.
 PREFERRED = ("strava",)
+FILE_SOURCE = "file"
 
 
 def same_activity(a: Activity, b: Activity) -> bool:
@@ -109,3 +110,33 @@ def fill_stream(
             filled[name] = resample(getattr(incoming, name), digits)
     merged = existing.to_dict() | filled
     return ActivityStream.from_dict(merged)
+
+
+def absorb_file_duplicates(store: Store, activities: Iterable[Activity]) -> int:
+    """After a provider sync: file-imported activities that are one of `activities` go, and
+    their streams move to the provider's activity when it has none. Returns how many went.
+
+    The file came first, the provider's record is the one kept (as when the file comes
+    second). One range query for the whole batch.
+    """
+    incoming = [a for a in activities if a.source != FILE_SOURCE]
+    if not incoming:
+        return 0
+    low = min(a.start_time for a in incoming) - START_WINDOW
+    high = max(a.start_time for a in incoming) + START_WINDOW + timedelta(seconds=1)
+    files = [c for c in store.query("activities", start=low, end=high) if c.source == FILE_SOURCE]
+    removed = 0
+    for activity in incoming:
+        for candidate in [c for c in files if same_activity(c, activity)]:
+            stream = store.get("streams", candidate.id)
+            if stream is not None:
+                offset_s = (candidate.start_time - activity.start_time).total_seconds()
+                moved = fill_stream(store.get("streams", activity.id), stream, offset_s,
+                                    activity.id)
+                if moved is not None:
+                    store.put([moved])
+                store.delete("streams", [candidate.id])
+            store.delete("activities", [candidate.sort_key()])
+            files.remove(candidate)
+            removed += 1
+    return removed

@@ -11,7 +11,7 @@ import pytest
 
 import settings
 from collectors import files
-from collectors.dedupe import find_duplicate
+from collectors.dedupe import absorb_file_duplicates, find_duplicate
 from collectors.files import Limits, import_bytes, import_paths
 from serverless_tests.collectors.files_fixtures import (
     ExportEntry,
@@ -148,6 +148,26 @@ def test_not_a_duplicate_outside_the_window(store):
     near = strava_run(points, offset_s=-60, distance_scale=0.981)
     store.put([near])
     assert find_duplicate(store, activity) == near
+
+
+def test_a_strava_sync_after_the_file_keeps_the_strava_activity(store, tmp_path):
+    points = samples(DAY, n=70)
+    other = samples(DAY + timedelta(days=1))
+    (tmp_path / "run.fit").write_bytes(fit_bytes(points))
+    (tmp_path / "other.fit").write_bytes(fit_bytes(other))
+    import_paths(store, [tmp_path], now=NOW)
+    file_ids = {a.start_time: a.id for a in store.query("activities")}
+    strava = strava_run(points, offset_s=10)
+    store.put([strava])
+    assert absorb_file_duplicates(store, [strava]) == 1
+    assert {a.id for a in store.query("activities")} == {strava.id, file_ids[other[0].time]}
+    assert store.get("streams", file_ids[points[0].time]) is None
+    moved = store.get("streams", strava.id)
+    assert len(moved.time_s) == len(points) and moved.time_s[0] == pytest.approx(-10.0)
+    before = snapshot(store)
+    again = import_paths(store, [tmp_path / "run.fit"], now=NOW)
+    assert again.duplicates == 1 and snapshot(store) == before
+    assert absorb_file_duplicates(store, [strava]) == 0
 
 
 def test_one_bad_file_does_not_stop_the_batch(store, tmp_path):
