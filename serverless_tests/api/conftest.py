@@ -1,0 +1,71 @@
+"""An API on a temp store and blobs, a model trained once per session, and a clock tests move."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from models import artifact, train
+from serverless_tests.models.athlete import generate
+from serverless_tests.models.conftest import weeks_of
+from storage import Measurement, open_blobs
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture(scope="session")
+def trained() -> train.Result:
+    return train.fit(weeks_of(generate(weeks=120, seed=21)))
+
+
+def publish(blobs: Any, result: train.Result, when: datetime | None = None) -> dict[str, Any]:
+    when = when or datetime(2025, 1, 6, 4, tzinfo=UTC)
+    return artifact.publish(blobs, result.predictor, train.manifest(result, when, 16))
+
+
+@pytest.fixture
+def file_blobs(tmp_path):
+    return open_blobs(f"file://{tmp_path / 'blobs'}")
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def make_app(sqlite_store, file_blobs, clock):
+    """create_app with this test's store, blobs and clock; extra config as keywords."""
+    from api import create_app
+
+    def make(**config: Any) -> Any:
+        base = {"TESTING": True, "STORE": sqlite_store, "BLOBS": file_blobs, "CLOCK": clock,
+                "MANIFEST_CHECK_S": 300, "NO_MODEL_RETRY_S": 15, "LATEST_TTL_S": 300}
+        return create_app({**base, **config})
+
+    return make
+
+
+@pytest.fixture
+def app(make_app, file_blobs, trained, sqlite_store):
+    publish(file_blobs, trained)
+    moment = datetime(2025, 1, 5, 7, tzinfo=UTC)
+    sqlite_store.put([Measurement(moment, "weight_kg", 81.4, "withings", "a"),
+                      Measurement(moment, "fat_ratio_pct", 21.3, "withings", "a")])
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
