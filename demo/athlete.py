@@ -461,7 +461,7 @@ class Athlete:
             activity, plan = _make_activity(
                 rng, new_id, moment, workout, distance_m, 25.0, plain=True
             )
-            activity["sport_type"] = activity["type"] = sport_type
+            activity["sport_type"], activity["type"] = sport_type, _legacy_type(sport_type)
             if moving_time_s is not None:
                 activity["moving_time"] = moving_time_s
                 activity["elapsed_time"] = max(activity["elapsed_time"], moving_time_s)
@@ -621,6 +621,11 @@ _NAMES = {
 }
 
 
+def _legacy_type(sport_type: str) -> str:
+    """Strava's older `type` field knows fewer kinds than `sport_type` (a trail run is a Run)."""
+    return {"TrailRun": "Run", "VirtualRun": "Run"}.get(sport_type, sport_type)
+
+
 def _part_of_day(local: datetime) -> str:
     if local.hour < 11:
         return "Morning"
@@ -711,7 +716,7 @@ def _make_activity(
         "moving_time": moving_s,
         "elapsed_time": moving_s + stop_s,
         "total_elevation_gain": gain_m,
-        "type": sport_type,
+        "type": _legacy_type(sport_type),
         "sport_type": sport_type,
         "workout_type": {"long": 2, "tempo": 3, "intervals": 3}.get(workout) if is_run else None,
         "id": activity_id,

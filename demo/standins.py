@@ -602,8 +602,20 @@ class StandIns:
             )
         if kind == "token":
             return self._strava_token(method, params)
-        now = self.clock()
-        usage = self._strava_usage.add(now)
+        # A load balancer fails before anything is checked; calls without a valid token are
+        # refused before they count against the application's limits.
+        failure = self.faults.take_failure("strava")
+        if failure:
+            return _Reply(failure, {"message": "Internal Server Error", "errors": []})
+        if not self._strava.check(bearer):
+            return _Reply(
+                401,
+                {
+                    "message": "Authorization Error",
+                    "errors": [{"resource": "Athlete", "field": "access_token", "code": "invalid"}],
+                },
+            )
+        usage = self._strava_usage.add(self.clock())
         limits = self.faults.limits
         read_limits = self.faults.read_limits
         headers = {
@@ -612,7 +624,8 @@ class StandIns:
             "X-ReadRateLimit-Limit": f"{read_limits[0]},{read_limits[1]}",
             "X-ReadRateLimit-Usage": f"{usage[0]},{usage[1]}",
         }
-        # Every call here is a read, so it counts against both the overall and read limits.
+        # Every call here is a read, so it counts against both the overall and read limits;
+        # refused calls count too (Strava: they still count toward the daily limit).
         over = any(u > lim for u, lim in zip(usage, limits, strict=True)) or any(
             u > lim for u, lim in zip(usage, read_limits, strict=True)
         )
@@ -624,18 +637,6 @@ class StandIns:
                     "errors": [
                         {"resource": "Application", "field": "rate limit", "code": "exceeded"}
                     ],
-                },
-                headers,
-            )
-        failure = self.faults.take_failure("strava")
-        if failure:
-            return _Reply(failure, {"message": "Internal Server Error", "errors": []}, headers)
-        if not self._strava.check(bearer):
-            return _Reply(
-                401,
-                {
-                    "message": "Authorization Error",
-                    "errors": [{"resource": "Athlete", "field": "access_token", "code": "invalid"}],
                 },
                 headers,
             )
@@ -803,9 +804,6 @@ class StandIns:
             return self._withings_token(params)
         if sub != "/measure":
             return _Reply(404, {"status": 2555, "body": {}, "error": f"Unknown service {sub}"})
-        used = self._withings_usage.add(self.clock())[0]
-        if self.faults.take_rate_limited("withings") or used > WITHINGS_PER_MINUTE:
-            return _Reply(200, {"status": 601, "body": {}, "error": "Too Many Requests"})
         failure = self.faults.take_failure("withings")
         if failure:
             return _Reply(
@@ -823,6 +821,9 @@ class StandIns:
                     "provided is invalid",
                 },
             )
+        used = self._withings_usage.add(self.clock())[0]
+        if self.faults.take_rate_limited("withings") or used > WITHINGS_PER_MINUTE:
+            return _Reply(200, {"status": 601, "body": {}, "error": "Too Many Requests"})
         if params.get("action") != "getmeas":
             return _withings_invalid("action")
         return self._withings_getmeas(params)
@@ -964,14 +965,6 @@ class StandIns:
         self, method: str, path: str, params: dict[str, str], bearer: str | None
     ) -> _Reply:
         _pause(self.faults.delay("sheets"))
-        used = self._sheets_usage.add(self.clock())[0]
-        if self.faults.take_rate_limited("sheets") or used > SHEETS_PER_MINUTE:
-            return _google_error(
-                429,
-                "RESOURCE_EXHAUSTED",
-                "Quota exceeded for quota metric 'Read requests' and limit "
-                "'Read requests per minute per user' of the Sheets API.",
-            )
         failure = self.faults.take_failure("sheets")
         if failure:
             return _google_error(failure, "UNAVAILABLE", "The service is currently unavailable.")
@@ -986,6 +979,14 @@ class StandIns:
                 "Request had invalid authentication credentials. Expected "
                 "OAuth 2 access token, login cookie or other valid "
                 "authentication credential.",
+            )
+        used = self._sheets_usage.add(self.clock())[0]
+        if self.faults.take_rate_limited("sheets") or used > SHEETS_PER_MINUTE:
+            return _google_error(
+                429,
+                "RESOURCE_EXHAUSTED",
+                "Quota exceeded for quota metric 'Read requests' and limit "
+                "'Read requests per minute per user' of the Sheets API.",
             )
         if method != "GET":
             return _google_error(405, "INVALID_ARGUMENT", "Method not allowed.")

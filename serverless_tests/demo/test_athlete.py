@@ -82,6 +82,32 @@ def test_activities_follow_summary_activity_shape(small_athlete: Athlete) -> Non
             assert activity["average_speed"] == pytest.approx(expected, abs=0.002)
 
 
+def test_activities_and_streams_validate_as_stravalib_models(
+    small_athlete: Athlete, caplog: pytest.LogCaptureFixture
+) -> None:
+    from stravalib import model
+
+    for activity in small_athlete.activities:
+        parsed = model.SummaryActivity.model_validate(activity)
+        assert parsed.id == activity["id"]
+        assert parsed.sport_type is not None and parsed.sport_type.root == activity["sport_type"]
+    assert "Unexpected" not in caplog.text
+    run = next(
+        r for r in small_athlete.runs() if "latlng" in small_athlete.streams.get(r["id"], {})
+    )
+    for kind, data in small_athlete.streams[run["id"]].items():
+        stream = model.Stream.model_validate(
+            {
+                "type": kind,
+                "data": data,
+                "series_type": "distance",
+                "original_size": len(data),
+                "resolution": "high",
+            }
+        )
+        assert stream.data == data
+
+
 def test_payload_edge_cases_are_all_present() -> None:
     athlete = Athlete.generate(seed=7, years=3.0, end=END)
     activities = athlete.activities

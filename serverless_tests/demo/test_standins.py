@@ -557,3 +557,35 @@ def test_sheets_tokens_last_an_hour_of_the_clock(standins: StandIns) -> None:
     assert session.get(values_url(standins)).status_code == 200
     now[0] += 3_601
     assert session.get(values_url(standins)).status_code == 401
+
+
+def test_faults_reach_withings_and_sheets(standins: StandIns, http: requests.Session) -> None:
+    token = withings_token(standins, http)["body"]["access_token"]
+    standins.faults.fail_5xx("withings", times=1, status=502)
+    failed = http.post(
+        f"{standins.withings_url}/measure", data={"action": "getmeas"}, headers=bearer(token)
+    )
+    assert failed.status_code == 502 and failed.headers["Content-Type"] == "text/html"
+    standins.faults.truncate_json("withings")
+    with pytest.raises(ValueError):
+        http.post(
+            f"{standins.withings_url}/measure", data={"action": "getmeas"}, headers=bearer(token)
+        ).json()
+    assert getmeas(standins, http, token, category=1)["status"] == 0
+
+    session = sheets_session(standins)
+    standins.faults.fail_5xx("sheets", times=1)
+    unavailable = session.get(values_url(standins))
+    assert unavailable.status_code == 503
+    assert unavailable.json()["error"]["status"] == "UNAVAILABLE"
+    standins.faults.reject_tokens("sheets")
+    assert google_grant(standins).json()["error"] == "invalid_grant"
+    assert session.get(values_url(standins)).status_code == 200
+
+
+def test_strava_calls_without_a_token_do_not_count(standins: StandIns, http) -> None:
+    url = f"{standins.strava_url}/athlete"
+    for _ in range(3):
+        assert http.get(url).status_code == 401
+    token = strava_token(standins, http)["access_token"]
+    assert http.get(url, headers=bearer(token)).headers["X-RateLimit-Usage"] == "1,1"
