@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import random
+import re
 import secrets
 import shutil
 import tempfile
@@ -13,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -1030,10 +1032,20 @@ class StandIns:
             title, col0, row0, col1, row1 = _parse_a1(a1_range, self.sheet_title, grid_rows)
         except ValueError:
             return _google_error(400, "INVALID_ARGUMENT", f"Unable to parse range: {a1_range}")
+        value_option = params.get("valueRenderOption", "FORMATTED_VALUE").upper()
+        date_option = params.get("dateTimeRenderOption", "SERIAL_NUMBER").upper()
+        if value_option not in ("FORMATTED_VALUE", "UNFORMATTED_VALUE", "FORMULA") or (
+            date_option not in ("SERIAL_NUMBER", "FORMATTED_STRING")
+        ):
+            return _google_error(
+                400, "INVALID_ARGUMENT", "Invalid valueRenderOption or dateTimeRenderOption."
+            )
         window = [r[col0 : col1 + 1] for r in rows[row0 - 1 : row1]]
-        values = [_trim(r) for r in window]
+        values: list[list[Any]] = [_trim(r) for r in window]
         while values and not values[-1]:
             values.pop()
+        if value_option != "FORMATTED_VALUE":
+            values = [[_unformatted(cell, date_option) for cell in row] for row in values]
         if params.get("majorDimension", "ROWS").upper() == "COLUMNS":
             width = max((len(r) for r in values), default=0)
             columns = [[r[i] if i < len(r) else "" for r in values] for i in range(width)]
@@ -1119,6 +1131,25 @@ def _trim(row: list[str]) -> list[str]:
     return list(row[:end])
 
 
+_SERIAL_EPOCH = date(1899, 12, 30)
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def _unformatted(cell: str, date_option: str) -> Any:
+    """What Sheets stored behind a typed-in cell: numbers as numbers, ISO dates as dates (serial
+    day numbers unless asked as strings), anything else (`8O`, `31/02/2024`) as text."""
+    if _NUMBER.match(cell):
+        number = float(cell)
+        return int(number) if number.is_integer() and "." not in cell else number
+    try:
+        day = date.fromisoformat(cell) if len(cell) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        return cell
+    return (day - _SERIAL_EPOCH).days if date_option == "SERIAL_NUMBER" else cell
+
+
 def _col(index: int) -> str:
     name = ""
     index += 1
@@ -1142,8 +1173,6 @@ def _quote_title(title: str) -> str:
 def _parse_a1(text: str, title: str, grid_rows: int) -> tuple[str, int, int, int, int]:
     """`Log!A1:E`, `Log!A:E`, `'Log'!B2:C10`, `Log`, `A1:E` -> (title, col0, row0, col1, row1),
     columns from 0, rows from 1; ValueError for anything else or another sheet."""
-    import re
-
     sheet, _, cells = text.rpartition("!") if "!" in text else ("", "", text)
     if not sheet and re.fullmatch(r"[A-Za-z]+\d*(:[A-Za-z]*\d*)?", cells) is None:
         sheet, cells = cells, ""

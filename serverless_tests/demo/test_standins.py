@@ -589,3 +589,24 @@ def test_strava_calls_without_a_token_do_not_count(standins: StandIns, http) -> 
         assert http.get(url).status_code == 401
     token = strava_token(standins, http)["access_token"]
     assert http.get(url, headers=bearer(token)).headers["X-RateLimit-Usage"] == "1,1"
+
+
+def test_sheets_unformatted_values_are_numbers_and_serial_dates(standins: StandIns) -> None:
+    standins.athlete.set_sheet_rows(
+        [
+            SHEET_HEADER,
+            ["2024-03-04", "Back Squat", "1", "5", "82.5"],
+            ["31/02/2024", "Deadlift", "1", "-5", "8O"],
+        ]
+    )
+    session = sheets_session(standins)
+    params = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
+    values = session.get(values_url(standins), params=params).json()["values"]
+    assert values[0] == SHEET_HEADER
+    assert values[1] == [45355, "Back Squat", 1, 5, 82.5]  # 2024-03-04 is day 45355 of Sheets
+    assert values[2] == ["31/02/2024", "Deadlift", 1, -5, "8O"]
+    params["dateTimeRenderOption"] = "FORMATTED_STRING"
+    assert session.get(values_url(standins), params=params).json()["values"][1][0] == "2024-03-04"
+    formatted = session.get(values_url(standins)).json()["values"]
+    assert formatted[1] == ["2024-03-04", "Back Squat", "1", "5", "82.5"]
+    assert session.get(values_url(standins), params={"valueRenderOption": "RAW"}).status_code == 400
