@@ -50,3 +50,10 @@ reliability: $(STAMP) ## the reliability trials in full: faults, races, bad inpu
 
 clean: ## remove the virtualenv, local data and build output
 	rm -rf $(VENV) var dist build test-artifacts
+
+# --- AWS: three Zappa stages (api, dashboard, jobs); see README "Deploy to AWS" ----------------
+STAGE ?=
+.PHONY: package deploy update undeploy publish-assets rehearse
+
+package: $(STAMP) ## build dist/<stage>.zip for api, dashboard and jobs; print sizes against Lambda's limits
+	$(PY) -m deploy package $(if $(STAGE),--stage $(STAGE))

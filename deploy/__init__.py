@@ -1,0 +1,1 @@
+"""Packaging and deployment of the three Zappa stages (api, dashboard, jobs) to AWS Lambda."""

@@ -1,0 +1,42 @@
+"""`python -m deploy`: build the stage packages; deploy, update or remove a stage."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from deploy.package import STAGES, PackageError, build_all, check_limits
+
+
+def cmd_package(args: argparse.Namespace) -> int:
+    stages = [args.stage] if args.stage else list(STAGES)
+    infos = build_all(stages, force=args.force)
+    for info in infos:
+        print(info.report())
+    for info in infos:
+        check_limits(info)
+    print("zipped sizes over 50 MB are fine: Zappa deploys through its S3 bucket, where only "
+          "the 250 MB unzipped limit applies")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deploy", description=__doc__)
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+    package = sub.add_parser("package", help="build dist/<stage>.zip for each stage")
+    package.add_argument("--stage", choices=STAGES, help="only this stage")
+    package.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    package.set_defaults(run=cmd_package)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except PackageError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
