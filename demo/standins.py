@@ -104,8 +104,9 @@ class Faults:
         seed: int = 0,
         status: int = 503,
     ) -> None:
-        """The next `times` data calls fail with `status`; or, with `probability`, each call
-        fails with that chance (seeded, so a test sees the same sequence every run)."""
+        """The next `times` data calls fail with HTTP `status`; or, with `probability`, each call
+        fails with that chance (seeded, so a test sees the same sequence every run). For Withings
+        a status outside 500-599 (e.g. 2555) is sent as a body status in an HTTP 200."""
         with self._lock:
             self._fail[_known(source)] = {
                 "left": None if probability is not None else times,
@@ -807,6 +808,11 @@ class StandIns:
         if sub != "/measure":
             return _Reply(404, {"status": 2555, "body": {}, "error": f"Unknown service {sub}"})
         failure = self.faults.take_failure("withings")
+        if failure and not 500 <= failure < 600:
+            # Withings' own error codes (e.g. 2555, unknown error) come in the body of a 200.
+            return _Reply(
+                200, {"status": failure, "body": {}, "error": "An unknown error occurred"}
+            )
         if failure:
             return _Reply(
                 failure,

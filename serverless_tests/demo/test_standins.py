@@ -572,6 +572,9 @@ def test_faults_reach_withings_and_sheets(standins: StandIns, http: requests.Ses
             f"{standins.withings_url}/measure", data={"action": "getmeas"}, headers=bearer(token)
         ).json()
     assert getmeas(standins, http, token, category=1)["status"] == 0
+    standins.faults.fail_5xx("withings", times=1, status=2555)
+    assert getmeas(standins, http, token, category=1)["status"] == 2555
+    assert getmeas(standins, http, token, category=1)["status"] == 0
 
     session = sheets_session(standins)
     standins.faults.fail_5xx("sheets", times=1)
