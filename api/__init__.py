@@ -39,8 +39,9 @@ def health() -> ResponseReturnValue:
 def openapi() -> ResponseReturnValue:
     from api.openapi import document
 
+    loaded = current_app.extensions["pulseboard.model"].get()
     # Behind API Gateway the stage (e.g. /dev) is the script root: the document says so.
-    return jsonify(document(request.script_root or "/"))
+    return jsonify(document(request.script_root or "/", loaded.manifest if loaded else None))
 
 
 def _check_key() -> ResponseReturnValue | None:

@@ -10,14 +10,20 @@ from models.features import TARGETS
 VERSION = "1.0.0"
 
 
-def _input_schema(field: inputs.Field) -> dict[str, Any]:
+def _input_schema(field: inputs.Field, trained: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A field's schema; with the loaded model's feature range, its maximum is what that model
+    accepts (the document tells the truth about the model being served)."""
     low = inputs.WEEKS_MIN if field is inputs.WEEKS else 0
+    high = inputs.model_range(trained)[1] if trained else field.hard_max
     schema: dict[str, Any] = {
         "type": "integer" if field.integer else "number",
         "minimum": low,
-        "maximum": field.hard_max,
+        "maximum": round(high, 4),
         "description": f"{field.description} ({field.unit})",
     }
+    if trained:
+        schema["description"] += (f"; the model was trained on weeks from {trained['min']:g} to "
+                                  f"{trained['max']:g} {field.unit}")
     if field is inputs.WEEKS:
         schema["default"] = inputs.WEEKS_DEFAULT
     return schema
@@ -47,20 +53,23 @@ def _error(description: str, codes: list[str] | None = None,
 DEFAULT_ERROR = _error("Any other error (404 unknown path, 405 method, 500), as JSON")
 
 
-def document(server_url: str = "/") -> dict[str, Any]:
+def document(server_url: str = "/", manifest: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The document; with the served model's manifest, input maxima are that model's."""
     fields = [*inputs.FIELDS.values(), inputs.WEEKS]
+    trained = {f["name"]: f for f in manifest["features"]} if manifest else {}
     range_note = (
-        "Beyond these limits, each feature is also checked against the weeks the model was "
-        f"trained on: 0 to {inputs.RANGE_MARGIN_FACTOR:g}× the largest trained week (at least "
-        "that week plus a small margin); a running speed over "
-        f"{inputs.MAX_RUN_SPEED_KMH:g} km/h is refused."
+        "Each input's maximum is what the served model accepts: "
+        f"{inputs.RANGE_MARGIN_FACTOR:g}× the largest week it was trained on (at least that week "
+        "plus a small margin), never more than a plausible week; while no model is loaded, the "
+        "plausible maxima are shown. A running speed (distance_km / duration_h) over "
+        f"{inputs.MAX_RUN_SPEED_KMH:g} km/h is refused as well."
     )
     parameters = [
         {
             "name": f.name,
             "in": "query",
             "required": f is not inputs.WEEKS,
-            "schema": _input_schema(f),
+            "schema": _input_schema(f, trained.get(f.name)),
         }
         for f in fields
     ]
@@ -140,7 +149,7 @@ def document(server_url: str = "/") -> dict[str, Any]:
             "schemas": {
                 "ForecastRequest": {
                     "type": "object",
-                    "properties": {f.name: _input_schema(f) for f in fields},
+                    "properties": {f.name: _input_schema(f, trained.get(f.name)) for f in fields},
                     "required": list(inputs.FIELDS),
                     "additionalProperties": False,
                 },
