@@ -527,9 +527,11 @@ class StravaSync:
         archive: Archive,
         progress: Progress,
         now: datetime,
+        per_page: int = PER_PAGE,
     ) -> None:
         self.store = store
         self.client = client
+        self.per_page = per_page
         self.counts = counts
         self.archive = archive
         self.progress = progress
@@ -565,7 +567,7 @@ class StravaSync:
         batch = 0
         while True:
             params = {"after": scan["after"], "before": scan["before"], "page": scan["page"],
-                      "per_page": PER_PAGE}
+                      "per_page": self.per_page}
             response = self.client.get("/athlete/activities", params)
             if response is None:
                 raise SyncError("Strava answered 404 to the activity list; check "
@@ -581,7 +583,7 @@ class StravaSync:
             for activity in page.activities:
                 newest = max(newest, _epoch(activity.start_time))
             scan["page"] += 1
-            done = page.size < PER_PAGE
+            done = page.size < self.per_page
             if done:
                 if scan.get("fresh"):
                     self._delete_missing(scan, seen)
@@ -684,6 +686,7 @@ def sync(
     sleep: Callable[[float], None] = time.sleep,
     request_budget: int = REQUEST_BUDGET,
     after_batch: Callable[[int], None] | None = None,
+    per_page: int = PER_PAGE,
 ) -> None:
     """Brings Strava's activities (and run streams) up to date in the store."""
     import settings
@@ -706,4 +709,4 @@ def sync(
     client = StravaClient(http, current.strava_url, tokens, Budget(request_budget, clock=clock),
                           sleep=sleep)
     StravaSync(store, client, counts, Archive(blobs, SOURCE, lambda: now),
-               progress or Progress(), now).run(full, after_batch)
+               progress or Progress(), now, per_page).run(full, after_batch)
