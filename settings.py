@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 PREFIX = "PULSEBOARD_"
@@ -18,6 +19,23 @@ SHEETS_URL_DEFAULT = "https://sheets.googleapis.com"
 
 class SettingsError(ValueError):
     """A setting is missing or wrong; the message names it and says why, on one line."""
+
+
+# Secrets that may live in SSM Parameter Store instead of the environment: with
+# PULSEBOARD_SSM_PREFIX=/pulseboard, PULSEBOARD_SECRET_KEY is the SecureString
+# /pulseboard/SECRET_KEY.
+# A variable that is set wins. Each maps to the setting that makes it required when read
+# ("" = always required, None = optional: it reads as "" when absent).
+SSM_SECRETS: dict[str, str | None] = {
+    "secret_key": "",
+    "strava_client_secret": "strava_client_id",
+    "withings_client_secret": "withings_client_id",
+    "api_key": None,
+    "strava_refresh_token": None,
+    "withings_refresh_token": None,
+}
+# The Sheets service-account JSON may be a parameter too; it is written to a private file.
+SSM_GOOGLE_CREDENTIALS = "GOOGLE_CREDENTIALS"
 
 
 @dataclass(frozen=True)
@@ -48,10 +66,21 @@ class Settings:
     # AWS (boto3 reads credentials itself; these pick the endpoint and region)
     aws_endpoint_url: str = ""
     aws_region: str = "eu-west-1"
+    ssm_prefix: str = ""
+    # Where SSM secrets come from (storage.secrets.SsmSecrets), made when ssm_prefix is set.
+    _secrets: Any = field(default=None, repr=False, compare=False)
 
     @property
     def inbox_dir(self) -> Path:
         return self.data_dir / "inbox"
+
+    def __getattribute__(self, name: str) -> Any:
+        value = object.__getattribute__(self, name)
+        if name in SSM_SECRETS and value == "" or name == "google_credentials" and value is None:
+            source = object.__getattribute__(self, "_secrets")
+            if source is not None:
+                return _from_ssm(self, name, source)
+        return value
 
 
 def _env(env: Mapping[str, str], name: str, default: str = "") -> str:
@@ -105,6 +134,34 @@ def _writable_dir(name: str, path: Path) -> Path:
     if not os.access(path, os.R_OK | os.W_OK | os.X_OK):
         raise SettingsError(f"{PREFIX}{name}={str(path)!r}: not readable and writable")
     return path
+
+
+def _from_ssm(current: Settings, name: str, source: Any) -> Any:
+    """A secret read from Parameter Store on first use (one request fetches them all)."""
+    from storage.secrets import SecretsError
+
+    key = SSM_GOOGLE_CREDENTIALS if name == "google_credentials" else name.upper()
+    try:
+        value = source.get(key)
+    except SecretsError as exc:
+        raise SettingsError(f"{PREFIX}SSM_PREFIX={source.prefix!r}: {exc}") from None
+    if name == "google_credentials":
+        if value is None:
+            return None
+        path = object.__getattribute__(current, "data_dir") / "google-credentials.json"
+        if not path.exists():
+            path.touch(mode=0o600)
+            path.write_text(value)
+        return path
+    if value is not None:
+        return value.strip()
+    needed_by = SSM_SECRETS[name]
+    if needed_by is None or (needed_by and not getattr(current, needed_by)):
+        return ""
+    raise SettingsError(
+        f"{PREFIX}{key} is not set and SSM has no parameter {source.path(key)}; create it: "
+        f"aws ssm put-parameter --type SecureString --name {source.path(key)} --value '…'"
+    )
 
 
 def load(env: Mapping[str, str] | None = None) -> Settings:
@@ -163,7 +220,27 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         secret_key=_env(env, "SECRET_KEY"),
         aws_endpoint_url=env.get("AWS_ENDPOINT_URL", "").strip(),
         aws_region=(env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-west-1").strip(),
+        **_ssm(env),
     )
+
+
+def _ssm(env: Mapping[str, str]) -> dict[str, Any]:
+    prefix = _env(env, "SSM_PREFIX")
+    if not prefix:
+        return {}
+    if not prefix.startswith("/") or prefix == "/" or "//" in prefix:
+        raise SettingsError(f"{PREFIX}SSM_PREFIX={prefix!r}: expected a path such as /pulseboard")
+    # Made now, used lazily: no AWS request until a secret is first read.
+    from storage.secrets import SsmSecrets
+
+    return {
+        "ssm_prefix": prefix.rstrip("/"),
+        "_secrets": SsmSecrets(
+            prefix,
+            region=(env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-west-1").strip(),
+            endpoint_url=env.get("AWS_ENDPOINT_URL", "").strip(),
+        ),
+    }
 
 
 @lru_cache(maxsize=1)
@@ -182,7 +259,13 @@ def describe() -> list[tuple[str, str]]:
     current = get()
     out = []
     for f in fields(current):
-        value = getattr(current, f.name)
-        shown = "***" if (not f.repr and value) else str(value)
+        if f.name.startswith("_"):
+            continue
+        # The stored value: describing settings must not fetch secrets.
+        value = object.__getattribute__(current, f.name)
+        if not f.repr and not value and current.ssm_prefix and f.name in SSM_SECRETS:
+            shown = f"(SSM {current.ssm_prefix}/{f.name.upper()})"
+        else:
+            shown = "***" if (not f.repr and value) else str(value)
         out.append((f.name, shown))
     return out
