@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import random
@@ -348,7 +349,7 @@ class StandIns:
     def start(self) -> StandIns:
         if self._server is not None:
             return self
-        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self._key = _service_account_key()
         handler = type("Handler", (_Handler,), {"standins": self})
         server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
         server.daemon_threads = True
@@ -1094,6 +1095,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the request log is `StandIns.log`
+
+
+@functools.lru_cache(maxsize=1)
+def _service_account_key() -> rsa.RSAPrivateKey:
+    """Made at the first start in a process: a 2048-bit key costs up to a second to generate,
+    and a loopback stand-in needs no new key each time it starts."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def _pause(seconds: float) -> None:
