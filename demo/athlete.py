@@ -237,12 +237,12 @@ class Athlete:
                 day = week.monday + timedelta(days=day_index)
                 workout = "ride" if 3 <= day.month <= 10 else "virtual_ride"
                 entries.append((_local_start(rng, day, workout), workout, 0.0))
-            for start, workout, distance_m_km in sorted(entries, key=lambda e: e[0]):
+            for start, workout, distance_km in sorted(entries, key=lambda e: e[0]):
                 if start >= self.end:
                     continue
                 next_id += int(rng.integers(1_500_000, 6_000_000))
                 activity, plan = _make_activity(
-                    rng, next_id, start, workout, distance_m_km * 1000, fitness_km
+                    rng, next_id, start, workout, distance_km * 1000, fitness_km
                 )
                 self.activities.append(activity)
                 if plan is not None:
@@ -718,7 +718,7 @@ def _make_activity(
         "total_elevation_gain": gain_m,
         "type": _legacy_type(sport_type),
         "sport_type": sport_type,
-        "workout_type": {"long": 2, "tempo": 3, "intervals": 3}.get(workout) if is_run else None,
+        "workout_type": {"long": 2, "tempo": 3, "intervals": 3}.get(workout, 0) if is_run else None,
         "id": activity_id,
         "start_date": _iso(start),
         "start_date_local": _iso(local),
