@@ -59,7 +59,9 @@ def build_export(n_files: int, points: int, seed: int = 11) -> tuple[bytes, int]
     return data, n_files
 
 
-def run_backend(label: str, store_url: str, archive: Path, n_files: int) -> dict[str, float]:
+def run_backend(
+    label: str, store_url: str, archive: Path, n_files: int, workers: int
+) -> dict[str, float]:
     import settings
     from collectors.files import import_paths
     from storage import open_store
@@ -71,15 +73,16 @@ def run_backend(label: str, store_url: str, archive: Path, n_files: int) -> dict
         store.ensure_table()
     store.calls.clear()
     t0 = time.perf_counter()
-    first = import_paths(store, [archive])
+    first = import_paths(store, [archive], workers=workers)
     t1 = time.perf_counter()
-    again = import_paths(store, [archive])
+    again = import_paths(store, [archive], workers=workers)
     t2 = time.perf_counter()
     assert first.imported == n_files, first.line()
     assert again.duplicates == n_files, again.line()
     store.close()
     fresh, dup = n_files / (t1 - t0), n_files / (t2 - t1)
-    print(f"{label:<24} first import {fresh:8.1f} files/s   re-import (all duplicates) "
+    label = f"{label}, {workers} worker{'s' if workers > 1 else ''}"
+    print(f"{label:<36} first import {fresh:8.1f} files/s   re-import (all duplicates) "
           f"{dup:8.1f} files/s   store requests {sum(store.calls.values())}")
     return {"fresh": fresh, "dup": dup}
 
@@ -89,6 +92,8 @@ def main() -> int:
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--points", type=int, default=360, help="samples per activity (5 s each)")
     parser.add_argument("--backend", choices=("sqlite", "dynamodb", "both"), default="both")
+    parser.add_argument("--jobs", type=int, default=0,
+                        help="parsing processes for the parallel runs (default: the CLI's)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="pulseboard-bench-imports-"))
     os.environ["PULSEBOARD_DATA_DIR"] = str(tmp)
@@ -109,11 +114,18 @@ def main() -> int:
         for info in members:
             read_activity(info.filename, zf.read(info), now)
     parse_rate = len(members) / (time.perf_counter() - t0)
-    print(f"{'parse only':<24} {parse_rate:8.1f} files/s")
+    print(f"{'parse only, 1 process':<36} {parse_rate:8.1f} files/s")
 
+    from collectors.files import default_jobs
+
+    jobs = args.jobs or default_jobs()
     rates: dict[str, dict[str, float]] = {}
     if args.backend in ("sqlite", "both"):
-        rates["sqlite"] = run_backend("sqlite", f"sqlite:///{tmp / 'bench.db'}", archive, n)
+        rates["sqlite1"] = run_backend("sqlite", f"sqlite:///{tmp / 'one.db'}", archive, n, 1)
+        if jobs > 1:
+            rates["sqlite"] = run_backend("sqlite", f"sqlite:///{tmp / 'n.db'}", archive, n, jobs)
+        else:
+            rates["sqlite"] = rates["sqlite1"]
     if args.backend in ("dynamodb", "both"):
         from moto.server import ThreadedMotoServer
 
@@ -126,13 +138,16 @@ def main() -> int:
         os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{port}"
         try:
             rates["dynamodb"] = run_backend(
-                "dynamodb (moto server)", f"dynamodb://bench-{uuid.uuid4().hex[:8]}", archive, n
+                "dynamodb (moto server)", f"dynamodb://bench-{uuid.uuid4().hex[:8]}", archive, n,
+                jobs,
             )
         finally:
             moto.stop()
     if "sqlite" in rates:
-        print(f"sqlite import / parse only: {rates['sqlite']['fresh'] / parse_rate:.2f}")
-    if len(rates) == 2:
+        print(f"sqlite 1 worker / parse only: {rates['sqlite1']['fresh'] / parse_rate:.2f}")
+        print(f"sqlite {jobs} workers / 1 worker: "
+              f"{rates['sqlite']['fresh'] / rates['sqlite1']['fresh']:.2f}")
+    if "sqlite" in rates and "dynamodb" in rates:
         print(f"dynamodb-on-moto / sqlite, first import: "
               f"{rates['dynamodb']['fresh'] / rates['sqlite']['fresh']:.2f}; "
               f"re-import: {rates['dynamodb']['dup'] / rates['sqlite']['dup']:.2f}")

@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import itertools
+import multiprocessing
+import os
 import sys
 import traceback
 import zipfile
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -33,6 +38,8 @@ from storage.records import Activity, ActivityStream, Record, Rejected, iso_utc
 MAX_ARCHIVE_BYTES = 2 * 2**30
 EXPORT_CSV = "activities.csv"
 FLUSH_RECORDS = 50
+# Below this many files a process pool costs more to start than it saves.
+PARALLEL_MIN_ITEMS = 16
 SYNC_KEY = "files"
 
 Reader = Callable[[], bytes]
@@ -299,30 +306,54 @@ class _Batch:
         self.records, self.activities, self.streams = [], {}, {}
 
 
-def _parse(item: Item, now: datetime) -> tuple[Activity, ActivityStream | None]:
-    if item.row is not None:
-        return strava_export.manual_activity(item.row, now), None
+Parsed = tuple[Activity, ActivityStream | None] | str  # the records, or why the file was refused
+
+
+def _load(item: Item) -> bytes:
     assert item.read is not None
     try:
-        data = item.read()
+        return item.read()
     except OSError as exc:
         raise FileRejected(f"cannot read it ({exc.strerror or exc})") from None
-    activity, stream = read_activity(item.name, data, now)
+
+
+def _parse_data(
+    name: str, data: bytes, now: datetime, name_override: str = "", sport_override: str = ""
+) -> Parsed:
+    """Pure and picklable: runs in a worker process when an import uses several."""
+    try:
+        activity, stream = read_activity(name, data, now)
+    except FileRejected as exc:
+        return str(exc)
+    except Exception as exc:  # a parser tripping on an odd file must not stop the batch
+        return f"could not be read ({type(exc).__name__}: {exc}); please report this file"
     changes: dict[str, Any] = {}
-    if item.name_override:
-        changes["name"] = item.name_override
-    if item.sport_override:
-        changes["sport_type"] = item.sport_override
+    if name_override:
+        changes["name"] = name_override
+    if sport_override:
+        changes["sport_type"] = sport_override
     if changes:
         activity = dataclasses.replace(activity, **changes)
     return activity, stream
 
 
-def import_item(store: Store, item: Item, batch: _Batch, now: datetime) -> Outcome:
+def _parse(item: Item, now: datetime) -> Parsed:
     try:
-        activity, stream = _parse(item, now)
+        if item.row is not None:
+            return strava_export.manual_activity(item.row, now), None
+        data = _load(item)
     except FileRejected as exc:
-        return Outcome(item.ref, "rejected", str(exc))
+        return str(exc)
+    return _parse_data(item.name, data, now, item.name_override, item.sport_override)
+
+
+def import_item(
+    store: Store, item: Item, batch: _Batch, now: datetime, parsed: Parsed | None = None
+) -> Outcome:
+    parsed = _parse(item, now) if parsed is None else parsed
+    if isinstance(parsed, str):
+        return Outcome(item.ref, "rejected", parsed)
+    activity, stream = parsed
     duplicate = dedupe.find_duplicate(store, activity, pending=batch.activities.values())
     if duplicate is None:
         batch.add(activity, *([stream] if stream is not None else []))
@@ -341,6 +372,45 @@ def _rejected_record(outcome: Outcome, now: datetime) -> Rejected:
     return Rejected(source=SOURCE, ref=outcome.ref, reason=outcome.reason, raw="", seen_at=now)
 
 
+def _parsed_in_order(
+    items: list[Item], start: int, now: datetime, workers: int
+) -> Iterator[tuple[int, Parsed]]:
+    """(index, parsed) for items[start:], in order; parsed by a process pool when asked for
+    several workers (parsing is pure Python and CPU-bound; store writes stay in this process)."""
+    indices = range(start, len(items))
+    if workers <= 1 or len(indices) < PARALLEL_MIN_ITEMS:
+        for index in indices:
+            yield index, _parse(items[index], now)
+        return
+    # spawn, not fork: the parent may run threads (boto3 pools, a moto server in tests).
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+    def submit(index: int) -> tuple[int, Future[Parsed] | None, Parsed | None]:
+        item = items[index]
+        if item.row is not None:
+            return index, None, _parse(item, now)
+        try:
+            data = _load(item)
+        except FileRejected as exc:
+            return index, None, str(exc)
+        job = pool.submit(
+            _parse_data, item.name, data, now, item.name_override, item.sport_override
+        )
+        return index, job, None
+
+    pending = iter(indices)
+    window = deque(submit(i) for i in itertools.islice(pending, workers * 4))
+    try:
+        while window:
+            index, job, done = window.popleft()
+            yield index, (job.result() if job is not None else done)  # type: ignore[misc]
+            following = next(pending, None)
+            if following is not None:
+                window.append(submit(following))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def import_items(
     store: Store,
     items: list[Item],
@@ -349,11 +419,13 @@ def import_items(
     progress: bool = False,
     start: int = 0,
     should_stop: Callable[[], bool] | None = None,
+    workers: int = 1,
 ) -> Summary:
     """Imports items[start:] in order; data problems become rejections, store errors propagate.
 
     `should_stop` is asked between items; when it says yes the run ends cleanly (everything
-    accepted so far written) and `stopped_at` says where to resume.
+    accepted so far written) and `stopped_at` says where to resume. `workers` > 1 parses in
+    that many processes (the command line; a Lambda has no shared memory for a pool).
     """
     now = now or datetime.now(UTC)
     summary = Summary(outcomes=list(decided))
@@ -364,16 +436,18 @@ def import_items(
 
         # disable=None: no bar when stderr is not a terminal (cron, CI logs).
         bar = tqdm(total=len(items), unit="file", file=sys.stderr, desc="import", disable=None)
+    parsed_items = _parsed_in_order(items, start, now, workers)
     try:
-        for index in range(start, len(items)):
+        for index, parsed in parsed_items:
             if should_stop is not None and index > start and should_stop():
                 summary.stopped_at = index
                 break
-            summary.outcomes.append(import_item(store, items[index], batch, now))
+            summary.outcomes.append(import_item(store, items[index], batch, now, parsed))
             if bar is not None:
                 bar.update()
         batch.flush()
     finally:
+        parsed_items.close()
         if bar is not None:
             bar.close()
     rejected = [_rejected_record(o, now) for o in summary.rejections]
@@ -400,6 +474,7 @@ def import_paths(
     now: datetime | None = None,
     limits: Limits | None = None,
     progress: bool = False,
+    workers: int = 1,
 ) -> Summary:
     """Imports files, folders and ZIP archives (Strava's export included) into the store."""
     now = now or datetime.now(UTC)
@@ -407,7 +482,7 @@ def import_paths(
         items, decided, skipped = expand(
             (Path(p) for p in paths), limits or Limits(), now, stack
         )
-        summary = import_items(store, items, decided, now, progress)
+        summary = import_items(store, items, decided, now, progress, workers=workers)
     summary.skipped = skipped
     return summary
 
@@ -468,6 +543,10 @@ the store unreachable, a bad setting).
 """
 
 
+def default_jobs() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def register(subparsers: Any) -> argparse.ArgumentParser:
     """Adds the `import` command to the collectors CLI."""
     parser = subparsers.add_parser(
@@ -478,6 +557,13 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=default_jobs(),
+        metavar="N",
+        help="files parsed at once, in N processes (default: %(default)s)",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     parser.set_defaults(func=run, command="import")
     return parser
@@ -503,7 +589,8 @@ def run(args: argparse.Namespace, store: Store | None = None) -> int:
             from storage import open_store
 
             store = open_store()
-        summary = import_paths(store, args.paths, progress=True)
+        jobs = max(1, int(getattr(args, "jobs", 1) or 1))
+        summary = import_paths(store, args.paths, progress=True, workers=jobs)
     except Exception as exc:  # one line for the user; the traceback only with --debug
         if debug:
             traceback.print_exc()

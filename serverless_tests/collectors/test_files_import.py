@@ -323,3 +323,21 @@ def test_cli_store_error_shows_a_traceback_only_with_debug(tmp_path, monkeypatch
     assert "the store is unreachable" in first and "Traceback" not in first
     assert files.main(["import", str(tmp_path / "a.fit"), "--debug"]) == 1
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_parsing_in_worker_processes_gives_the_same_store(tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for d in range(files.PARALLEL_MIN_ITEMS + 2):
+        points = samples(DAY + timedelta(days=d), n=40)
+        name, data = (f"{d}.fit", fit_bytes(points)) if d % 3 else (f"{d}.gpx",
+                                                                     gpx_text(points).encode())
+        (folder / name).write_bytes(data)
+    (folder / "cut.fit").write_bytes(fit_bytes(samples(DAY))[:100])
+    results = {}
+    for workers in (1, 2):
+        with open_store(f"sqlite:///{tmp_path / f'w{workers}.db'}") as store:
+            summary = import_paths(store, [folder], now=NOW, workers=workers)
+            results[workers] = (summary.outcomes, snapshot(store))
+    assert results[2] == results[1]
+    assert sum(o.status == "imported" for o in results[2][0]) == files.PARALLEL_MIN_ITEMS + 2
