@@ -188,7 +188,10 @@ def poll(
     from storage import open_store
 
     store = store if store is not None else open_store()
-    blobs = blobs if blobs is not None else InboxFolder(settings.get().data_dir)
+    if blobs is None:
+        # Made on the first poll, so there is a folder to drop files into.
+        settings.get().inbox_dir.mkdir(parents=True, exist_ok=True)
+        blobs = InboxFolder(settings.get().data_dir)
     now = now or datetime.now(UTC)
     handled = []
     for key in _inbox_keys(blobs):

@@ -68,7 +68,8 @@ def test_poll_moves_each_local_file_to_imported_or_rejected(sqlite_store):
 
 def test_poll_leaves_a_file_that_is_still_being_copied(sqlite_store):
     folder = settings.get().inbox_dir
-    folder.mkdir(parents=True)
+    assert inbox.poll(sqlite_store) == []
+    assert folder.is_dir()  # the first poll makes the folder to drop files into
     (folder / "copying.fit").write_bytes(fit_bytes(samples(DAY)))
     assert inbox.poll(sqlite_store) == []
     assert (folder / "copying.fit").exists()
