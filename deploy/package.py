@@ -8,6 +8,7 @@ import importlib.metadata as metadata
 import importlib.util
 import json
 import marshal
+import multiprocessing
 import os
 import platform
 import re
@@ -360,5 +361,8 @@ def build_all(stages: Iterable[str] = STAGES, dist_dir: Path = ROOT / "dist",
     stages = list(stages)
     if len(stages) == 1:
         return [build(stages[0], dist_dir, force)]
-    with ProcessPoolExecutor(max_workers=min(len(stages), os.cpu_count() or 1)) as pool:
+    # spawn, not fork: callers (tests) may run threads, which a forked child would inherit locked.
+    context = multiprocessing.get_context("spawn")
+    workers = min(len(stages), os.cpu_count() or 1)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         return list(pool.map(build, stages, [dist_dir] * len(stages), [force] * len(stages)))

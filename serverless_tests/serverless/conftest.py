@@ -1,0 +1,97 @@
+"""The stage packages, unpacked once per session, and a cloud on loopback for them to run in."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from deploy.local_lambda import LocalLambda, lambda_env, unpack
+from deploy.package import PackageInfo, build_all, stage_config
+
+EVENTS = Path(__file__).resolve().parents[1] / "events"
+SECRET_KEY = "package-test-secret-key-0123456789abcdef"
+PASSWORD = "correct horse battery staple"
+
+
+def event(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / name).read_text())
+
+
+@pytest.fixture(scope="session")
+def packages() -> dict[str, PackageInfo]:
+    """`make package`'s own function: rebuilt only when its inputs changed (cached in dist/)."""
+    return {info.stage: info for info in build_all()}
+
+
+@pytest.fixture(scope="session")
+def unpacked(packages: dict[str, PackageInfo],
+             tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return {stage: unpack(info.path, tmp_path_factory.mktemp(f"task-{stage}"))
+            for stage, info in packages.items()}
+
+
+@dataclass
+class Cloud:
+    """A table, a bucket and SSM secrets on the moto server, and the provider stand-ins."""
+
+    endpoint: str
+    table: str
+    bucket: str
+    ssm_prefix: str
+    data_dir: Path
+    provider_env: dict[str, str] = field(default_factory=dict)
+
+    def env(self, stage: str, **extra: str) -> dict[str, str]:
+        overrides = {
+            "PULSEBOARD_STORE": f"dynamodb://{self.table}",
+            "PULSEBOARD_BLOBS": f"s3://{self.bucket}/v1",
+            "PULSEBOARD_DATA_DIR": str(self.data_dir / stage),
+            "PULSEBOARD_SSM_PREFIX": self.ssm_prefix,
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+        }
+        return lambda_env(stage, stage_config(stage), {**overrides, **extra})
+
+    def function(self, unpacked: dict[str, Path], stage: str, **extra: str) -> LocalLambda:
+        return LocalLambda(unpacked[stage], self.env(stage, **extra), bytecode=True)
+
+
+# Secrets the stand-ins hand out that belong in Parameter Store, not in the function's settings.
+SECRET_VARS = ("STRAVA_CLIENT_SECRET", "STRAVA_REFRESH_TOKEN", "WITHINGS_CLIENT_SECRET",
+               "WITHINGS_REFRESH_TOKEN")
+
+
+@pytest.fixture(scope="module")
+def cloud(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
+    from demo.athlete import Athlete
+    from demo.standins import StandIns
+
+    suffix = uuid.uuid4().hex[:10]
+    made = Cloud(moto_endpoint, f"pulseboard-{suffix}", f"pulseboard-{suffix}",
+                 f"/pulseboard-{suffix}", tmp_path_factory.mktemp("lambda-tmp"))
+    clients = dict(region_name="eu-west-1", endpoint_url=moto_endpoint,
+                   aws_access_key_id="testing", aws_secret_access_key="testing")
+    from storage.dynamodb import DynamoStore
+
+    DynamoStore(made.table, client=boto3.client("dynamodb", **clients)).ensure_table()
+    boto3.client("s3", **clients).create_bucket(
+        Bucket=made.bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    ssm = boto3.client("ssm", **clients)
+    with StandIns(Athlete.generate(seed=11, years=0.6)) as standins:
+        env = standins.env()
+        secrets = {name: env.pop(f"PULSEBOARD_{name}") for name in SECRET_VARS}
+        secrets["SECRET_KEY"] = SECRET_KEY
+        credentials = Path(env.pop("PULSEBOARD_GOOGLE_CREDENTIALS")).read_text()
+        secrets["GOOGLE_CREDENTIALS"] = credentials
+        for name, value in secrets.items():
+            ssm.put_parameter(Name=f"{made.ssm_prefix}/{name}", Value=value, Type="SecureString")
+        made.provider_env = env
+        yield made
