@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import hashlib
 import itertools
 import multiprocessing
 import os
@@ -41,6 +42,8 @@ FLUSH_RECORDS = 50
 # Below this many files a process pool costs more to start than it saves.
 PARALLEL_MIN_ITEMS = 16
 SYNC_KEY = "files"
+# Index of files already imported: sha256 of the bytes as read → the activity kept for them.
+SEEN_SPACE = "files-seen"
 
 Reader = Callable[[], bytes]
 
@@ -284,6 +287,7 @@ class _Batch:
         self.records: list[Record] = []
         self.activities: dict[str, Activity] = {}
         self.streams: dict[str, ActivityStream] = {}
+        self.seen: dict[str, Activity] = {}
 
     def add(self, *records: Record) -> None:
         for record in records:
@@ -295,6 +299,10 @@ class _Batch:
         if len(self.records) >= FLUSH_RECORDS:
             self.flush()
 
+    def mark_seen(self, digest: str, activity: Activity) -> None:
+        if digest:
+            self.seen[digest] = activity
+
     def stream(self, activity_id: str) -> ActivityStream | None:
         if activity_id in self.streams:
             return self.streams[activity_id]
@@ -303,10 +311,23 @@ class _Batch:
     def flush(self) -> None:
         if self.records:
             self.store.put(self.records)
-        self.records, self.activities, self.streams = [], {}, {}
+        # After the records: a file is only "seen" once what it brought is stored.
+        for digest, activity in self.seen.items():
+            entry = {"activity_id": activity.id, "sort_key": activity.sort_key()}
+            self.store.put_doc(SEEN_SPACE, digest, entry)
+        self.records, self.activities, self.streams, self.seen = [], {}, {}, {}
 
 
-Parsed = tuple[Activity, ActivityStream | None] | str  # the records, or why the file was refused
+@dataclass(frozen=True)
+class Parsed:
+    """What reading one item gave: its records, why it was refused, or the stored activity
+    the very same bytes were imported as before."""
+
+    activity: Activity | None = None
+    stream: ActivityStream | None = None
+    reason: str = ""
+    digest: str = ""
+    known: Activity | None = None
 
 
 def _load(item: Item) -> bytes:
@@ -324,9 +345,11 @@ def _parse_data(
     try:
         activity, stream = read_activity(name, data, now)
     except FileRejected as exc:
-        return str(exc)
+        return Parsed(reason=str(exc))
     except Exception as exc:  # a parser tripping on an odd file must not stop the batch
-        return f"could not be read ({type(exc).__name__}: {exc}); please report this file"
+        return Parsed(
+            reason=f"could not be read ({type(exc).__name__}: {exc}); please report this file"
+        )
     changes: dict[str, Any] = {}
     if name_override:
         changes["name"] = name_override
@@ -334,29 +357,60 @@ def _parse_data(
         changes["sport_type"] = sport_override
     if changes:
         activity = dataclasses.replace(activity, **changes)
-    return activity, stream
+    return Parsed(activity=activity, stream=stream)
 
 
-def _parse(item: Item, now: datetime) -> Parsed:
+def _known(store: Store, digest: str) -> Activity | None:
+    """The activity these exact bytes were imported as, if it is still stored."""
+    doc = store.get_doc(SEEN_SPACE, digest)
+    if doc is None:
+        return None
+    return store.get("activities", str(doc.data.get("sort_key", "")))
+
+
+def _prepare(store: Store, item: Item, now: datetime) -> tuple[Parsed | None, bytes, str]:
+    """Everything but the parsing (which may run elsewhere): a final answer, or the bytes to
+    parse and their digest.
+
+    A file seen before is answered from the index without parsing: re-importing a device's
+    whole folder every week costs a lookup per old file, not a parse."""
     try:
         if item.row is not None:
-            return strava_export.manual_activity(item.row, now), None
+            return Parsed(activity=strava_export.manual_activity(item.row, now)), b"", ""
         data = _load(item)
     except FileRejected as exc:
-        return str(exc)
-    return _parse_data(item.name, data, now, item.name_override, item.sport_override)
+        return Parsed(reason=str(exc)), b"", ""
+    digest = hashlib.sha256(data).hexdigest()
+    known = _known(store, digest)
+    if known is not None:
+        return Parsed(digest=digest, known=known), b"", digest
+    return None, data, digest
+
+
+def _parse(store: Store, item: Item, now: datetime) -> Parsed:
+    answer, data, digest = _prepare(store, item, now)
+    if answer is not None:
+        return answer
+    parsed = _parse_data(item.name, data, now, item.name_override, item.sport_override)
+    return dataclasses.replace(parsed, digest=digest)
 
 
 def import_item(
     store: Store, item: Item, batch: _Batch, now: datetime, parsed: Parsed | None = None
 ) -> Outcome:
-    parsed = _parse(item, now) if parsed is None else parsed
-    if isinstance(parsed, str):
-        return Outcome(item.ref, "rejected", parsed)
-    activity, stream = parsed
+    parsed = _parse(store, item, now) if parsed is None else parsed
+    if parsed.reason:
+        return Outcome(item.ref, "rejected", parsed.reason)
+    if parsed.known is not None:
+        known = parsed.known
+        note = f"this file was imported before ({known.source} {known.id})"
+        return Outcome(item.ref, "duplicate", note, activity_id=known.id)
+    activity, stream = parsed.activity, parsed.stream
+    assert activity is not None
     duplicate = dedupe.find_duplicate(store, activity, pending=batch.activities.values())
     if duplicate is None:
         batch.add(activity, *([stream] if stream is not None else []))
+        batch.mark_seen(parsed.digest, activity)
         return Outcome(item.ref, "imported", activity_id=activity.id)
     note = f"same activity as {duplicate.source} {duplicate.id}"
     if stream is not None:
@@ -365,6 +419,7 @@ def import_item(
         if filled is not None:
             batch.add(filled)
             note += "; its missing stream filled from this file"
+    batch.mark_seen(parsed.digest, duplicate)
     return Outcome(item.ref, "duplicate", note, activity_id=duplicate.id)
 
 
@@ -373,37 +428,38 @@ def _rejected_record(outcome: Outcome, now: datetime) -> Rejected:
 
 
 def _parsed_in_order(
-    items: list[Item], start: int, now: datetime, workers: int
+    store: Store, items: list[Item], start: int, now: datetime, workers: int
 ) -> Iterator[tuple[int, Parsed]]:
     """(index, parsed) for items[start:], in order; parsed by a process pool when asked for
-    several workers (parsing is pure Python and CPU-bound; store writes stay in this process)."""
+    several workers (parsing is pure Python and CPU-bound; store access stays in this
+    process)."""
     indices = range(start, len(items))
     if workers <= 1 or len(indices) < PARALLEL_MIN_ITEMS:
         for index in indices:
-            yield index, _parse(items[index], now)
+            yield index, _parse(store, items[index], now)
         return
     # spawn, not fork: the parent may run threads (boto3 pools, a moto server in tests).
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
-    def submit(index: int) -> tuple[int, Future[Parsed] | None, Parsed | None]:
+    def submit(index: int) -> tuple[int, Future[Parsed] | Parsed, str]:
         item = items[index]
-        if item.row is not None:
-            return index, None, _parse(item, now)
-        try:
-            data = _load(item)
-        except FileRejected as exc:
-            return index, None, str(exc)
+        answer, data, digest = _prepare(store, item, now)
+        if answer is not None:
+            return index, answer, digest
         job = pool.submit(
             _parse_data, item.name, data, now, item.name_override, item.sport_override
         )
-        return index, job, None
+        return index, job, digest
 
     pending = iter(indices)
     window = deque(submit(i) for i in itertools.islice(pending, workers * 4))
     try:
         while window:
-            index, job, done = window.popleft()
-            yield index, (job.result() if job is not None else done)  # type: ignore[misc]
+            index, job, digest = window.popleft()
+            if isinstance(job, Parsed):
+                yield index, job
+            else:
+                yield index, dataclasses.replace(job.result(), digest=digest)
             following = next(pending, None)
             if following is not None:
                 window.append(submit(following))
@@ -436,7 +492,7 @@ def import_items(
 
         # disable=None: no bar when stderr is not a terminal (cron, CI logs).
         bar = tqdm(total=len(items), unit="file", file=sys.stderr, desc="import", disable=None)
-    parsed_items = _parsed_in_order(items, start, now, workers)
+    parsed_items = _parsed_in_order(store, items, start, now, workers)
     try:
         for index, parsed in parsed_items:
             if should_stop is not None and index > start and should_stop():

@@ -29,10 +29,14 @@ NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 DAY = datetime(2025, 5, 1, 6, 0, tzinfo=UTC)
 
 
-def snapshot(store: Store) -> dict[str, list[dict]]:
-    out = {kind: [r.to_dict() for r in store.query(kind)]
-           for kind in ("activities", "streams", "rejected")}
+def snapshot(store: Store, seen: bool = True) -> dict[str, list]:
+    """Everything an import may write; `seen` includes the index of files already imported."""
+    out: dict[str, list] = {kind: [r.to_dict() for r in store.query(kind)]
+                            for kind in ("activities", "streams", "rejected")}
     out["sync"] = [d.data for d in store.list_docs("sync").values()]
+    if seen:
+        out["seen"] = sorted((k, d.version, d.data)
+                             for k, d in store.list_docs(files.SEEN_SPACE).items())
     return out
 
 
@@ -71,10 +75,16 @@ def test_a_folder_of_garmin_fit_files_imports(store, tmp_path):
     assert store.get_doc("sync", "files").data["imported"] == len(runs)
 
 
-def test_importing_the_same_files_twice_changes_nothing(store, tmp_path):
+def test_importing_the_same_files_twice_changes_nothing(store, tmp_path, monkeypatch):
     garmin_folder(tmp_path / "garmin", days=3)
     first = import_paths(store, [tmp_path / "garmin"], now=NOW)
     before = snapshot(store)
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("a file imported before was parsed again")
+
+    # Known files are answered from the index of imported files, without parsing.
+    monkeypatch.setattr(files, "read_activity", no_parsing)
     again = import_paths(store, [tmp_path / "garmin"], now=NOW + timedelta(hours=1))
     assert again.imported == 0
     assert again.duplicates == first.imported
@@ -164,9 +174,11 @@ def test_a_strava_sync_after_the_file_keeps_the_strava_activity(store, tmp_path)
     assert store.get("streams", file_ids[points[0].time]) is None
     moved = store.get("streams", strava.id)
     assert len(moved.time_s) == len(points) and moved.time_s[0] == pytest.approx(-10.0)
-    before = snapshot(store)
+    # The index of imported files pointed at the file's activity: it now learns the Strava one.
+    before = snapshot(store, seen=False)
     again = import_paths(store, [tmp_path / "run.fit"], now=NOW)
-    assert again.duplicates == 1 and snapshot(store) == before
+    assert again.duplicates == 1 and snapshot(store, seen=False) == before
+    assert again.outcomes[0].activity_id == strava.id
     assert absorb_file_duplicates(store, [strava]) == 0
 
 
