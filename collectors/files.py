@@ -107,8 +107,8 @@ class Summary:
         return text + (f", skipped {self.skipped} non-activity files" if self.skipped else "")
 
 
-class ImportError_(Exception):
-    """Not a data problem but a usage or environment one (a path that does not exist)."""
+class PathsNotFound(Exception):
+    """A path given does not exist: a usage error, not a data problem."""
 
 
 # --- finding what to import ------------------------------------------------------------------
@@ -126,7 +126,7 @@ def _unsafe_member(name: str) -> bool:
 
 def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], cap: int) -> bytes:
     """A member's bytes, counted against the member cap and the archive's remaining budget as
-    they are inflated: declared sizes in a ZIP can lie."""
+    they are inflated, not taken from the archive's (forgeable) size fields."""
     out = bytearray()
     try:
         with zf.open(info) as handle:
@@ -145,7 +145,7 @@ def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], 
 
 
 def archive_items(
-    zf: zipfile.ZipFile, label: str, limits: Limits, now: datetime
+    zf: zipfile.ZipFile, label: str, limits: Limits
 ) -> tuple[list[Item], list[Outcome]]:
     """Items in an open ZIP (a Strava export or any archive of activity files) and the members
     refused before reading (unsafe paths, declared sizes over the limits)."""
@@ -197,6 +197,7 @@ def archive_items(
     items: list[Item] = []
     seen: set[str] = set()
     for info in wanted:
+        seen.add(info.filename)
         if info.file_size > limits.file_bytes:
             rejected.append(
                 Outcome(
@@ -208,7 +209,6 @@ def archive_items(
             )
             continue
         row = rows_by_file.get(info.filename)
-        seen.add(info.filename)
         items.append(
             Item(
                 ref=f"{label}:{info.filename}",
@@ -227,7 +227,7 @@ def archive_items(
 
 
 def expand(
-    paths: Iterable[Path], limits: Limits, now: datetime, stack: contextlib.ExitStack
+    paths: Iterable[Path], limits: Limits, stack: contextlib.ExitStack
 ) -> tuple[list[Item], list[Outcome], int]:
     """Files, folders and archives → items to import, outcomes already decided, files skipped."""
     items: list[Item] = []
@@ -236,7 +236,7 @@ def expand(
     paths = list(paths)
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
-        raise ImportError_(f"no such file or folder: {', '.join(missing)}; check the path")
+        raise PathsNotFound(f"no such file or folder: {', '.join(missing)}; check the path")
 
     def add_file(path: Path, explicit: bool) -> None:
         nonlocal skipped
@@ -248,7 +248,7 @@ def expand(
                 reason = f"not a readable ZIP archive ({exc})"
                 decided.append(Outcome(str(path), "rejected", reason))
                 return
-            found, refused = archive_items(zf, str(path), limits, now)
+            found, refused = archive_items(zf, str(path), limits)
             items.extend(found)
             decided.extend(refused)
         elif is_activity_name(name):
@@ -536,7 +536,7 @@ def import_paths(
     now = now or datetime.now(UTC)
     with contextlib.ExitStack() as stack:
         items, decided, skipped = expand(
-            (Path(p) for p in paths), limits or Limits(), now, stack
+            (Path(p) for p in paths), limits or Limits(), stack
         )
         summary = import_items(store, items, decided, now, progress, workers=workers)
     summary.skipped = skipped
@@ -568,7 +568,7 @@ def import_bytes(
             outcome = Outcome(name, "rejected", f"not a readable ZIP archive ({exc})")
             return import_items(store, [], [outcome], now)
         with zf:
-            items, decided = archive_items(zf, name, limits, now)
+            items, decided = archive_items(zf, name, limits)
             # Refusals decided before reading were reported by the run that started at 0.
             return import_items(
                 store, items, decided if start == 0 else (), now,
@@ -652,7 +652,7 @@ def run(args: argparse.Namespace, store: Store | None = None) -> int:
             traceback.print_exc()
         message = str(exc) or type(exc).__name__
         print(f"error: {message}", file=sys.stderr)
-        if not isinstance(exc, ImportError_) and not debug:
+        if not isinstance(exc, PathsNotFound) and not debug:
             print("(run again with --debug for details)", file=sys.stderr)
         return 1
     report(summary)

@@ -271,6 +271,16 @@ def test_an_archive_expanding_past_the_limit_is_rejected(store, tmp_path):
     assert refusal.ref.endswith("bomb.zip") and "over the 2 MB limit" in refusal.reason
 
 
+def test_an_export_member_over_the_file_limit_is_rejected_not_imported_from_csv(store):
+    entry = ExportEntry(5, DAY, "Huge", "Run", 5000.0, 1500.0, filename="activities/5.fit",
+                        content=b"\0" * (2 * 2**20))
+    summary = import_bytes(store, "export.zip", export_zip([entry]), now=NOW,
+                           limits=Limits(file_bytes=2**20))
+    assert (summary.imported, summary.rejected) == (0, 1)
+    assert "limit" in summary.rejections[0].reason
+    assert store.count("activities") == 0
+
+
 def test_a_member_lying_about_its_size_is_rejected_not_inflated(sqlite_store):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
