@@ -43,7 +43,7 @@ def test_on_training_rows_neighbour_distances_always_match_and_forecasts_match_w
     expected = trained.pipeline.predict(trained.x)
     untied = 0
     for row, query in enumerate(trained.x.tolist()):
-        ours = [d ** 0.5 for d, _ in trained.predictor.neighbours(query)]
+        ours = [d for d, _ in trained.predictor.neighbours(query)]
         # scikit-learn computes |x|² - 2xy + |y|²: a row's distance to itself is ~1e-8, not 0.
         np.testing.assert_allclose(ours, distances[row, : trained.k], rtol=1e-7, atol=1e-6)
         k_th, next_ = distances[row, trained.k - 1], distances[row, -1]
