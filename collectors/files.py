@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import itertools
 import multiprocessing
@@ -13,7 +14,7 @@ import sys
 import traceback
 import zipfile
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -208,14 +209,14 @@ def archive_items(
                 )
             )
             continue
-        row = rows_by_file.get(info.filename)
+        listed = rows_by_file.get(info.filename)
         items.append(
             Item(
                 ref=f"{label}:{info.filename}",
                 name=info.filename,
-                read=lambda info=info: _read_capped(zf, info, budget, limits.file_bytes),
-                name_override=row.name if row else "",
-                sport_override=row.sport_type if row else "",
+                read=functools.partial(_read_capped, zf, info, budget, limits.file_bytes),
+                name_override=listed.name if listed else "",
+                sport_override=listed.sport_type if listed else "",
             )
         )
     # Rows whose file is absent (Strava leaves some out) still have a summary worth keeping.
@@ -429,7 +430,7 @@ def _rejected_record(outcome: Outcome, now: datetime) -> Rejected:
 
 def _parsed_in_order(
     store: Store, items: list[Item], start: int, now: datetime, workers: int
-) -> Iterator[tuple[int, Parsed]]:
+) -> Generator[tuple[int, Parsed]]:
     """(index, parsed) for items[start:], in order; parsed by a process pool when asked for
     several workers (parsing is pure Python and CPU-bound; store access stays in this
     process)."""

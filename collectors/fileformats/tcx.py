@@ -12,8 +12,9 @@ from collectors.fileformats.track import FileRejected, Track
 
 def parse(data: bytes) -> Track:
     try:
-        # only_gps=False: a treadmill run has no positions but is still an activity.
-        exercise = TCXReader().read(io.BytesIO(data), only_gps=False)  # type: ignore[arg-type]
+        # only_gps=False: a treadmill run has no positions but is still an activity. The reader
+        # hands its argument to ElementTree, which takes a file object as well as a path.
+        exercise = TCXReader().read(io.BytesIO(data), only_gps=False)
     except ParseError as exc:
         raise FileRejected(f"unreadable TCX file (XML: {exc}): export it again") from None
     except (ValueError, KeyError, TypeError, AttributeError, ZeroDivisionError) as exc:
