@@ -18,6 +18,7 @@ from deploy.package import PackageInfo, build_all, stage_config
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 SECRET_KEY = "package-test-secret-key-0123456789abcdef"
 PASSWORD = "correct horse battery staple"
+BUCKET = "pulseboard-data"
 
 
 def event(name: str) -> dict[str, Any]:
@@ -44,6 +45,7 @@ class Cloud:
     endpoint: str
     table: str
     bucket: str
+    blobs_prefix: str
     ssm_prefix: str
     data_dir: Path
     provider_env: dict[str, str] = field(default_factory=dict)
@@ -51,7 +53,7 @@ class Cloud:
     def env(self, stage: str, **extra: str) -> dict[str, str]:
         overrides = {
             "PULSEBOARD_STORE": f"dynamodb://{self.table}",
-            "PULSEBOARD_BLOBS": f"s3://{self.bucket}/v1",
+            "PULSEBOARD_BLOBS": f"s3://{self.bucket}/{self.blobs_prefix}",
             "PULSEBOARD_DATA_DIR": str(self.data_dir / stage),
             "PULSEBOARD_SSM_PREFIX": self.ssm_prefix,
             "AWS_ENDPOINT_URL": self.endpoint,
@@ -75,15 +77,18 @@ def cloud(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     from demo.standins import StandIns
 
     suffix = uuid.uuid4().hex[:10]
-    made = Cloud(moto_endpoint, f"pulseboard-{suffix}", f"pulseboard-{suffix}",
+    # The bucket zappa_settings.json names (the jobs stage routes its S3 events by the bucket's
+    # ARN); each module writes under a prefix of its own.
+    made = Cloud(moto_endpoint, f"pulseboard-{suffix}", BUCKET, f"v{suffix}",
                  f"/pulseboard-{suffix}", tmp_path_factory.mktemp("lambda-tmp"))
     clients = dict(region_name="eu-west-1", endpoint_url=moto_endpoint,
                    aws_access_key_id="testing", aws_secret_access_key="testing")
     from storage.dynamodb import DynamoStore
 
     DynamoStore(made.table, client=boto3.client("dynamodb", **clients)).ensure_table()
-    boto3.client("s3", **clients).create_bucket(
-        Bucket=made.bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    from storage.s3 import S3Blobs
+
+    S3Blobs(made.bucket, client=boto3.client("s3", **clients)).ensure_bucket()
     ssm = boto3.client("ssm", **clients)
     with StandIns(Athlete.generate(seed=11, years=0.6)) as standins:
         env = standins.env()

@@ -60,3 +60,153 @@ def test_jobs_sync_every_source_and_train(jobs_ran: dict[str, Any], cloud: Cloud
     assert store.count("activities") > 0
     assert store.count("measurements", "weight_kg") > 0
     assert store.count("lift_sets") > 0
+
+
+def test_jobs_import_an_uploaded_activity_file(jobs_ran: dict[str, Any], cloud: Cloud,
+                                               unpacked: dict[str, Path]) -> None:
+    from datetime import UTC, datetime
+
+    from serverless_tests.collectors.files_fixtures import gpx_text, samples
+
+    key = f"{cloud.blobs_prefix}/inbox/Evening Run.gpx"
+    s3 = boto3.client("s3", region_name="eu-west-1", endpoint_url=cloud.endpoint,
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    run = gpx_text(samples(datetime(2026, 11, 20, 18, 5, tzinfo=UTC)))
+    s3.put_object(Bucket=cloud.bucket, Key=key, Body=run.encode())
+    uploaded = copy.deepcopy(event("s3_object_created.json"))
+    record = uploaded["Records"][0]["s3"]
+    record["object"].update(key=key.replace(" ", "+"), size=1)
+    before = store_of(cloud).count("activities")
+    with cloud.function(unpacked, "jobs") as function:
+        answer = function.invoke(uploaded)
+    assert answer is not None, "Zappa found no function for the bucket's event"
+    assert store_of(cloud).count("activities") == before + 1, answer
+
+
+# --- api ---------------------------------------------------------------------------------------
+
+def api_event(name: str, **changes: Any) -> dict[str, Any]:
+    found = list(Path(__file__).resolve().parents[1].glob(f"events/{name}"))
+    if not found:
+        pytest.skip(f"serverless_tests/events/{name} not recorded yet (the api module's events)")
+    made = event(name)
+    made.update(changes)
+    return made
+
+
+@pytest.fixture(scope="module")
+def api(cloud: Cloud, unpacked: dict[str, Path], jobs_ran: dict[str, Any]) -> Any:
+    if not (unpacked["api"] / "api" / "wsgi.py").is_file():
+        pytest.skip("api.wsgi is not written yet: the api stage has no app to serve")
+    with cloud.function(unpacked, "api") as function:
+        yield function
+
+
+def body(answer: dict[str, Any]) -> Any:
+    return json.loads(answer["body"])
+
+
+def test_api_health(api: LocalLambda) -> None:
+    answer = api.invoke(api_event("api_get_health.json"))
+    assert answer["statusCode"] == 200
+
+
+def test_api_forecast_get_and_post(api: LocalLambda, jobs_ran: dict[str, Any]) -> None:
+    got = api.invoke(api_event("api_get_forecast.json"))
+    assert got["statusCode"] == 200, got
+    assert body(got)["model"]["version"] == jobs_ran["train"]["version"]
+    assert set(body(got)["per_week"]) == {"weight_kg", "fat_ratio_pct"}
+    posted = api.invoke(api_event("api_post_forecast.json"))
+    assert posted["statusCode"] == 200, posted
+    assert body(posted)["model"]["version"] == jobs_ran["train"]["version"]
+
+
+def test_api_forecast_invalid(api: LocalLambda) -> None:
+    recorded = api_event("api_get_forecast.json")
+    query = dict(recorded["queryStringParameters"], weeks="many")
+    bad = api.invoke(dict(recorded, queryStringParameters=query,
+                          multiValueQueryStringParameters={k: [v] for k, v in query.items()}))
+    assert bad["statusCode"] == 400 and body(bad)["field"] == "weeks", bad
+    posted = api_event("api_post_forecast.json")
+    broken = api.invoke(dict(posted, body='{"weeks": '))
+    assert broken["statusCode"] == 400, broken
+
+
+def test_api_package_carries_no_dashboard_dependencies(unpacked: dict[str, Path]) -> None:
+    present = {p.name for p in unpacked["api"].iterdir()}
+    assert not present & {"dash", "pandas", "plotly", "sklearn", "scipy", "dashboard"}
+    assert not {"sklearn", "scipy"} & {p.name for p in unpacked["dashboard"].iterdir()}
+
+
+# --- dashboard -----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def dashboard(cloud: Cloud, unpacked: dict[str, Path], jobs_ran: dict[str, Any]) -> Any:
+    from dashboard import users
+
+    users.add(store_of(cloud), "owner", PASSWORD, "owner")
+    with cloud.function(unpacked, "dashboard") as function:
+        yield function
+
+
+def headers(answer: dict[str, Any]) -> dict[str, list[str]]:
+    return {k.lower(): v for k, v in answer["multiValueHeaders"].items()}
+
+
+def with_cookie(recorded: dict[str, Any], cookie: str | None, **changes: Any) -> dict[str, Any]:
+    made = copy.deepcopy(recorded)
+    made.update(changes)
+    for key in ("headers", "multiValueHeaders"):
+        made[key].pop("Cookie", None)
+        if cookie:
+            made[key]["Cookie"] = cookie if key == "headers" else [cookie]
+    return made
+
+
+def cookie_of(answer: dict[str, Any]) -> str:
+    found = [c.split(";", 1)[0] for c in headers(answer).get("set-cookie", [])]
+    assert found, answer
+    return found[-1]
+
+
+def login(dashboard: LocalLambda) -> str:
+    page = dashboard.invoke(with_cookie(event("dashboard_get_login.json"), None))
+    assert page["statusCode"] == 200 and 'action="/dashboard/login"' in page["body"]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page["body"])
+    assert token
+    form = urlencode({"csrf_token": token.group(1), "next": "/dashboard/weight",
+                      "username": "owner", "password": PASSWORD})
+    signed = dashboard.invoke(with_cookie(event("dashboard_post_login.json"), cookie_of(page),
+                                          body=form))
+    assert signed["statusCode"] == 302, signed
+    assert headers(signed)["location"] == ["/dashboard/weight"]
+    return cookie_of(signed)
+
+
+def test_dashboard_without_a_session(dashboard: LocalLambda) -> None:
+    page = dashboard.invoke(with_cookie(event("dashboard_get_page.json"), None))
+    assert page["statusCode"] == 302
+    assert headers(page)["location"] == ["/dashboard/login?next=/dashboard/weight"]
+    update = dashboard.invoke(with_cookie(event("dashboard_post_update_component.json"), None))
+    assert update["statusCode"] == 401 and body(update)["error"] == "unauthorized"
+
+
+def test_dashboard_page_and_callback_with_a_session(dashboard: LocalLambda,
+                                                    cloud: Cloud) -> None:
+    cookie = login(dashboard)
+    page = dashboard.invoke(with_cookie(event("dashboard_get_page.json"), cookie))
+    assert page["statusCode"] == 200, page
+    config = json.loads(re.search(r'<script id="_dash-config" type="application/json">(.*?)'
+                                  r"</script>", page["body"], re.S).group(1))
+    assert config["requests_pathname_prefix"] == "/dashboard/"
+    assert config["url_base_pathname"] is None or config["url_base_pathname"] == "/dashboard/"
+    update = dashboard.invoke(with_cookie(event("dashboard_post_update_component.json"), cookie))
+    assert update["statusCode"] == 200, update
+    version = body(update)["response"]["app-data-version"]["data"]
+    assert version, "the live check read nothing from the store"
+    assert len(page["body"].encode()) < 6 * 1024 * 1024
+
+
+def test_stage_environment_matches_its_api_gateway_stage() -> None:
+    config = stage_config("dashboard")
+    assert config["aws_environment_variables"]["DASH_REQUESTS_PATHNAME_PREFIX"] == "/dashboard/"
