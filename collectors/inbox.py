@@ -71,6 +71,11 @@ class Handled:
     moved_to: str
     summary: Summary
 
+    @property
+    def destination(self) -> str:
+        """Where the file went, with what it brought (the scheduler prints this)."""
+        return f"{self.moved_to} ({self.summary.line()})"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "key": self.key,

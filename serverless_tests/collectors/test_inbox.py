@@ -76,6 +76,7 @@ def test_poll_leaves_a_file_that_is_still_being_copied(sqlite_store):
     aged(folder / "copying.fit")
     [handled] = inbox.poll(sqlite_store)
     assert handled.moved_to == "imported/copying.fit"
+    assert handled.destination.startswith("imported/copying.fit (imported 1,")
 
 
 def test_drop_box_on_each_blob_adapter(blobs: Blobs, sqlite_store: Store):
