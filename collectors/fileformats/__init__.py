@@ -132,6 +132,10 @@ def read_activity(
     found = sniff(data)
     if not data:
         raise FileRejected("empty file: copy it again")
+    if found is None and fmt == "fit":
+        raise FileRejected(
+            "named .fit but has no FIT header (damaged, or another format): copy it again"
+        )
     if found != fmt:
         hint = f": rename it to .{found}" if found in FORMATS else ""
         if found == "gzip":

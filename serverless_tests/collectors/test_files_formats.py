@@ -165,6 +165,7 @@ def test_gpx_route_without_times_is_rejected():
         ("run.fit", gz(fit_bytes(samples(START))), "rename it to .fit.gz"),
         ("run.fit.gz", fit_bytes(samples(START)), "not gzip-compressed"),
         ("run.gpx", b"", "empty"),
+        ("run.fit", b"\x0e\x10garbage", "no FIT header"),
         ("notes.txt", b"hello", "not an activity file"),
     ],
 )
