@@ -32,7 +32,8 @@ class Problem:
 
 class ModelCache:
     """Holds the loaded model. At most every `check_s` seconds (every `retry_s` while none is
-    loaded) a request pays one HEAD of the manifest; only a changed ETag downloads anything.
+    loaded) a request pays one HEAD of the manifest; only a changed ETag downloads anything
+    (the manifest, then the pickle it names, its sha256 checked before unpickling).
 
     A warm process keeps answering with the model it has when a newer one cannot be used (a
     sha256 mismatch, the blob store unreachable); the failure is logged and shown by /health."""
@@ -82,31 +83,44 @@ class ModelCache:
         self.checks += 1
         etag = None
         try:
-            info = self.blobs.head(artifact.MANIFEST_KEY)
-            if info is None:
+            if self.loaded is None and self._refused_etag is None:
+                # Nothing to compare with yet (a cold start): fetch at once, a HEAD first would
+                # only add a round trip.
+                published = artifact.read(self.blobs)
+            else:
+                info = self.blobs.head(artifact.MANIFEST_KEY)
+                if info is None:
+                    published = None
+                else:
+                    etag = info.etag
+                    if (self.loaded and etag == self.loaded.etag) or etag == self._refused_etag:
+                        return  # unchanged, or already refused: download nothing until it changes
+                    published = artifact.read(self.blobs)
+            if published is None:
                 if self.loaded is None:
                     self.problem = Problem(NO_MODEL, NO_MODEL_MESSAGE)
                 else:
                     logger.warning("%s is gone; still serving model %s", artifact.MANIFEST_KEY,
                                    self.loaded.manifest["version"])
                 return
-            etag = info.etag
-            if (self.loaded and etag == self.loaded.etag) or etag == self._refused_etag:
-                return  # unchanged, or already refused: download nothing until it changes
-            published = artifact.read(self.blobs)
-            if published is None:
-                return  # deleted between the HEAD and the GET: the next check will see it
             self.loads += 1
             self.loaded, self.problem, self._refused_etag = published, None, None
             logger.info("forecast model %s loaded (k=%s, %s weeks)",
                         published.manifest["version"], published.manifest["k"],
                         published.manifest.get("weeks_used"))
         except artifact.ArtifactError as exc:
-            self._refused_etag = etag
+            self._refused_etag = etag or self._manifest_etag()
             self._fail(str(exc))
         except Exception as exc:  # noqa: BLE001 - the store failed: keep what we have, say why
             self._fail(f"the model store cannot be read ({type(exc).__name__}: {exc}); "
                        "check PULSEBOARD_BLOBS and its credentials")
+
+    def _manifest_etag(self) -> str | None:
+        try:
+            info = self.blobs.head(artifact.MANIFEST_KEY)
+        except Exception:  # noqa: BLE001 - without it the manifest is simply fetched again
+            return None
+        return info.etag if info else None
 
     def _fail(self, reason: str) -> None:
         self.problem = Problem(UNAVAILABLE, reason)
