@@ -199,7 +199,12 @@ class _Tokens:
     """One user's token chain at a provider: refresh tokens that rotate, access tokens that expire;
     an access token stays good after a refresh until the newer one is first used."""
 
-    def __init__(self, prefix: str, lifetime_s: int, rotate: bool, clock: Callable[[], float]):
+    def __init__(self, prefix: str, lifetime_s: int, rotate: bool, clock: Callable[[], float],
+                 grace: bool = False):
+        # grace: as Withings documents, a replaced refresh token keeps working until the new
+        # access token is first used (the default is harsher: it dies at once).
+        self.grace = grace
+        self.previous_refresh: str | None = None
         self.prefix = prefix
         self.lifetime_s = lifetime_s
         self.rotate = rotate
@@ -215,9 +220,12 @@ class _Tokens:
 
     def grant_refresh(self, refresh_token: str) -> tuple[str, str, int] | None:
         with self.lock:
-            if not secrets.compare_digest(refresh_token, self.refresh):
-                return None
-            return self._issue()
+            if secrets.compare_digest(refresh_token, self.refresh):
+                return self._issue()
+            if self.previous_refresh and secrets.compare_digest(refresh_token,
+                                                                 self.previous_refresh):
+                return self._issue()
+            return None
 
     def grant_code(self, code: str) -> tuple[str, str, int] | None:
         with self.lock:
@@ -236,6 +244,8 @@ class _Tokens:
     def _issue(self, force: bool = False) -> tuple[str, str, int]:
         now = self.clock()
         if self.rotate:
+            if self.grace and self.previous_refresh is None:
+                self.previous_refresh = self.refresh
             self.refresh = self._new("refresh")
         elif not force and self.current and self.access.get(self.current, 0) - now > 3600:
             # Strava hands back the same access token while it has more than an hour left.
@@ -260,6 +270,7 @@ class _Tokens:
                 return False
             if access_token == self.current:
                 self.access = {access_token: expires_at}
+                self.previous_refresh = None  # the new pair is in use: the old one dies
             return True
 
     def expire_access(self) -> None:
@@ -305,6 +316,7 @@ class StandIns:
         athlete: Athlete,
         *,
         rotate_refresh: bool = True,
+        refresh_grace: bool = False,
         port: int = 0,
         withings_page_size: int = 200,
         clock: Callable[[], float] = time.time,
@@ -332,8 +344,10 @@ class StandIns:
         self.sheets_range = f"{sheet_title}!A1:E"
         self.google_client_email = "pulseboard-reader@pulseboard-demo.iam.example"
         clock_now = lambda: self.clock()  # noqa: E731 - follows a clock swapped in later
-        self._strava = _Tokens("strava", STRAVA_ACCESS_S, rotate_refresh, clock_now)
-        self._withings = _Tokens("withings", WITHINGS_ACCESS_S, rotate_refresh, clock_now)
+        self._strava = _Tokens("strava", STRAVA_ACCESS_S, rotate_refresh, clock_now,
+                               refresh_grace)
+        self._withings = _Tokens("withings", WITHINGS_ACCESS_S, rotate_refresh, clock_now,
+                                 refresh_grace)
         self._google: dict[str, float] = {}
         self._google_lock = threading.Lock()
         self.strava_refresh_token = self._strava.refresh

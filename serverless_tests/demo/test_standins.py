@@ -613,3 +613,18 @@ def test_sheets_unformatted_values_are_numbers_and_serial_dates(standins: StandI
     formatted = session.get(values_url(standins)).json()["values"]
     assert formatted[1] == ["2024-03-04", "Back Squat", "1", "5", "82.5"]
     assert session.get(values_url(standins), params={"valueRenderOption": "RAW"}).status_code == 400
+
+
+def test_refresh_grace_keeps_the_old_refresh_token_until_the_new_access_is_used(
+    athlete: Athlete, http: requests.Session
+) -> None:
+    with StandIns(athlete, refresh_grace=True) as standins:
+        url = f"{standins.strava_url}/athlete/activities"
+        first = strava_token(standins, http)
+        # the answer was lost (a process killed before saving it): the old token still works
+        again = strava_token(standins, http, refresh=standins.strava_refresh_token)
+        assert again["status"] == 200 and again["refresh_token"] != first["refresh_token"]
+        assert http.get(url, headers=bearer(again["access_token"])).status_code == 200
+        # once the new access token is used, the old refresh token is dead
+        dead = strava_token(standins, http, refresh=standins.strava_refresh_token)
+        assert dead["status"] == 400
