@@ -30,7 +30,7 @@ from collectors.common import (
 )
 from collectors.tokens import Token, TokenRejected, Tokens
 from storage.base import Blobs, Store
-from storage.records import Activity, ActivityStream, Rejected, parse_iso_utc
+from storage.records import Activity, ActivityStream, Record, Rejected, parse_iso_utc
 
 SOURCE = "strava"
 PER_PAGE = 200  # Strava's maximum
@@ -45,6 +45,8 @@ READ_LIMIT_DAY = 1000
 # One run never makes more requests than this (a run is also stopped by the limits above).
 REQUEST_BUDGET = 100
 RETRY_5XX_SLEEP_S = 1.0
+# Streams written (and the cursor saved) this many at a time.
+STREAM_BATCH = 10
 
 
 # --- parsing (pure) -------------------------------------------------------------------------
@@ -514,6 +516,11 @@ class Cursor:
         return dumps({"newest": self.newest, "scan": self.scan, "pending": self.pending})
 
 
+def _track_changed(old: Activity, new: Activity) -> bool:
+    return (old.distance_m, old.moving_time_s, old.elapsed_time_s) != (
+        new.distance_m, new.moving_time_s, new.elapsed_time_s)
+
+
 def _archive_name(params: dict[str, Any]) -> str:
     return f"activities-after{params['after']}-before{params['before']}-p{params['page']}"
 
@@ -607,8 +614,10 @@ class StravaSync:
         fresh = [a for a in page.activities if existing.get(a.sort_key()) != a]
         wanted = set(page.stream_ids)
         for activity in page.activities:
-            if activity.id in wanted and activity.sort_key() not in existing:
-                # A run new to the store: its streams are fetched after the listing.
+            old = existing.get(activity.sort_key())
+            # A run new to the store, or cropped (its distance or time changed): its streams
+            # are fetched after the listing. A renamed run keeps the streams it has.
+            if activity.id in wanted and (old is None or _track_changed(old, activity)):
                 self._add_pending(activity)
         if fresh:
             self.counts.stored += self.store.put(fresh)
@@ -642,36 +651,60 @@ class StravaSync:
         self.counts.deleted += len(gone)
 
     def _streams(self, after_batch: Callable[[int], None] | None) -> None:
+        """Fetches the pending runs' streams, newest first, written STREAM_BATCH at a time.
+
+        The cursor drops a run only once its streams are written, so a run killed between
+        two writes fetches at most one batch again."""
         self.cursor.pending.sort(key=lambda item: (-int(item[0]), str(item[1])))
-        batch = 0
-        while self.cursor.pending:
-            if self.client.budget.left() <= 0:
-                left = len(self.cursor.pending)
-                raise StopSync(BUDGET, f"{self.client.budget.reason()}; {left} run streams "
-                                       "left for the next run")
-            started, activity_id = self.cursor.pending[0]
-            response = self.client.get(
-                f"/activities/{activity_id}/streams",
-                {"keys": ",".join(STREAM_KEYS), "key_by_type": "true"},
-            )
-            if response is not None:
-                self.archive.save(f"streams-{activity_id}", response.content)
-                self.counts.fetched += 1
-                try:
-                    stream = parse_streams(str(activity_id), json_body("Strava", response))
-                except ParseError as exc:
-                    self.store.put([Rejected(SOURCE, f"streams {activity_id}", str(exc),
-                                             _raw_text(response.text), self.now)])
-                    self.counts.rejected += 1
-                else:
-                    self.counts.stored += self.store.put([stream])
-                self.progress.update(1)
-            # 404: the activity was deleted, or has no streams; nothing to wait for.
-            self.cursor.pending.pop(0)
-            self.save()
-            batch += 1
-            if after_batch is not None:
-                after_batch(batch)
+        done: list[Any] = []
+        records: list[Record] = []
+
+        def flush() -> None:
+            if records:
+                self.store.put(records)
+                records.clear()
+            if done:
+                gone = {item[1] for item in done}
+                self.cursor.pending = [p for p in self.cursor.pending if p[1] not in gone]
+                done.clear()
+                self.save()
+
+        try:
+            for batch, item in enumerate(list(self.cursor.pending), start=1):
+                if self.client.budget.left() <= 0:
+                    left = len(self.cursor.pending) - len(done)
+                    raise StopSync(BUDGET, f"{self.client.budget.reason()}; {left} run "
+                                           "streams left for the next run")
+                activity_id = str(item[1])
+                response = self.client.get(
+                    f"/activities/{activity_id}/streams",
+                    {"keys": ",".join(STREAM_KEYS), "key_by_type": "true"},
+                )
+                # None (404): the activity was deleted, or has no streams; nothing to wait for.
+                if response is not None:
+                    records.append(self._stream_record(activity_id, response))
+                    self.progress.update(1)
+                done.append(item)
+                if len(done) >= STREAM_BATCH:
+                    flush()
+                if after_batch is not None:
+                    after_batch(batch)
+        except (StopSync, SyncError):
+            flush()  # a clean stop keeps what it fetched
+            raise
+        flush()
+
+    def _stream_record(self, activity_id: str, response: requests.Response) -> Record:
+        self.archive.save(f"streams-{activity_id}", response.content)
+        self.counts.fetched += 1
+        try:
+            stream = parse_streams(activity_id, json_body("Strava", response))
+        except ParseError as exc:
+            self.counts.rejected += 1
+            return Rejected(SOURCE, f"streams {activity_id}", str(exc),
+                            _raw_text(response.text), self.now)
+        self.counts.stored += 1
+        return stream
 
 
 def sync(

@@ -81,6 +81,7 @@ class Tokens:
         self.lease_s = lease_s
         self.owner = uuid.uuid4().hex
         self.refreshes = 0
+        self._held: Token | None = None
 
     def _read(self) -> Doc | None:
         doc = self.store.get_doc(SPACE, self.source)
@@ -95,6 +96,10 @@ class Tokens:
 
         `force_refresh_of`: an access token the provider just refused; it is refreshed even if
         not yet expired, unless another run has already replaced it."""
+        held = self._held
+        if held is not None and held.access_token != force_refresh_of and \
+                held.expires_at - self.margin_s > self.clock():
+            return held.access_token  # already read (or refreshed) by this run
         deadline = self.clock() + self.lease_s * 2 + 5
         while True:
             doc = self._read()
@@ -106,6 +111,7 @@ class Tokens:
                 force_refresh_of and token.access_token == force_refresh_of
             )
             if token.access_token and not stale:
+                self._held = token
                 return token.access_token
             lease = doc.data.get("lease") or {}
             if lease.get("owner") != self.owner and float(lease.get("until", 0)) > now:
@@ -140,13 +146,15 @@ class Tokens:
             new = Token(new.access_token, token.refresh_token, new.expires_at)
         # Saved before the new access token is used: the old refresh token may be dead now.
         if self.store.put_doc(SPACE, self.source, new.as_data(), expected_version=version):
+            self._held = new
             return new.access_token
         # Our lease ran out and another run took over; its stored pair is the one to keep.
         doc = self.store.get_doc(SPACE, self.source)
         if doc is None:
             raise SyncError(f"{self.source}: the stored token vanished during a refresh; "
                             f"{self.hint}")
-        return Token.from_data(doc.data).access_token
+        self._held = Token.from_data(doc.data)
+        return self._held.access_token
 
     def save(self, token: Token) -> None:
         """Stores a freshly authorized pair (the connect command), replacing any other."""

@@ -297,7 +297,9 @@ class WithingsSync:
             self._store(page, old_rejects)
             if scan.get("updatetime") is None:
                 # The server's time at the first page: anything modified later is for next time.
-                scan["updatetime"] = page.updatetime or int(self.now.timestamp())
+                # One second earlier, since a group can change within the second of the answer
+                # (reading it twice is harmless, missing it is not).
+                scan["updatetime"] = (page.updatetime or int(self.now.timestamp())) - 1
             if page.more:
                 scan["offset"], scan["last_size"] = page.offset, page.groups
             else:
