@@ -57,3 +57,18 @@ STAGE ?=
 
 package: $(STAMP) ## build dist/<stage>.zip for api, dashboard and jobs; print sizes against Lambda's limits
 	$(PY) -m deploy package $(if $(STAGE),--stage $(STAGE))
+
+deploy: $(STAMP) ## first deployment of STAGE=api|dashboard|jobs: checks settings, SSM secrets, table and bucket
+	@test -n "$(STAGE)" || { echo "usage: make deploy STAGE=api|dashboard|jobs" >&2; exit 2; }
+	$(PY) -m deploy deploy --stage $(STAGE)
+
+update: $(STAMP) ## new code and settings for a deployed STAGE
+	@test -n "$(STAGE)" || { echo "usage: make update STAGE=api|dashboard|jobs" >&2; exit 2; }
+	$(PY) -m deploy update --stage $(STAGE)
+
+undeploy: $(STAMP) ## remove STAGE's function, API and schedule (the table and bucket stay)
+	@test -n "$(STAGE)" || { echo "usage: make undeploy STAGE=api|dashboard|jobs" >&2; exit 2; }
+	$(PY) -m deploy undeploy --stage $(STAGE)
+
+rehearse: $(STAMP) ## deploy, check and undeploy the three stages on a local moto server
+	$(PY) -m pytest serverless_tests/serverless/test_rehearsal.py -q

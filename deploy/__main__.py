@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from deploy.aws import DeployError
 from deploy.package import STAGES, PackageError, build_all, check_limits
 
 
@@ -20,6 +21,14 @@ def cmd_package(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stage(args: argparse.Namespace) -> int:
+    from deploy.aws import run
+
+    extra = {"touch": False} if args.no_touch else {}
+    print(run(args.command, args.stage, extra=extra).strip())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy", description=__doc__)
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -28,10 +37,19 @@ def main(argv: list[str] | None = None) -> int:
     package.add_argument("--stage", choices=STAGES, help="only this stage")
     package.add_argument("--force", action="store_true", help="rebuild even if up to date")
     package.set_defaults(run=cmd_package)
+    for action, text in (("deploy", "first deployment of a stage (checks settings, secrets, "
+                          "table and bucket first)"),
+                         ("update", "new code and settings for a deployed stage"),
+                         ("undeploy", "remove a stage's function, API and schedule")):
+        command = sub.add_parser(action, help=text)
+        command.add_argument("--stage", choices=STAGES, required=True)
+        command.add_argument("--no-touch", action="store_true",
+                             help="skip Zappa's request to the new endpoint")
+        command.set_defaults(run=cmd_stage)
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
-    except PackageError as exc:
+    except (PackageError, DeployError) as exc:
         if args.debug:
             raise
         print(f"error: {exc}", file=sys.stderr)

@@ -1,0 +1,114 @@
+"""Deploy rehearsal on moto: `make deploy|update|undeploy` for each stage through Zappa; the
+functions, the APIs, the schedule rules and the S3 trigger exist with the right targets, then go."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+
+from deploy.aws import DeployError, run
+from deploy.package import PackageInfo, stage_config
+
+REGION = "eu-west-1"
+NO_TOUCH = {"touch": False}  # Zappa's GET to the new endpoint cannot reach a moto API
+
+
+def client(name: str) -> Any:
+    return boto3.client(name, region_name=REGION)
+
+
+def put_secrets(names: tuple[str, ...]) -> None:
+    ssm = client("ssm")
+    for name in names:
+        ssm.put_parameter(Name=f"/pulseboard/{name}", Value=f"rehearsal-{name.lower()}",
+                          Type="SecureString", Overwrite=True)
+
+
+def functions() -> set[str]:
+    return {f["FunctionName"] for f in client("lambda").list_functions()["Functions"]}
+
+
+def rest_apis() -> dict[str, str]:
+    return {a["name"]: a["id"] for a in client("apigateway").get_rest_apis()["items"]}
+
+
+def live_stacks() -> set[str]:
+    return {s["StackName"] for s in client("cloudformation").describe_stacks()["Stacks"]
+            if s["StackStatus"] != "DELETE_COMPLETE"}
+
+
+def rules() -> dict[str, tuple[str, list[str]]]:
+    events = client("events")
+    return {r["Name"]: (r.get("ScheduleExpression", ""),
+                        [t["Arn"] for t in events.list_targets_by_rule(Rule=r["Name"])["Targets"]])
+            for r in events.list_rules(NamePrefix="pulseboard-")["Rules"]}
+
+
+def say(_: str) -> None:
+    pass
+
+
+@pytest.fixture
+def rehearsal(aws: str, packages: dict[str, PackageInfo]) -> None:
+    """AWS_ENDPOINT_URL points at moto (boto3 and the Zappa subprocess both honour it)."""
+
+
+def test_missing_secret_stops_the_deploy(rehearsal: None) -> None:
+    ssm = client("ssm")
+    for name in ("SECRET_KEY",):
+        try:
+            ssm.delete_parameter(Name=f"/pulseboard/{name}")
+        except ssm.exceptions.ParameterNotFound:
+            pass
+    with pytest.raises(DeployError, match="/pulseboard/SECRET_KEY"):
+        run("deploy", "dashboard", say, extra=dict(NO_TOUCH))
+    assert "pulseboard-dashboard" not in functions()
+
+
+def test_deploy_update_undeploy_every_stage(rehearsal: None) -> None:
+    put_secrets(("SECRET_KEY", "STRAVA_CLIENT_SECRET", "WITHINGS_CLIENT_SECRET"))
+    with pytest.raises(DeployError, match="deploy the api stage first"):
+        run("deploy", "dashboard", say, extra=dict(NO_TOUCH))
+    for stage in ("api", "dashboard", "jobs"):
+        run("deploy", stage, say, extra=dict(NO_TOUCH))
+    assert {"pulseboard-api", "pulseboard-dashboard", "pulseboard-jobs"} <= functions()
+    # Table and bucket were made by the checks.
+    assert client("dynamodb").describe_table(TableName="pulseboard")["Table"]["TableName"]
+    apis = rest_apis()
+    assert {"pulseboard-api", "pulseboard-dashboard"} <= set(apis)
+    assert {"pulseboard-api", "pulseboard-dashboard"} <= live_stacks()
+    stages = {s["stageName"] for s in client("apigateway").get_stages(
+        restApiId=apis["pulseboard-dashboard"])["item"]}
+    assert "dashboard" in stages
+    # The dashboard was given the api stage's URL; secrets stayed out of its configuration.
+    env = client("lambda").get_function_configuration(
+        FunctionName="pulseboard-dashboard")["Environment"]["Variables"]
+    assert env["PULSEBOARD_API_URL"].endswith("/api")
+    assert env["DASH_REQUESTS_PATHNAME_PREFIX"] == "/dashboard/"
+    assert not any("rehearsal-" in value for value in env.values())
+    jobs_arn = client("lambda").get_function(
+        FunctionName="pulseboard-jobs")["Configuration"]["FunctionArn"]
+    scheduled = rules()
+    for entry in stage_config("jobs")["events"]:
+        if "expression" in entry:
+            expression, target_arns = scheduled[f"pulseboard-jobs-{entry['function']}"]
+            assert expression == entry["expression"] and target_arns == [jobs_arn]
+    trigger = client("s3").get_bucket_notification_configuration(Bucket="pulseboard-data")
+    assert [c["LambdaFunctionArn"] for c in trigger["LambdaFunctionConfigurations"]] == [jobs_arn]
+    role = client("iam").get_role_policy(RoleName="pulseboard-jobs-ZappaLambdaExecutionRole",
+                                         PolicyName="zappa-permissions")
+    assert "arn:aws:dynamodb:eu-west-1:*:table/pulseboard" in str(role["PolicyDocument"])
+    with pytest.raises(DeployError, match="already deployed"):
+        run("deploy", "api", say, extra=dict(NO_TOUCH))
+    run("update", "api", say, extra=dict(NO_TOUCH))
+    for stage in ("jobs", "dashboard", "api"):
+        run("undeploy", stage, say)
+    assert not {"pulseboard-api", "pulseboard-dashboard", "pulseboard-jobs"} & functions()
+    # Zappa removes an API by deleting the CloudFormation stack that made it (moto keeps the
+    # RestApi record itself after the stack goes; AWS deletes it with the stack).
+    assert not {"pulseboard-api", "pulseboard-dashboard"} & live_stacks()
+    assert not rules()
+    trigger = client("s3").get_bucket_notification_configuration(Bucket="pulseboard-data")
+    assert not trigger.get("LambdaFunctionConfigurations")
