@@ -135,10 +135,12 @@ def parse_expression(expression: str) -> Rate | Cron:
     if len(fields) != 6:
         raise ScheduleError(f"{expression!r}: cron takes six fields "
                             "(minutes hours day-of-month month day-of-week year)")
-    if any(c in f for f in fields for c in "LW#"):
+    minute, hour, day, month, weekday, year = fields
+    special = any(p.startswith("L") or p.endswith("W") for p in day.split(",")) or \
+        "#" in weekday or any(p.endswith("L") for p in weekday.split(","))
+    if special:
         raise ScheduleError(f"{expression!r}: L, W and # are not supported by the local "
                             "scheduler; use plain values, ranges, lists and steps")
-    minute, hour, day, month, weekday, year = fields
     if (day == "?") == (weekday == "?") and not (day == "*" and weekday == "*"):
         raise ScheduleError(f"{expression!r}: exactly one of day-of-month and day-of-week must "
                             "be '?'")
