@@ -273,9 +273,10 @@ class SheetsClient:
             ) from None
         except exceptions.TransportError as exc:
             raise SyncError(f"cannot reach Google's token endpoint: {_first(exc)}") from None
-        expiry = self.credentials.expiry
-        expires_at = (expiry.replace(tzinfo=UTC).timestamp() if expiry is not None
-                      else self.clock() + 3000)
+        expiry = self.credentials.expiry  # naive UTC, from the wall clock
+        lifetime_s = ((expiry.replace(tzinfo=UTC) - datetime.now(UTC)).total_seconds()
+                      if expiry is not None else 3000.0)
+        expires_at = self.clock() + lifetime_s
         self.store.put_doc("token", SOURCE, {"access_token": self.credentials.token,
                                              "refresh_token": "", "expires_at": expires_at})
         return str(self.credentials.token)
