@@ -357,30 +357,6 @@ class Budget:
         self.made.append(self.clock())
         self.seen.update(parse_rate_limits(headers))
 
-    def snapshot(self) -> dict[str, Any] | None:
-        """What the last headers said, to carry over to the next run (stored in the cursor)."""
-        if not self.seen or not self.made:
-            return None
-        return {"at": self.made[-1], "usage": {
-            name: [u.limit_15min, u.limit_day, u.usage_15min, u.usage_day]
-            for name, u in self.seen.items()}}
-
-    def restore(self, saved: dict[str, Any] | None) -> None:
-        """Starts from the previous run's usage while its windows last, so a run started right
-        after one that used the 15-minute window up stops before it earns a 429."""
-        if not saved:
-            return
-        try:
-            at, now = float(saved["at"]), self.clock()
-            for name, (l15, lday, u15, uday) in saved["usage"].items():
-                if int(at // 86400) != int(now // 86400):
-                    continue
-                same_window = int(at // 900) == int(now // 900)
-                self.seen.setdefault(name, Usage(int(l15), int(lday),
-                                                 int(u15) if same_window else 0, int(uday)))
-        except (KeyError, TypeError, ValueError):
-            return  # an unreadable snapshot only costs the protection it would give
-
 
 # --- HTTP -----------------------------------------------------------------------------------
 
@@ -524,7 +500,6 @@ class Cursor:
     newest: int | None = None
     scan: dict[str, Any] | None = None
     pending: list[list[Any]] = field(default_factory=list)
-    limits: dict[str, Any] | None = None  # the last rate-limit headers seen (Budget.snapshot)
 
     @classmethod
     def load(cls, text: str | None) -> Cursor:
@@ -535,12 +510,10 @@ class Cursor:
         except ValueError:
             # An older plain-epoch cursor.
             return cls(newest=int(float(text)))
-        return cls(data.get("newest"), data.get("scan"), data.get("pending") or [],
-                   data.get("limits"))
+        return cls(data.get("newest"), data.get("scan"), data.get("pending") or [])
 
     def dump(self) -> str:
-        return dumps({"newest": self.newest, "scan": self.scan, "pending": self.pending,
-                      "limits": self.limits})
+        return dumps({"newest": self.newest, "scan": self.scan, "pending": self.pending})
 
 
 def _track_changed(old: Activity, new: Activity) -> bool:
@@ -571,10 +544,8 @@ class StravaSync:
         self.progress = progress
         self.now = now
         self.cursor = Cursor.load(store.get_cursor(SOURCE))
-        client.budget.restore(self.cursor.limits)
 
     def save(self) -> None:
-        self.cursor.limits = self.client.budget.snapshot() or self.cursor.limits
         self.store.set_cursor(SOURCE, self.cursor.dump())
 
     def run(self, full: bool = False, after_batch: Callable[[int], None] | None = None) -> None:
@@ -591,12 +562,8 @@ class StravaSync:
             self.cursor.scan = {**self.cursor.scan,
                                 "page": max(1, int(self.cursor.scan["page"]) - 1),
                                 "fresh": False}
-        try:
-            self._list(after_batch)
-            self._streams(after_batch)
-        except (StopSync, SyncError):
-            self.save()  # keeps the last rate-limit headers for the next run
-            raise
+        self._list(after_batch)
+        self._streams(after_batch)
 
     def _list(self, after_batch: Callable[[int], None] | None) -> None:
         scan = self.cursor.scan

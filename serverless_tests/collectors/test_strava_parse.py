@@ -309,24 +309,3 @@ def test_per_run_request_budget():
 def test_oauth_url_follows_the_api_base():
     assert oauth_url("https://www.strava.com/api/v3") == "https://www.strava.com/oauth"
     assert oauth_url("http://127.0.0.1:9/strava/api/v3/") == "http://127.0.0.1:9/strava/oauth"
-
-
-def test_the_next_run_starts_from_the_last_headers_while_their_window_lasts():
-    clock = Clock(1_700_000_000.0 - 1_700_000_000.0 % 900 + 10)
-    first = Budget(clock=clock)
-    first.record(headers(read_usage="100,400"))
-    saved = first.snapshot()
-    same_window = Budget(clock=clock)
-    same_window.restore(saved)
-    assert same_window.left() <= 0
-    clock.t += 900
-    later = Budget(clock=clock)
-    later.restore(saved)
-    assert later.left() == 100  # a new 15-minute window, the same day (400/1000 used)
-    clock.t += 86_400
-    next_day = Budget(clock=clock)
-    next_day.restore(saved)
-    assert next_day.seen == {}
-    unreadable = Budget(clock=clock)
-    unreadable.restore({"at": "x"})
-    assert unreadable.left() == 100
