@@ -637,18 +637,30 @@ class StravaSync:
             self.cursor.pending.append([_epoch(activity.start_time), activity.id])
 
     def _delete_missing(self, scan: dict[str, Any], seen: set[str]) -> None:
-        """Activities in the listed range that Strava no longer lists were deleted there."""
+        """Activities in the listed range that Strava no longer lists: deleted there, or moved
+        out of the range by an edit of their start time. One GET each tells which (a deletion
+        or a move is rare, so this costs little)."""
         # `after` is exclusive at Strava; the stored range starts one second later to match.
         stored = self.store.query("activities", start=_from_epoch(scan["after"] + 1),
                                   end=_from_epoch(scan["before"]))
-        gone = [a for a in stored if a.source == SOURCE and a.sort_key() not in seen]
-        if not gone:
-            return
-        self.store.delete("activities", [a.sort_key() for a in gone])
-        self.store.delete("streams", [a.id for a in gone])
-        ids = {a.id for a in gone}
-        self.cursor.pending = [p for p in self.cursor.pending if p[1] not in ids]
-        self.counts.deleted += len(gone)
+        missing = [a for a in stored if a.source == SOURCE and a.sort_key() not in seen]
+        for old in missing:
+            response = self.client.get(f"/activities/{old.id}", {})
+            moved = None
+            if response is not None:
+                try:
+                    moved = parse_activity(json_body("Strava", response))
+                except ParseError:
+                    moved = None
+            if moved is not None:
+                self.store.put([moved])
+                self.store.delete("activities", [old.sort_key()])
+                self.counts.stored += 1
+                continue
+            self.store.delete("activities", [old.sort_key()])
+            self.store.delete("streams", [old.id])
+            self.cursor.pending = [p for p in self.cursor.pending if p[1] != old.id]
+            self.counts.deleted += 1
 
     def _streams(self, after_batch: Callable[[int], None] | None) -> None:
         """Fetches the pending runs' streams, newest first, written STREAM_BATCH at a time.

@@ -157,6 +157,20 @@ def test_deletions_are_removed(store, standins, athlete):
     assert_complete(store, athlete, ("strava", "sheets"))
 
 
+def test_a_start_time_edit_moves_the_activity_and_keeps_its_streams(sqlite_store, standins,
+                                                                    athlete):
+    run("strava", sqlite_store)
+    moved = next(a for a in athlete.runs() if not a.get("manual"))
+    # Out of the re-scan window altogether: only asking for it finds where it went.
+    athlete.edit_activity(moved["id"], start_date="2025-06-01T07:00:00Z")
+    counts = run("strava", sqlite_store)
+    assert counts.outcome == COMPLETE and counts.deleted == 0
+    [stored] = [a for a in sqlite_store.query("activities") if a.id == str(moved["id"])]
+    assert stored.start_time.isoformat().startswith("2025-06-01T07:00:00")
+    assert str(moved["id"]) in stream_ids(sqlite_store)
+    assert_complete(sqlite_store, athlete, ("strava",))
+
+
 def test_new_data_arrives(store, standins, athlete):
     for source in ("strava", "withings"):
         run(source, store)
