@@ -39,6 +39,10 @@ WEIGHTS = ("weight_kg", "weight_lb")
 EXPECTED_HEADER = "date | exercise | set | reps | weight_kg (or weight_lb)"
 # Sheets counts days from 1899-12-30 (serial numbers, as UNFORMATTED_VALUE sends dates).
 SERIAL_EPOCH = date(1899, 12, 30)
+# Beyond these a value is a typo (an extra zero, a weight typed in the reps column), not a set.
+MAX_SET = 100
+MAX_REPS = 1000
+MAX_WEIGHT_KG = 1000.0
 # Refresh the cached Google access token this long before it expires.
 TOKEN_MARGIN_S = 300.0
 
@@ -160,10 +164,12 @@ def parse_row(row: list[Any], columns: dict[str, int], number: int) -> LiftSet:
         problems.append("exercise is empty")
     attempt("set", lambda: parse_int(cell("set"), "set"))
     attempt("reps", lambda: parse_int(cell("reps"), "reps"))
-    if "set" in values and values["set"] < 1:
-        problems.append(f"set {values['set']} must be 1 or more")
+    if "set" in values and not 1 <= values["set"] <= MAX_SET:
+        problems.append(f"set {values['set']} must be between 1 and {MAX_SET}")
     if "reps" in values and values["reps"] < 0:
         problems.append(f"reps {values['reps']} is negative")
+    elif "reps" in values and values["reps"] > MAX_REPS:
+        problems.append(f"reps {values['reps']} is more than {MAX_REPS}: a typo?")
     weight_name = "weight_kg" if "weight_kg" in columns else "weight_lb"
     if weight_name == "weight_kg" and "weight_lb" in columns and _blank(cell("weight_kg")):
         weight_name = "weight_lb"
@@ -174,9 +180,11 @@ def parse_row(row: list[Any], columns: dict[str, int], number: int) -> LiftSet:
         attempt("weight", lambda: parse_number(raw_weight, weight_name))
     if values.get("weight", 0.0) < 0:
         problems.append(f"{weight_name} {raw_weight!r} is negative")
+    weight_kg = values.get("weight", 0.0) * (LB_KG if weight_name == "weight_lb" else 1.0)
+    if weight_kg > MAX_WEIGHT_KG:
+        problems.append(f"{weight_name} {raw_weight!r} is more than {MAX_WEIGHT_KG:g} kg: a typo?")
     if problems:
         raise ValueError("; ".join(problems))
-    weight_kg = values["weight"] * LB_KG if weight_name == "weight_lb" else values["weight"]
     return LiftSet(
         date=values["date"],
         exercise=exercise,
