@@ -237,3 +237,21 @@ def test_fit_header_alone_is_truncated_not_a_crash():
     body_size = struct.unpack("<I", header[4:8])[0]
     assert body_size > 0
     assert "truncated" in rejected("header.fit", header)
+
+
+def test_a_real_garmin_tcx_file_reads():
+    """A device's own TCX (shipped with stravalib's tests), not one made by these fixtures."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("stravalib")
+    sample = Path(spec.origin).parent / "tests" / "resources" / "sample.tcx" if spec else None
+    if sample is None or not sample.exists():
+        pytest.skip("stravalib's sample.tcx is not installed")
+    activity, stream = read_activity("sample.tcx", sample.read_bytes(), NOW)
+    assert activity.sport_type == "Ride"
+    assert activity.start_time.year == 2009
+    assert activity.distance_m > 1000 and activity.moving_time_s <= activity.elapsed_time_s
+    assert len(stream.time_s) == len(stream.latlng) == len(stream.heartrate_bpm) > 100
+    assert polyline.decode(activity.summary_polyline)[0] == pytest.approx(stream.latlng[0],
+                                                                          abs=1e-5)
