@@ -428,6 +428,18 @@ def _rejected_record(outcome: Outcome, now: datetime) -> Rejected:
     return Rejected(source=SOURCE, ref=outcome.ref, reason=outcome.reason, raw="", seen_at=now)
 
 
+def _clear_fixed(store: Store, summary: Summary) -> None:
+    """A file rejected before and accepted now was fixed: its quarantine entry goes."""
+    accepted = {o.ref for o in summary.outcomes if o.status != "rejected"}
+    if not accepted:
+        return
+    # Sort keys are "<source>#<ref>": this range is every file rejection, in one query.
+    earlier = store.query("rejected", start=f"{SOURCE}#", end=f"{SOURCE}$")
+    fixed = [r.sort_key() for r in earlier if r.ref in accepted]
+    if fixed:
+        store.delete("rejected", fixed)
+
+
 def _parsed_in_order(
     store: Store, items: list[Item], start: int, now: datetime, workers: int
 ) -> Generator[tuple[int, Parsed]]:
@@ -510,6 +522,7 @@ def import_items(
     rejected = [_rejected_record(o, now) for o in summary.rejections]
     if rejected:
         store.put(rejected)
+    _clear_fixed(store, summary)
     if summary.imported or any("stream filled" in o.reason for o in summary.outcomes):
         # The dashboard refreshes its cached data when a source reports a newer success.
         store.put_doc(

@@ -197,6 +197,12 @@ def test_one_bad_file_does_not_stop_the_batch(store, tmp_path):
     assert "FIT" in reasons["wrong.tcx"]
     quarantined = {Path(r.ref).name: r.reason for r in store.query("rejected")}
     assert quarantined == reasons
+    # Fixed and imported again: its quarantine entry goes, the others stay.
+    (tmp_path / "cut.fit").write_bytes(fit_bytes(samples(DAY + timedelta(days=1))))
+    again = import_paths(store, [tmp_path], now=NOW)
+    assert (again.imported, again.rejected) == (1, 2)
+    remaining = {Path(r.ref).name for r in store.query("rejected")}
+    assert remaining == {"future.gpx", "wrong.tcx"}
 
 
 # --- Strava's export ---------------------------------------------------------------------------
