@@ -1166,6 +1166,8 @@ _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 def _unformatted(cell: str, date_option: str) -> Any:
     """What Sheets stored behind a typed-in cell: numbers as numbers, ISO dates as dates (serial
     day numbers unless asked as strings), anything else (`8O`, `31/02/2024`) as text."""
+    if not isinstance(cell, str):
+        return cell  # a test set a typed value (a number, a serial date) directly
     if _NUMBER.match(cell):
         number = float(cell)
         return int(number) if number.is_integer() and "." not in cell else number

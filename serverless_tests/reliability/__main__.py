@@ -11,10 +11,11 @@ from serverless_tests.reliability.trials import load_all, timed
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make reliability", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="the reduced runs of `make test`")
-    parser.add_argument("--only", action="append", default=[], help="run only this trial")
+    parser.add_argument("--only", action="append", default=[], help="run only this trial (its number or name)")
     args = parser.parse_args(argv)
     trials = load_all()
-    chosen = [t for name, t in trials.items() if not args.only or name in args.only]
+    chosen = [t for name, t in trials.items()
+              if not args.only or name in args.only or str(t.number) in args.only]
     if not chosen:
         print(f"no such trial; choose from: {', '.join(trials)}", file=sys.stderr)
         return 2
