@@ -68,7 +68,7 @@ def validate(values: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """Inputs as API parameters, or a message naming the first bad one."""
     limits = {
         "distance_km": (0, 300), "duration_h": (0, 40), "crossfit_sessions": (0, 21),
-        "avg_weight_kg": (0, 500), "weeks": (1, 104),
+        "avg_weight_kg": (0, 500), "weeks": (1, 52),  # the API serves up to 52 weeks
     }
     out: dict[str, Any] = {}
     for name in FIELDS:

@@ -101,6 +101,8 @@ def test_forecast_validate() -> None:
     assert not problem and params["weeks"] == 12 and params["distance_km"] == 20.0
     _, problem = forecast.validate({**good, "weeks": 0})
     assert "weeks" in problem
+    _, problem = forecast.validate({**good, "weeks": 53})  # past the API's 52-week horizon
+    assert "between 1 and 52" in problem
     _, problem = forecast.validate({**good, "distance_km": None})
     assert "distance km" in problem
 
