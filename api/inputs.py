@@ -118,14 +118,14 @@ def from_query(args: Mapping[str, list[str]]) -> dict[str, float | int]:
             raise InvalidInput(name, f"{name} is given {len(given)} times; give it once")
     out: dict[str, float | int] = {}
     for field in (*FIELDS.values(), WEEKS):
-        given = args.get(field.name)
-        if not given or not given[0].strip():
+        values = args.get(field.name)
+        if not values or not values[0].strip():
             if field is WEEKS:
                 out["weeks"] = WEEKS_DEFAULT
                 continue
             raise InvalidInput(field.name, f"{field.name} is required: {field.description} "
                                            f"in {field.unit}")
-        out[field.name] = _bounded(field, _number_from_text(field.name, given[0]))
+        out[field.name] = _bounded(field, _number_from_text(field.name, values[0]))
     return _check(out)
 
 
