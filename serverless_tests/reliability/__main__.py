@@ -11,7 +11,8 @@ from serverless_tests.reliability.trials import load_all, timed
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make reliability", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="the reduced runs of `make test`")
-    parser.add_argument("--only", action="append", default=[], help="run only this trial (its number or name)")
+    parser.add_argument("--only", action="append", default=[],
+                        help="run only this trial (its number or name)")
     args = parser.parse_args(argv)
     trials = load_all()
     chosen = [t for name, t in trials.items()
