@@ -128,6 +128,27 @@ def rejected(s: Store) -> pd.DataFrame:
     return frame.sort_values("seen_at", ascending=False)
 
 
+def held_by_source(s: Store) -> dict[str, str]:
+    """What the store holds from each source, one Count query per source (no items read)."""
+    activities = s.count("activities")  # Strava's and imported files' share one partition
+    return {
+        "strava": f"{activities:,} activities",
+        "files": f"{activities:,} activities",
+        "withings": f"{s.count('measurements', 'weight_kg'):,} weigh-ins",
+        "sheets": f"{s.count('lift_sets'):,} sets",
+    }
+
+
+def quarantined_by_source(s: Store) -> dict[str, int]:
+    """Records quarantined now, per source as the sync status names it (file imports record
+    their rejects as source "file" and their status as "files")."""
+    frame = rejected(s)
+    if frame.empty:
+        return {}
+    names = frame["source"].replace({"file": "files"})
+    return {str(k): int(v) for k, v in names.value_counts().items()}
+
+
 def sync_status(s: Store) -> dict[str, dict[str, Any]]:
     return {key: doc.data for key, doc in s.list_docs("sync").items()}
 

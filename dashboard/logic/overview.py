@@ -83,27 +83,41 @@ def last_session(sets: pd.DataFrame) -> tuple[str | None, list[dict[str, Any]]]:
     return pd.Timestamp(day).date().isoformat(), table
 
 
-def sources_table(status: dict[str, dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+def age_text(seconds: float) -> str:
+    """How long ago, in the unit a person would say it."""
+    if seconds < 90:
+        return "just now"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min ago"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.0f} h ago"
+    return f"{seconds / 86400:.0f} days ago"
+
+
+def sources_table(status: dict[str, dict[str, Any]], now: datetime,
+                  held: dict[str, str], quarantined: dict[str, int]) -> list[dict[str, Any]]:
+    """One row per source: its last success, how its last run ended, what the store holds from
+    it (`held`, e.g. "1,204 activities") and how many of its records are quarantined now."""
     rows = []
-    for source, info in sorted(status.items()):
+    for source in sorted(set(status) | set(quarantined)):
+        info = status.get(source, {})
         when = info.get("last_success_at")
-        age = ""
+        last = "never"
         if when:
+            last = str(when)[:16].replace("T", " ")
             try:
                 moment = pd.Timestamp(when)
                 if moment.tzinfo is None:
                     moment = moment.tz_localize("UTC")
-                hours = (pd.Timestamp(now) - moment).total_seconds() / 3600
-                age = f"{hours:.0f} h ago" if hours < 48 else f"{hours / 24:.0f} days ago"
+                last += f" ({age_text((pd.Timestamp(now) - moment).total_seconds())})"
             except ValueError:
-                age = ""
+                pass
         rows.append({
             "source": source,
-            "last success": f"{str(when)[:16].replace('T', ' ')} ({age})" if when and age
-            else (when or "never"),
-            "outcome": info.get("last_outcome", ""),
-            "stored": info.get("stored", 0),
-            "rejected": info.get("rejected", 0),
+            "last success": last,
+            "last run": info.get("last_outcome", "").replace("_", " "),
+            "records": held.get(source, ""),
+            "rejected": quarantined.get(source, 0),
         })
     return rows
 

@@ -81,7 +81,8 @@ def content(store: Any) -> Any:
             "No lifting log yet — run `python -m collectors sync --source sheets`.",
             className="muted"),
     ]))
-    status = overview.sources_table(data.sync_status(store), data.now_utc())
+    status = overview.sources_table(data.sync_status(store), data.now_utc(),
+                                    data.held_by_source(store), data.quarantined_by_source(store))
     rejected_total = sum(int(r["rejected"] or 0) for r in status)
     sync_card = dbc.Card(dbc.CardBody([
         html.H6("Sources", className="card-label"),

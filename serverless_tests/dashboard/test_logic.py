@@ -28,6 +28,26 @@ def test_changes_colour_by_goal_direction() -> None:
     assert muscle is not None and muscle["changes"][0]["tone"] == "bad"
 
 
+def test_sources_table_ages_and_holdings() -> None:
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    status = {
+        "strava": {"last_success_at": "2026-11-23T11:59:30Z", "last_outcome": "complete"},
+        "withings": {"last_success_at": "2026-11-23T09:00:00Z", "last_outcome": "rate_limited"},
+        "sheets": {"last_success_at": None, "last_outcome": "error"},
+    }
+    rows = overview.sources_table(status, now, {"strava": "12 activities"}, {"sheets": 3,
+                                                                             "files": 1})
+    by = {r["source"]: r for r in rows}
+    assert by["strava"]["last success"] == "2026-11-23 11:59 (just now)"
+    assert by["strava"]["records"] == "12 activities"
+    assert by["withings"]["last success"].endswith("(3 h ago)")
+    assert by["withings"]["last run"] == "rate limited"
+    assert by["sheets"]["last success"] == "never" and by["sheets"]["rejected"] == 3
+    assert by["files"]["rejected"] == 1  # quarantined files show even without a status
+    assert overview.age_text(30 * 60) == "30 min ago"
+    assert overview.age_text(3 * 86400) == "3 days ago"
+
+
 def test_changes_empty() -> None:
     assert overview.changes(series([]), "weight_kg") is None
 

@@ -18,13 +18,18 @@ def _range(records: dict[str, list[Any]], days: int = 400) -> dict[str, Any]:
     return {"start_date": (end - timedelta(days=days)).isoformat(), "end_date": end.isoformat()}
 
 
-def test_overview_shows_latest_values_runs_lifts_and_sources(client: Any, deps: Any) -> None:
+def test_overview_shows_latest_values_runs_lifts_and_sources(
+    client: Any, deps: Any, records: Any
+) -> None:
     status, out = call(client, deps, "overview-content.children", {})
     assert status == 200
     text = json.dumps(out)
     assert "overview-weight_kg" in text and "overview-runs" in text
     assert "overview-lifts" in text and "overview-sources" in text
     assert "See 2 rejected rows" in text
+    weigh_ins = sum(m.type == "weight_kg" for m in records["measurements"])
+    assert f"{len(records['activities']):,} activities" in text  # what the store holds
+    assert f"{weigh_ins:,} weigh-ins" in text and f"{len(records['lift_sets']):,} sets" in text
 
 
 def test_weight_figures_follow_the_metric(client: Any, deps: Any, records: Any) -> None:
