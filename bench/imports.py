@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from serverless_tests.collectors.files_fixtures import (  # noqa: E402
+from demo.activity_files import (  # noqa: E402
     ExportEntry,
     export_zip,
     fit_bytes,

@@ -65,6 +65,9 @@ class Counts:
             f"stored {self.stored}, deleted {self.deleted}, rejected {self.rejected}, "
             f"requests {self.requests}"
         )
+        merged = int(self.extra.get("files_absorbed") or 0)
+        if merged:
+            text += f", {merged} imported file{'s' * (merged != 1)} merged into its activities"
         return f"{text}. {self.message}" if self.message else text
 
 

@@ -112,20 +112,27 @@ def fill_stream(
     return ActivityStream.from_dict(merged)
 
 
-def absorb_file_duplicates(store: Store, activities: Iterable[Activity]) -> int:
+def absorb_file_duplicates(
+    store: Store, activities: Iterable[Activity], nearby: Iterable[Activity] | None = None
+) -> list[str]:
     """After a provider sync: file-imported activities that are one of `activities` go, and
-    their streams move to the provider's activity when it has none. Returns how many went.
+    their streams move to the provider's activity (whole when it has none, else into the series
+    it lacks). Returns the id of the activity kept, once per file activity that went.
 
     The file came first, the provider's record is the one kept (as when the file comes
-    second). One range query for the whole batch.
+    second). One range query for the whole batch, none when the caller already read the
+    stored activities from 60 s before the earliest start to 60 s after the latest (`nearby`).
+    Running it again finds nothing left to absorb.
     """
     incoming = [a for a in activities if a.source != FILE_SOURCE]
     if not incoming:
-        return 0
-    low = min(a.start_time for a in incoming) - START_WINDOW
-    high = max(a.start_time for a in incoming) + START_WINDOW + timedelta(seconds=1)
-    files = [c for c in store.query("activities", start=low, end=high) if c.source == FILE_SOURCE]
-    removed = 0
+        return []
+    if nearby is None:
+        low = min(a.start_time for a in incoming) - START_WINDOW
+        high = max(a.start_time for a in incoming) + START_WINDOW + timedelta(seconds=1)
+        nearby = store.query("activities", start=low, end=high)
+    files = [c for c in nearby if c.source == FILE_SOURCE]
+    kept: list[str] = []
     for activity in incoming:
         for candidate in [c for c in files if same_activity(c, activity)]:
             stream = store.get("streams", candidate.id)
@@ -136,7 +143,8 @@ def absorb_file_duplicates(store: Store, activities: Iterable[Activity]) -> int:
                 if moved is not None:
                     store.put([moved])
                 store.delete("streams", [candidate.id])
+            # Last: until the activity goes, a run stopped half-way finds it again and redoes this.
             store.delete("activities", [candidate.sort_key()])
             files.remove(candidate)
-            removed += 1
-    return removed
+            kept.append(activity.id)
+    return kept

@@ -14,6 +14,7 @@ import numpy as np
 import polyline
 import requests
 
+from collectors import dedupe
 from collectors.common import (
     BUDGET,
     RATE_LIMITED,
@@ -47,6 +48,9 @@ REQUEST_BUDGET = 100
 RETRY_5XX_SLEEP_S = 1.0
 # Streams written (and the cursor saved) this many at a time.
 STREAM_BATCH = 10
+# Marks a pending run whose stored stream came from an imported file (the file's activity was
+# absorbed into Strava's): Strava's stream, once fetched, keeps the file's series it lacks.
+FILL_FROM_FILE = "file"
 
 
 # --- parsing (pure) -------------------------------------------------------------------------
@@ -494,7 +498,8 @@ class Cursor:
 
     newest:  start (epoch s) of the newest activity a completed scan stored.
     scan:    a listing in progress {after, before, page, fresh}: pages before `page` are stored.
-    pending: runs whose streams are still to fetch, as [start epoch, id], any order.
+    pending: runs whose streams are still to fetch, as [start epoch, id] (then FILL_FROM_FILE
+             when the stored stream came from a file), any order.
     """
 
     newest: int | None = None
@@ -544,11 +549,17 @@ class StravaSync:
         self.progress = progress
         self.now = now
         self.cursor = Cursor.load(store.get_cursor(SOURCE))
+        self.full = False
+        # Sort keys of Strava's quarantined records, read once per run: what a run fetches fine
+        # leaves quarantine.
+        self.rejects: set[str] = set()
 
     def save(self) -> None:
         self.store.set_cursor(SOURCE, self.cursor.dump())
 
     def run(self, full: bool = False, after_batch: Callable[[int], None] | None = None) -> None:
+        self.full = full
+        self.rejects = self.store.sort_keys("rejected", start=f"{SOURCE}#", end=f"{SOURCE}$")
         if full or self.cursor.scan is None:
             after = 0 if full or self.cursor.newest is None else \
                 self.cursor.newest - int(RESCAN.total_seconds())
@@ -570,7 +581,6 @@ class StravaSync:
         assert scan is not None
         seen: set[str] = set()
         newest = self.cursor.newest or 0
-        old_rejects = self.store.sort_keys("rejected", start=f"{SOURCE}#", end=f"{SOURCE}$")
         batch = 0
         while True:
             params = {"after": scan["after"], "before": scan["before"], "page": scan["page"],
@@ -585,7 +595,7 @@ class StravaSync:
             except ParseError as exc:
                 raise SyncError(f"Strava's activity list could not be read: {exc}") from None
             self.counts.fetched += page.size
-            self._store_page(page, old_rejects)
+            self._store_page(page)
             seen.update(a.sort_key() for a in page.activities)
             for activity in page.activities:
                 newest = max(newest, _epoch(activity.start_time))
@@ -603,38 +613,63 @@ class StravaSync:
             if done:
                 return
 
-    def _store_page(self, page: Page, old_rejects: set[str]) -> None:
+    def _store_page(self, page: Page) -> None:
+        nearby: list[Activity] = []
         if page.activities:
-            low = min(a.start_time for a in page.activities)
-            high = max(a.start_time for a in page.activities) + timedelta(seconds=1)
-            existing = {a.sort_key(): a for a in self.store.query("activities", start=low,
-                                                                   end=high)}
-        else:
-            existing = {}
+            # Wide enough for dedupe's window too: one query serves both.
+            low = min(a.start_time for a in page.activities) - dedupe.START_WINDOW
+            high = max(a.start_time for a in page.activities) + dedupe.START_WINDOW + \
+                timedelta(seconds=1)
+            nearby = self.store.query("activities", start=low, end=high)
+        existing = {a.sort_key(): a for a in nearby}
         fresh = [a for a in page.activities if existing.get(a.sort_key()) != a]
         wanted = set(page.stream_ids)
+        added = False
         for activity in page.activities:
             old = existing.get(activity.sort_key())
             # A run new to the store, or cropped (its distance or time changed): its streams
-            # are fetched after the listing. A renamed run keeps the streams it has.
-            if activity.id in wanted and (old is None or _track_changed(old, activity)):
-                self._add_pending(activity)
+            # are fetched after the listing. A renamed run keeps the streams it has. --full
+            # also fetches again the streams that were quarantined.
+            if activity.id in wanted and (
+                old is None or _track_changed(old, activity)
+                or (self.full and _streams_reject_key(activity.id) in self.rejects)
+            ):
+                added = self._add_pending(activity) or added
+        if added:
+            # Before the activities: once they are stored, listing them again adds nothing.
+            self.save()
         if fresh:
             self.counts.stored += self.store.put(fresh)
+        # Activity files imported before Strava listed these: Strava's record stays.
+        for activity_id in dedupe.absorb_file_duplicates(self.store, page.activities, nearby):
+            self._mark_fill(activity_id)
+            self.counts.extra["files_absorbed"] = self.counts.extra.get("files_absorbed", 0) + 1
         self.progress.update(len(page.activities))
-        new_rejects = [r for r in page.rejected if r.sort_key() not in old_rejects]
+        new_rejects = [r for r in page.rejected if r.sort_key() not in self.rejects]
         if new_rejects:
             self.store.put(new_rejects)
+            self.rejects.update(r.sort_key() for r in new_rejects)
         self.counts.rejected += len(page.rejected)
-        fixed = [f"{SOURCE}#activity {a.id}" for a in page.activities]
-        fixed = [key for key in fixed if key in old_rejects]
+        self._clear_rejects([f"{SOURCE}#activity {a.id}" for a in page.activities])
+
+    def _clear_rejects(self, keys: list[str]) -> None:
+        """Quarantined records that are fine now (read again without a problem, or gone) leave
+        quarantine, so the data-quality page shows only current problems."""
+        fixed = [key for key in keys if key in self.rejects]
         if fixed:
             self.store.delete("rejected", fixed)
-            old_rejects.difference_update(fixed)
+            self.rejects.difference_update(fixed)
 
-    def _add_pending(self, activity: Activity) -> None:
-        if all(item[1] != activity.id for item in self.cursor.pending):
-            self.cursor.pending.append([_epoch(activity.start_time), activity.id])
+    def _add_pending(self, activity: Activity) -> bool:
+        if any(item[1] == activity.id for item in self.cursor.pending):
+            return False
+        self.cursor.pending.append([_epoch(activity.start_time), activity.id])
+        return True
+
+    def _mark_fill(self, activity_id: str) -> None:
+        for item in self.cursor.pending:
+            if item[1] == activity_id and FILL_FROM_FILE not in item[2:]:
+                item.append(FILL_FROM_FILE)
 
     def _delete_missing(self, scan: dict[str, Any], seen: set[str]) -> None:
         """Activities in the listed range that Strava no longer lists: deleted there, or moved
@@ -656,10 +691,13 @@ class StravaSync:
                 self.store.put([moved])
                 self.store.delete("activities", [old.sort_key()])
                 self.counts.stored += 1
+                for activity_id in dedupe.absorb_file_duplicates(self.store, [moved]):
+                    self._mark_fill(activity_id)
                 continue
             self.store.delete("activities", [old.sort_key()])
             self.store.delete("streams", [old.id])
             self.cursor.pending = [p for p in self.cursor.pending if p[1] != old.id]
+            self._clear_rejects([f"{SOURCE}#activity {old.id}", _streams_reject_key(old.id)])
             self.counts.deleted += 1
 
     def _streams(self, after_batch: Callable[[int], None] | None) -> None:
@@ -674,6 +712,8 @@ class StravaSync:
         def flush() -> None:
             if records:
                 self.store.put(records)
+                self._clear_rejects([_streams_reject_key(r.activity_id) for r in records
+                                     if isinstance(r, ActivityStream)])
                 records.clear()
             if done:
                 gone = {item[1] for item in done}
@@ -694,7 +734,8 @@ class StravaSync:
                 )
                 # None (404): the activity was deleted, or has no streams; nothing to wait for.
                 if response is not None:
-                    records.append(self._stream_record(activity_id, response))
+                    records.append(self._stream_record(activity_id, response,
+                                                       FILL_FROM_FILE in item[2:]))
                     self.progress.update(1)
                 done.append(item)
                 if len(done) >= STREAM_BATCH:
@@ -706,17 +747,30 @@ class StravaSync:
             raise
         flush()
 
-    def _stream_record(self, activity_id: str, response: requests.Response) -> Record:
+    def _stream_record(
+        self, activity_id: str, response: requests.Response, fill_from_file: bool = False
+    ) -> Record:
         self.archive.save(f"streams-{activity_id}", response.content)
         self.counts.fetched += 1
         try:
             stream = parse_streams(activity_id, json_body("Strava", response))
         except ParseError as exc:
             self.counts.rejected += 1
+            # The stream stored before (Strava's earlier one, or a file's) stays.
             return Rejected(SOURCE, f"streams {activity_id}", str(exc),
                             _raw_text(response.text), self.now)
         self.counts.stored += 1
+        if fill_from_file:
+            stored = self.store.get("streams", activity_id)
+            if stored is not None:
+                # The stored stream is the absorbed file's, already on Strava's time base.
+                stream = dedupe.fill_stream(stream, stored, 0.0, activity_id) or stream
         return stream
+
+
+def _streams_reject_key(activity_id: str) -> str:
+    """The sort key of the Rejected a run's unreadable streams are quarantined as."""
+    return f"{SOURCE}#streams {activity_id}"
 
 
 def sync(

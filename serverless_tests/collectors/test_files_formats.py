@@ -11,7 +11,7 @@ import pytest
 
 from collectors.fileformats import FileRejected, gunzip, read_activity, sniff, sport_type
 from collectors.fileformats.track import POLYLINE_POINTS
-from serverless_tests.collectors.files_fixtures import (
+from demo.activity_files import (
     fit_bytes,
     gpx_text,
     gz,

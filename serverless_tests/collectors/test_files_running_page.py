@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from collectors.files import import_paths
-from serverless_tests.collectors.files_fixtures import (
+from demo.activity_files import (
     ExportEntry,
     export_zip,
     fit_bytes,

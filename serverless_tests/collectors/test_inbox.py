@@ -15,14 +15,14 @@ import pytest
 
 import settings
 from collectors import inbox
-from serverless_tests.api.zappa_handler import Context, lambda_handler
-from serverless_tests.collectors.files_fixtures import (
+from demo.activity_files import (
     ExportEntry,
     export_zip,
     fit_bytes,
     gpx_text,
     samples,
 )
+from serverless_tests.api.zappa_handler import Context, lambda_handler
 from storage.base import Blobs, Store
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ from collectors.common import BUDGET, COMPLETE, ERROR, RATE_LIMITED
 from collectors.runner import sync_source
 from serverless_tests.collectors.conftest import expected, store_url
 from storage.base import Store, encode_record
-from storage.records import MEASUREMENT_TYPES, parse_iso_utc
+from storage.records import MEASUREMENT_TYPES, Activity, parse_iso_utc
 
 SOURCES = ("strava", "withings", "sheets")
 PER_PAGE = 5  # small Strava pages so a few weeks of data still page
@@ -242,8 +242,65 @@ def test_strava_read_limit_from_the_headers_stops_the_run(sqlite_store, standins
     assert all(r.status != 429 for r in standins.log)
 
 
+def test_a_stream_fetched_fine_leaves_quarantine(store, standins, athlete):
+    runs = [a["id"] for a in athlete.runs() if a["id"] in athlete.streams]
+    fixed, gone = runs[0], runs[1]
+    standins.faults.bad_streams(fixed)
+    standins.faults.bad_streams(gone)
+    first = run("strava", store)
+    assert first.outcome == COMPLETE and first.rejected == 2
+    quarantined = store.query("rejected")
+    assert {r.ref for r in quarantined} == {f"streams {fixed}", f"streams {gone}"}
+    assert all("samples" in r.reason for r in quarantined)
+    # An ordinary run does not ask again for streams Strava sent unreadable.
+    standins.clear_log()
+    assert run("strava", store).outcome == COMPLETE
+    assert standins.requests("strava") == 1 and len(store.query("rejected")) == 2
+    # Strava fixed one; the other activity was deleted there. --full reads the first again.
+    standins.faults.bad_streams(fixed, bad=False)
+    athlete.delete_activity(gone)
+    again = run("strava", store, full=True)
+    assert again.outcome == COMPLETE and again.rejected == 0 and again.deleted == 1
+    assert store.query("rejected") == []
+    assert_complete(store, athlete, ("strava",))
+
+
+def test_a_cropped_run_whose_stream_reads_again_leaves_quarantine(sqlite_store, standins,
+                                                                  athlete):
+    bad = next(a for a in athlete.runs() if a["id"] in athlete.streams)
+    standins.faults.bad_streams(bad["id"])
+    run("strava", sqlite_store)
+    assert [r.ref for r in sqlite_store.query("rejected")] == [f"streams {bad['id']}"]
+    standins.faults.clear()
+    athlete.edit_activity(bad["id"], distance=bad["distance"] - 300)
+    assert run("strava", sqlite_store).outcome == COMPLETE
+    assert sqlite_store.query("rejected") == []
+    assert str(bad["id"]) in stream_ids(sqlite_store)
+
+
 class Killed(Exception):
     pass
+
+
+def test_killed_after_storing_a_page_before_saving_the_cursor_loses_no_streams(
+    sqlite_store, standins, athlete, monkeypatch
+):
+    put = sqlite_store.put
+
+    def put_then_die(records):
+        records = list(records)
+        written = put(records)
+        if any(isinstance(r, Activity) for r in records):
+            monkeypatch.setattr(sqlite_store, "put", put)  # once
+            raise Killed("power cut")
+        return written
+
+    monkeypatch.setattr(sqlite_store, "put", put_then_die)
+    killed = run("strava", sqlite_store, paged=True)
+    assert killed.outcome == ERROR and "Killed" in killed.message
+    assert 0 < len(stored_ids(sqlite_store)) and not stream_ids(sqlite_store)
+    assert run("strava", sqlite_store, paged=True).outcome == COMPLETE
+    assert_complete(sqlite_store, athlete, ("strava",))
 
 
 # Strava: 4 pages of activities then 13 streams; Withings: 5 pages.

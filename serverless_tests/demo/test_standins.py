@@ -227,6 +227,34 @@ def test_strava_429_after_n_calls_and_inactive_app(standins: StandIns, http) -> 
     assert strava_token(standins, http)["status"] == 403
 
 
+def test_bad_streams_are_one_distance_sample_short_until_fixed(standins: StandIns, http) -> None:
+    token = strava_token(standins, http)["access_token"]
+    run = next(r for r in standins.athlete.runs() if r["id"] in standins.athlete.streams)
+    url = f"{standins.strava_url}/activities/{run['id']}/streams"
+    params = {"keys": "time,distance", "key_by_type": "true"}
+
+    def sizes() -> tuple[int, int]:
+        body = http.get(url, params=params, headers=bearer(token)).json()
+        return len(body["time"]["data"]), len(body["distance"]["data"])
+
+    n = len(standins.athlete.streams[run["id"]]["time"])
+    assert sizes() == (n, n)
+    standins.faults.bad_streams(run["id"])
+    assert sizes() == (n, n - 1)
+    standins.faults.bad_streams(run["id"], bad=False)
+    assert sizes() == (n, n)
+    standins.faults.bad_streams(run["id"])
+    standins.faults.clear()
+    assert sizes() == (n, n)
+
+
+def test_answers_do_not_wait_for_delayed_acks(standins: StandIns) -> None:
+    # Headers and body are two writes: with Nagle's algorithm the body waits ~40 ms for the
+    # client's delayed ACK on a kept-alive connection (bench/collectors.py shows the time).
+    server = standins._server
+    assert server is not None and server.RequestHandlerClass.disable_nagle_algorithm
+
+
 def test_faults_5xx_truncation_rejection_and_slowness(standins: StandIns, http) -> None:
     token = strava_token(standins, http)["access_token"]
     url = f"{standins.strava_url}/athlete/activities"
