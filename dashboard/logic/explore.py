@@ -56,6 +56,18 @@ def lifts_table(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+UNITS = {"km": "km", "min": "min", "m": "m", "kmh": "km/h", "bpm": "bpm", "kg": "kg",
+         "pct": "%", "s": "s", "mps": "m/s"}
+
+
+def label(field: str) -> str:
+    """A column name as an axis title: `average_speed_kmh` → `average speed (km/h)`."""
+    head, _, tail = field.rpartition("_")
+    if head and tail in UNITS:
+        return f"{head.replace('_', ' ')} ({UNITS[tail]})"
+    return field.replace("_", " ")
+
+
 def numeric_fields(table: pd.DataFrame, dataset: str) -> list[str]:
     skip = {"set_index"}
     return [c for c in table.columns if c not in skip and pd.api.types.is_numeric_dtype(table[c])
@@ -84,33 +96,38 @@ def views(table: pd.DataFrame, dataset: str, field: str | None, other: str | Non
         x=round_list(top[other]), y=round_list(top[field]), mode="markers", name="top 10",
         marker={"size": 10, "color": COLORS["accent"], "symbol": "diamond"},
     ))
-    scatter.update_xaxes(title_text=other)
-    scatter.update_yaxes(title_text=field)
-    scatter.update_layout(dragmode="select")
+    scatter.update_xaxes(title_text=label(other))
+    scatter.update_yaxes(title_text=label(field))
     out["scatter"] = style(scatter, 320)
+    # Legend above the plot: below it, it would sit on the axis title.
+    scatter.update_layout(dragmode="select", legend={"orientation": "h", "y": 1.12, "x": 0})
 
-    bar = go.Figure(go.Bar(x=top["name"].astype(str), y=round_list(top[field]),
+    # Activities share names ("Morning Run"): the date keeps ten bars ten bars.
+    when = pd.to_datetime(top[time_col]).dt.strftime("%Y-%m-%d")
+    names = top["name"].astype(str)
+    bar_labels = [n if n.startswith(w) else f"{w} {n}" for w, n in zip(when, names, strict=True)]
+    bar = go.Figure(go.Bar(x=bar_labels, y=round_list(top[field]),
                            marker_color=COLORS["accent"]))
-    bar.update_yaxes(title_text=field)
+    bar.update_yaxes(title_text=label(field))
     bar.update_xaxes(title_text="top 10", tickangle=-30)
     out["top"] = style(bar, 320)
 
     series = downsample_time(focus[[time_col, field]].sort_values(time_col), time_col, field)
     line = go.Figure(go.Scatter(x=series[time_col], y=round_list(series[field]), mode="lines"))
-    line.update_yaxes(title_text=field)
+    line.update_yaxes(title_text=label(field))
     line.update_xaxes(title_text="date")
     out["line"] = style(line, 280)
 
     box = go.Figure()
     for name, group in focus.groupby(cat):
         box.add_trace(go.Box(y=round_list(group[field]), name=str(name), boxpoints=False))
-    box.update_yaxes(title_text=field)
+    box.update_yaxes(title_text=label(field))
     box.update_xaxes(title_text=cat.replace("_", " "))
     box.update_layout(showlegend=False)
     out["box"] = style(box, 280)
 
     hist = go.Figure(go.Histogram(x=focus[field], nbinsx=40, marker_color=COLORS["main"]))
-    hist.update_xaxes(title_text=field)
+    hist.update_xaxes(title_text=label(field))
     hist.update_yaxes(title_text="count")
     out["hist"] = style(hist, 280)
 

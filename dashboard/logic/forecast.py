@@ -116,27 +116,27 @@ def path_figure(data: dict[str, Any], latest: dict[str, float | None]) -> go.Fig
     return style(fig, 360)
 
 
+TARGETS = {"weight_kg": ("weight", "kg"), "fat_ratio_pct": ("fat ratio", "%")}
+
+
 def model_summary(data: dict[str, Any]) -> str:
+    """Which model answered and how far off it is on weeks it did not see, beside the guess
+    "no change" (the baseline a forecast has to beat), in the targets' own units."""
     model = data.get("model") or {}
-    parts = [f"model {model.get('version', '?')}"]
+    parts = [f"Model {model.get('version', '?')}"]
     if model.get("trained_at"):
-        parts.append(f"trained {str(model['trained_at'])[:16]}")
+        parts.append(f"trained {str(model['trained_at'])[:16].replace('T', ' ')}")
     if model.get("k") is not None:
         parts.append(f"k = {model['k']}")
     mae, base = model.get("cv_mae"), model.get("baseline_mae")
-    if mae is not None:
-        text = f"cross-validated error {_fmt(mae)}"
-        if base is not None:
-            text += f" vs naive baseline {_fmt(base)}"
-        parts.append(text)
+    if isinstance(mae, dict):
+        errors = []
+        for key, (name, unit) in TARGETS.items():
+            if isinstance(mae.get(key), int | float):
+                text = f"{name} ±{mae[key]:.2f} {unit}"
+                if isinstance(base, dict) and isinstance(base.get(key), int | float):
+                    text += f" (no-change guess ±{base[key]:.2f} {unit})"
+                errors.append(text)
+        if errors:
+            parts.append("mean weekly error on held-out weeks: " + ", ".join(errors))
     return " · ".join(parts)
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {float(v):.3f}" for k, v in value.items()
-                         if isinstance(v, int | float))
-    try:
-        return f"{float(value):.3f}"
-    except (TypeError, ValueError):
-        return str(value)

@@ -29,15 +29,20 @@ def speeds_kmh(runs: pd.DataFrame) -> pd.Series:
 def over_time(runs: pd.DataFrame) -> go.Figure:
     if runs.empty:
         return empty_figure(EMPTY)
-    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.06)
-    for row, (values, name, unit) in enumerate((
+    panels = (
         (runs["distance_m"] / 1000, "distance", "km"),
         (speeds_kmh(runs), "average speed", "km/h"),
         (runs["elevation_gain_m"], "elevation gain", "m"),
-    ), start=1):
+    )
+    # Each panel is named above it, its axis carries only the unit: three full axis titles
+    # would not fit beside panels a third of the figure high.
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                        subplot_titles=[f"{name} ({unit})" for _, name, unit in panels])
+    for row, (values, name, unit) in enumerate(panels, start=1):
         fig.add_trace(go.Scatter(x=runs["start_time"], y=round_list(values), mode="markers",
-                                 name=name, marker={"size": 5}), row=row, col=1)
-        fig.update_yaxes(title_text=f"{name} ({unit})", row=row, col=1)
+                                 name=name, marker={"size": 5}, showlegend=False),
+                      row=row, col=1)
+        fig.update_yaxes(title_text=unit, row=row, col=1)
     fig.update_xaxes(title_text="date", row=3, col=1)
     return style(fig, 520)
 
@@ -119,30 +124,32 @@ def session(stream: Any | None, run: dict[str, Any] | None) -> go.Figure:
     if stream is None or not stream.distance_m:
         return empty_figure(f"No per-second data for “{run.get('name') or run.get('id')}”.")
     keep = downsample_index(len(stream.distance_m))
-    dist_km = np.asarray(stream.distance_m, dtype=float)[keep] / 1000
-    has_hr = bool(stream.heartrate_bpm)
-    rows = 3 if has_hr else 2
-    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.07)
+    dist_km = round_list(np.asarray(stream.distance_m, dtype=float)[keep] / 1000, 3)
+    panels: list[tuple[str, str, list[Any], dict[str, Any]]] = []
     if stream.velocity_mps:
         speed = np.asarray(stream.velocity_mps, dtype=float)[keep]
         with np.errstate(divide="ignore"):
             pace = np.where(speed > 0.5, 1000 / 60 / np.maximum(speed, 1e-9), np.nan)
-        # Pace is read as "lower is faster": flip the axis so faster stays up.
-        fig.add_trace(go.Scatter(x=round_list(dist_km, 3), y=round_list(pace), name="pace",
-                                 mode="lines", line={"color": COLORS["main"]}), row=1, col=1)
-        fig.update_yaxes(title_text="pace (min/km)", autorange="reversed", row=1, col=1)
+        panels.append(("pace", "min/km", round_list(pace), {"line": {"color": COLORS["main"]}}))
     if stream.altitude_m:
         alt = np.asarray(stream.altitude_m, dtype=float)[keep]
-        fig.add_trace(go.Scatter(x=round_list(dist_km, 3), y=round_list(alt, 1),
-                                 name="elevation", mode="lines", fill="tozeroy",
-                                 line={"color": COLORS["good"]}), row=2, col=1)
-        fig.update_yaxes(title_text="elevation (m)", row=2, col=1)
-    if has_hr:
+        panels.append(("elevation", "m", round_list(alt, 1),
+                       {"fill": "tozeroy", "line": {"color": COLORS["good"]}}))
+    if stream.heartrate_bpm:
         hr = np.asarray(stream.heartrate_bpm, dtype=float)[keep]
-        fig.add_trace(go.Scatter(x=round_list(dist_km, 3), y=round_list(hr, 0),
-                                 name="heart rate", mode="lines",
-                                 line={"color": COLORS["bad"]}), row=3, col=1)
-        fig.update_yaxes(title_text="heart rate (bpm)", row=3, col=1)
+        panels.append(("heart rate", "bpm", round_list(hr, 0),
+                       {"line": {"color": COLORS["bad"]}}))
+    if not panels:
+        return empty_figure(f"No pace, elevation or heart rate for “{run.get('name')}”.")
+    rows = len(panels)
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.1,
+                        subplot_titles=[f"{name} ({unit})" for name, unit, _, _ in panels])
+    for row, (name, unit, values, look) in enumerate(panels, start=1):
+        fig.add_trace(go.Scatter(x=dist_km, y=values, name=name, mode="lines",
+                                 showlegend=False, **look), row=row, col=1)
+        # Pace is read as "lower is faster": flip the axis so faster stays up.
+        fig.update_yaxes(title_text=unit, row=row, col=1,
+                         autorange="reversed" if name == "pace" else True)
     fig.update_xaxes(title_text="distance (km)", row=rows, col=1)
     fig.update_layout(title={"text": f"{run.get('name') or 'Run'} — "
                              f"{str(run.get('start_time'))[:16]}", "font": {"size": 14}})

@@ -57,7 +57,7 @@ def table(dataset: str) -> pd.DataFrame:
 )
 def fields(dataset: str, field: str | None, other: str | None) -> Any:
     names = explore.numeric_fields(table(dataset), dataset)
-    options = [{"label": n.replace("_", " "), "value": n} for n in names]
+    options = [{"label": explore.label(n), "value": n} for n in names]
     field = field if field in names else (names[0] if names else None)
     other = other if other in names else (names[1] if len(names) > 1 else field)
     return options, field, options, other

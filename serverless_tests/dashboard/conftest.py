@@ -93,7 +93,8 @@ def fake_api() -> Iterator[dict[str, Any]]:
                 "total": {k: v * weeks for k, v in per_week.items()},
                 "start": None, "end": {"weight_kg": 80.0, "fat_ratio_pct": 20.0},
                 "model": {"version": "v-test-1", "trained_at": "2026-11-01T00:00:00Z", "k": 5,
-                          "cv_mae": 0.31, "baseline_mae": 0.45}}
+                          "cv_mae": {"weight_kg": 0.31, "fat_ratio_pct": 0.2},
+                          "baseline_mae": {"weight_kg": 0.45, "fat_ratio_pct": 0.3}}}
 
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)

@@ -127,6 +127,17 @@ def test_forecast_validate() -> None:
     assert "distance km" in problem
 
 
+def test_forecast_model_summary_in_units_beside_the_baseline() -> None:
+    text = forecast.model_summary({"model": {
+        "version": "20261123T113824Z", "trained_at": "2026-11-23T11:38:24Z", "k": 15,
+        "cv_mae": {"weight_kg": 0.194, "fat_ratio_pct": 0.259},
+        "baseline_mae": {"weight_kg": 0.197, "fat_ratio_pct": 0.267}}})
+    assert text.startswith("Model 20261123T113824Z · trained 2026-11-23 11:38 · k = 15")
+    assert "weight ±0.19 kg (no-change guess ±0.20 kg)" in text
+    assert "fat ratio ±0.26 % (no-change guess ±0.27 %)" in text
+    assert forecast.model_summary({}) == "Model ?"
+
+
 def test_forecast_path_starts_from_latest() -> None:
     data = {"weeks": 4, "per_week": {"weight_kg": -0.5, "fat_ratio_pct": 0.1}, "start": None}
     fig = forecast.path_figure(data, {"weight_kg": 80.0, "fat_ratio_pct": 20.0})
@@ -143,3 +154,17 @@ def test_explore_selection_narrows_views() -> None:
     assert sum(all_views["pie"].data[0].values) == 20
     assert sum(some["pie"].data[0].values) == 3
     assert explore.selected_indices({"points": [{"curveNumber": 0, "customdata": 4}]}) == [4]
+
+
+def test_explore_labels_carry_units_and_top_bars_stay_apart() -> None:
+    assert explore.label("average_speed_kmh") == "average speed (km/h)"
+    assert explore.label("fat_ratio_pct") == "fat ratio (%)"
+    assert explore.label("weekday") == "weekday"
+    table = pd.DataFrame({"start_time": pd.date_range("2026-01-01", periods=12, tz="UTC"),
+                          "name": ["Morning Run"] * 12, "sport_type": ["Run"] * 12,
+                          "distance_km": [float(i) for i in range(12)],
+                          "moving_time_min": [6.0 * i for i in range(12)]})
+    figs = explore.views(table, "activities", "distance_km", "moving_time_min")
+    bars = list(figs["top"].data[0].x)
+    assert len(set(bars)) == 10 and bars[0] == "2026-01-12 Morning Run"
+    assert figs["scatter"].layout.xaxis.title.text == "moving time (min)"

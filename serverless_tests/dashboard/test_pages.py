@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import settings
+from dashboard.logic import explore
 from serverless_tests.dashboard.dashcalls import call
 
 
@@ -113,7 +114,7 @@ def test_forecast_calls_the_api_server_side_with_the_key(
     weight_path = out["forecast-graph.figure"]["data"][0]["y"]
     assert len(weight_path) == 9 and weight_path[-1] < weight_path[0]
     assert "v-test-1" in out["forecast-model.children"]
-    assert "baseline" in out["forecast-model.children"]
+    assert "weight ±0.31 kg (no-change guess ±0.45 kg)" in out["forecast-model.children"]
 
 
 @pytest.mark.parametrize("mode,expected", [
@@ -141,7 +142,8 @@ def test_explore_six_views_for_each_dataset(client: Any, deps: Any, dataset: str
         "explore-field.value": field, "explore-other.value": other,
         "explore-dataset.value": dataset})
     assert len(figs) == 6
-    assert figs["explore-scatter.figure"]["layout"]["yaxis"]["title"]["text"] == field
+    title = figs["explore-scatter.figure"]["layout"]["yaxis"]["title"]["text"]
+    assert title == explore.label(field) and (field == "reps" or "(" in title)  # with its unit
     assert figs["explore-pie.figure"]["data"][0]["type"] == "pie"
 
 
