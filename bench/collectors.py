@@ -174,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"(ratio {got['streams'] / max(runs, 1):.2f}); "
                   f"{sum(got['token'].values())} token requests; "
                   f"{got['429']} answers 429")
+            made = sum(got["data"].values()) + sum(got["token"].values())
+            print(f"  backfill took {got['seconds']:.1f} s for {made} provider requests "
+                  f"({got['seconds'] / made * 1000:.1f} ms each, parsing and storing included)")
             print(f"  runs to complete (one per 15-min window): {got['runs']}; "
                   f"Withings {got['data']['withings']} requests for {groups} groups, "
                   f"Sheets {got['data']['sheets']}")

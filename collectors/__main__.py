@@ -1,4 +1,4 @@
-"""`python -m collectors sync|connect|schedule|status`: bring provider data into the store."""
+"""`python -m collectors sync|import|connect|schedule|status`: bring data into the store."""
 
 from __future__ import annotations
 
@@ -78,7 +78,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     store, _ = _open()
     with store:
         try:
-            schedule.serve(store, jobs, once=args.once, tick_s=args.tick)
+            schedule.serve(store, jobs, once=args.once, tick_s=args.tick,
+                           from_now=args.from_now)
         except KeyboardInterrupt:
             print("scheduler stopped")
     return 0
@@ -157,7 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
                           help="zappa_settings.json to read (default: the project's)")
     schedule.add_argument("--stage", default=STAGE)
     schedule.add_argument("--tick", type=float, default=TICK_S,
-                          help="seconds between checks")
+                          help="seconds between checks (of jobs, Sync now requests, the inbox)")
+    schedule.add_argument("--from-now", action="store_true",
+                          help="run no job at start, even one never run or overdue: each first "
+                               "runs when its next time comes (after syncing by hand)")
     schedule.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     schedule.set_defaults(func=cmd_schedule)
 

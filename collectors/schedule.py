@@ -223,11 +223,18 @@ def run_due(
     now: datetime,
     caller: Callable[[str, dict[str, Any]], Any] = call,
     out: Callable[[str], None] = print,
+    since: datetime | None = None,
 ) -> list[tuple[Job, Any]]:
-    """Runs each job that is due, once; a failing job is reported and the others still run."""
+    """Runs each job that is due, once; a failing job is reported and the others still run.
+
+    `since`: a job not run after this moment counts as run then (a schedule started "from now"
+    runs nothing at once: everything was just run by hand)."""
     done = []
     for job in jobs:
-        if not job.when.due(last_run(store, job), now):
+        last = last_run(store, job)
+        if since is not None and (last is None or last < since):
+            last = since
+        if not job.when.due(last, now):
             continue
         try:
             result = caller(job.function, scheduled_event(job, now))
@@ -278,9 +285,9 @@ def poll_inbox(store: Store, out: Callable[[str], None] = print) -> int:
 
 
 def tick(store: Store, jobs: list[Job], now: datetime, caller: Callable[..., Any] = call,
-         out: Callable[[str], None] = print) -> None:
+         out: Callable[[str], None] = print, since: datetime | None = None) -> None:
     sync_requested(store, now, out, caller)
-    run_due(store, jobs, now, caller, out)
+    run_due(store, jobs, now, caller, out, since)
     poll_inbox(store, out)
 
 
@@ -293,11 +300,16 @@ def serve(
     sleep: Callable[[float], None] = time.sleep,
     out: Callable[[str], None] = print,
     caller: Callable[..., Any] = call,
+    from_now: bool = False,
 ) -> None:
+    """Ticks every `tick_s` seconds: "Sync now" requests, due jobs, the inbox. `from_now`: jobs
+    first run when their next time comes, not at once (even if never run or overdue)."""
+    since = clock() if from_now else None
     if not once:
-        out("scheduled: " + "; ".join(f"{j.function} {j.expression}" for j in jobs))
+        out("scheduled: " + "; ".join(f"{j.function} {j.expression}" for j in jobs)
+            + (" (first runs from now on)" if from_now else ""))
     while True:
-        tick(store, jobs, clock(), caller, out)
+        tick(store, jobs, clock(), caller, out, since)
         if once:
             return
         sleep(tick_s)

@@ -491,6 +491,12 @@ class StandIns:
                 1 for r in self.log if r.source == source and (kind is None or r.kind == kind)
             )
 
+    def strava_usage(self) -> tuple[int, int]:
+        """Strava calls counted in the current 15-minute window and UTC day (the stand-ins'
+        clock), as its rate-limit headers would say."""
+        fifteen, day = self._strava_usage.peek(self.clock())
+        return fifteen, day
+
     def clear_log(self) -> None:
         with self._log_lock:
             self.log.clear()

@@ -12,9 +12,37 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_USER = "demo"
+# Years of history take several runs of Strava's 15-minute read limit (3 years: about 6).
+MAX_SYNC_RUNS = 30
+WINDOW_S = 15 * 60
+DAY_S = 24 * 3600
+# The scheduler looks this often for "Sync now" requests and files in the inbox.
+SCHEDULER_TICK_S = 2.0
+EXIT_STOPPED = 3  # `collectors sync`: stopped early on a limit, progress saved
+
+
+class ProviderClock:
+    """The stand-ins' clock. A sync run stopped by Strava's read limit is followed, in real
+    life, by a scheduled run hours later that meets a fresh limit window; the demo moves the
+    providers' clock on to that window instead of waiting for it."""
+
+    def __init__(self) -> None:
+        self.ahead_s = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.ahead_s
+
+    def next_window(self, day_used: bool) -> str:
+        """Moves on to the next 15-minute window, or to the next UTC day when the daily limit
+        is what stopped the run; says how far it moved."""
+        now = self()
+        step = (DAY_S if day_used else WINDOW_S) - now % (DAY_S if day_used else WINDOW_S)
+        self.ahead_s += step
+        return f"{step / 60:.0f} min"
 
 
 def step(title: str) -> None:
@@ -29,6 +57,83 @@ def run(
     if done.returncode not in ok:
         raise SystemExit(f"demo: `python {' '.join(argv)}` failed with exit {done.returncode}")
     return done.returncode
+
+
+def forget_old_tokens(store_url: str) -> None:
+    """The stand-ins issue new credentials each time they start: tokens that an earlier demo
+    stored in this data dir are another provider's. Without them the syncs start from the
+    stand-ins' refresh tokens (the settings seed an empty token store), as after `connect`."""
+    from storage import open_store
+
+    with open_store(store_url) as store:
+        for source in ("strava", "withings", "sheets"):
+            store.delete_doc("token", source)
+
+
+def sync(env: dict[str, str]) -> tuple[int, list[str]]:
+    """One `collectors sync --source all`; its exit status and its lines (also printed)."""
+    argv = ["-m", "collectors", "sync", "--source", "all"]
+    done = subprocess.run([sys.executable, *argv], env=env, cwd=ROOT, text=True,
+                          stdout=subprocess.PIPE)
+    print(done.stdout, end="", flush=True)
+    if done.returncode not in (0, EXIT_STOPPED):
+        raise SystemExit(f"demo: `python {' '.join(argv)}` failed with exit {done.returncode}")
+    return done.returncode, done.stdout.splitlines()
+
+
+def sync_until_complete(env: dict[str, str], standins: Any, clock: ProviderClock) -> int:
+    """Syncs until every source has everything (exit 0); returns how many runs it took."""
+    from demo.standins import STRAVA_READ_LIMITS
+
+    for attempt in range(1, MAX_SYNC_RUNS + 1):
+        print(f"-- sync run {attempt}", flush=True)
+        code, _ = sync(env)
+        if code == 0:
+            return attempt
+        day_used = standins.strava_usage()[1] >= STRAVA_READ_LIMITS[1]
+        moved = clock.next_window(day_used)
+        print(f"   stopped early at a rate limit, progress saved; the stand-ins' clock moves "
+              f"{moved} on, to the fresh {'day' if day_used else '15-minute window'} the "
+              "next scheduled run would meet", flush=True)
+    raise SystemExit(f"demo: the sync did not complete in {MAX_SYNC_RUNS} runs")
+
+
+def import_files(athlete: Any, data_dir: Path, env: dict[str, str]) -> None:
+    from demo import athlete_files
+
+    made = athlete_files.write(athlete, data_dir / "files")
+    print(f"a watch's folder {made.watch_folder} (runs Strava never saw, and its own copy of "
+          f"Strava activity {made.duplicate_of}) and a Strava export {made.export_zip} (an older "
+          "account's runs and a session entered by hand)", flush=True)
+    run(["-m", "collectors", "import", str(made.watch_folder), str(made.export_zip)], env)
+    print(f"The copy of Strava activity {made.duplicate_of} is a duplicate: Strava's activity "
+          "stays, with the watch's heart rate filling its stream.", flush=True)
+
+
+def check_inbox(athlete: Any, data_dir: Path, timeout_s: float = 30.0) -> None:
+    """A file dropped into the inbox is imported by the running scheduler."""
+    from datetime import UTC, datetime, timedelta
+
+    from demo.activity_files import gpx_text
+    from demo.athlete_files import watch_run
+
+    day = athlete.end - timedelta(days=2)
+    start = datetime(day.year, day.month, day.day, 3, 0, tzinfo=UTC)
+    inbox = data_dir / "inbox"
+    inbox.mkdir(parents=True, exist_ok=True)
+    dropped = inbox / "check-run.gpx"
+    for earlier in (data_dir / "imported").glob("check-run*"):
+        earlier.unlink()  # left by an earlier check
+    dropped.write_text(gpx_text(watch_run(athlete, start, 4_000, key=999), name="Inbox check"))
+    past = time.time() - 60  # the inbox leaves files still being copied for the next look
+    os.utime(dropped, (past, past))
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if (data_dir / "imported" / dropped.name).exists():
+            print(f"inbox: {dropped.name} was imported by the scheduler", flush=True)
+            return
+        time.sleep(0.3)
+    raise SystemExit(f"demo: the scheduler did not import {dropped} within {timeout_s:.0f} s")
 
 
 def wait_http(url: str, timeout_s: float = 60.0) -> None:
@@ -76,20 +181,35 @@ def main(argv: list[str] | None = None) -> int:
     from demo.athlete import Athlete
     from demo.standins import StandIns
 
+    started = time.monotonic()
     step(f"synthetic athlete: {args.years} years, seed {args.seed}")
     athlete = Athlete.generate(seed=args.seed, years=args.years)
     children: list[subprocess.Popen[str]] = []
-    with StandIns(athlete) as standins:
+    clock = ProviderClock()
+    with StandIns(athlete, clock=clock) as standins:
         env.update(standins.env())
+        forget_old_tokens(env["PULSEBOARD_STORE"])
         print(
             f"stand-ins on loopback: Strava {standins.strava_url}, Withings "
             f"{standins.withings_url}, Sheets {standins.sheets_url}"
         )
 
-        step("sync: the real collectors against the stand-ins")
-        run(["-m", "collectors", "sync", "--source", "all"], env, ok=(0, 3))
+        step("sync: the real collectors against the stand-ins, until complete")
+        runs = sync_until_complete(env, standins, clock)
+        print(f"complete after {runs} sync run{'s' * (runs != 1)}")
+
+        step("activity files: a watch's FIT folder and a Strava export")
+        import_files(athlete, data_dir, env)
+
         step("sync again (should change nothing)")
-        run(["-m", "collectors", "sync", "--source", "all"], env, ok=(0, 3))
+        code, lines = sync(env)
+        changed = [line for line in lines if "stored 0, deleted 0," not in line]
+        if code != 0 or changed:
+            raise SystemExit("demo: a sync right after a complete one changed the store: "
+                             + "; ".join(changed or lines))
+
+        step("the store")
+        run(["-m", "collectors", "status"], env)
 
         step("train the forecaster")
         run(["-m", "models", "train"], env)
@@ -103,27 +223,37 @@ def main(argv: list[str] | None = None) -> int:
             stdin=password + "\n",
         )
 
-        step("serve")
+        step("serve, and the scheduler (Sync now, the inbox, the collectors' schedule)")
         api = ["-m", "api", "serve", "--host", "127.0.0.1", "--port", str(args.api_port)]
         dash = ["-m", "dashboard", "serve", "--host", "127.0.0.1", "--port", str(args.port)]
-        for argv_ in (api, dash):
+        # Everything was just synced and trained: jobs first run at their next time.
+        scheduler = ["-m", "collectors", "schedule", "--from-now",
+                     "--tick", f"{SCHEDULER_TICK_S:g}"]
+        for argv_ in (api, dash, scheduler):
             children.append(
                 subprocess.Popen([sys.executable, *argv_], env=env, cwd=ROOT, text=True)
             )
         try:
             wait_http(f"http://127.0.0.1:{args.api_port}/health")
             wait_http(f"http://127.0.0.1:{args.port}/login")
+            if args.check:
+                check_inbox(athlete, data_dir)
             print(
-                f"\nPulseboard demo is up:  http://127.0.0.1:{args.port}/\n"
+                f"\nPulseboard demo is up in {time.monotonic() - started:.0f} s:  "
+                f"http://127.0.0.1:{args.port}/\n"
                 f"  user:     {DEMO_USER}\n  password: {password}\n"
                 f"  forecast API: http://127.0.0.1:{args.api_port}/forecast (see /openapi.json)\n"
+                f"  inbox: drop .fit/.gpx/.tcx files or a Strava export .zip into "
+                f"{data_dir / 'inbox'}/ (imported within seconds); \"Sync now\" on the overview "
+                "page syncs all sources\n"
                 "Ctrl-C stops it.",
                 flush=True,
             )
             while not args.check:
                 time.sleep(1)
                 if any(child.poll() is not None for child in children):
-                    raise SystemExit("demo: a server stopped; see its output above")
+                    raise SystemExit("demo: a server or the scheduler stopped; see its output "
+                                     "above")
         except KeyboardInterrupt:
             pass
         finally:

@@ -137,6 +137,22 @@ def test_run_due_runs_each_due_job_once_and_remembers(sqlite_store):
     assert "collectors.lambda_handlers.sync_sheets" in caller.calls
 
 
+def test_a_schedule_started_from_now_runs_each_job_at_its_next_time(sqlite_store):
+    jobs = load_jobs(ROOT / "zappa_settings.json")
+    caller = Recorder()
+    started = MONDAY_4AM - timedelta(minutes=30)
+    slept: list[float] = []
+    schedule.serve(sqlite_store, jobs, once=True, clock=lambda: started, sleep=slept.append,
+                   out=lambda _: None, caller=caller, from_now=True)
+    assert caller.calls == []  # never run, yet not run at start
+    for later in (MONDAY_4AM, MONDAY_4AM + timedelta(hours=3)):
+        schedule.run_due(sqlite_store, jobs, later, caller, lambda _: None, since=started)
+    # The weekly training at Monday 04:00, then the 3-hourly syncs; the daily one not yet.
+    assert caller.calls == ["models.lambda_handlers.train",
+                            "collectors.lambda_handlers.sync_strava",
+                            "collectors.lambda_handlers.sync_withings"]
+
+
 def test_dashboard_sync_request_runs_every_collector_once(sqlite_store):
     from dashboard.logic.overview import request_sync
 
