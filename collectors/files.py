@@ -605,7 +605,8 @@ EPILOG = """\
 Files: .fit .gpx .tcx (each optionally .gz), folders (searched recursively) and ZIP archives,
 Strava's "download your data" export included (its activities.csv names the activities).
 An activity already in the store (start within 60 s, distance within 2 %) is a duplicate:
-the stored one is kept, and this file's samples fill a stream it lacks.
+the stored one is kept, and this file's samples fill a stream it lacks. A file imported before
+Strava's sync brings the same activity is merged into Strava's by that sync.
 
 Exit status: 0 when the run finished, even if some files were rejected (each is listed with
 the reason: a data problem, not a program error); 1 on an error (a path that does not exist,
