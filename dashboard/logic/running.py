@@ -153,7 +153,9 @@ def session(stream: Any | None, run: dict[str, Any] | None) -> go.Figure:
     fig.update_xaxes(title_text="distance (km)", row=rows, col=1)
     fig.update_layout(title={"text": f"{run.get('name') or 'Run'} — "
                              f"{str(run.get('start_time'))[:16]}", "font": {"size": 14}})
-    return style(fig, 460)
+    style(fig, 480)
+    fig.update_layout(margin={"t": 70})  # the run's title, then the first panel's name
+    return fig
 
 
 def clicked_run(click: dict[str, Any] | None) -> str | None:

@@ -141,6 +141,7 @@ def shot(driver: Any, name: str) -> None:
 
 
 def test_unauthenticated_access_is_refused(browser: Any, base_url: str) -> None:
+    browser.delete_all_cookies()
     browser.get(base_url + "/running")
     wait(browser, lambda d: "/login" in d.current_url)
     assert "next=/running" in browser.current_url
@@ -150,18 +151,30 @@ def test_unauthenticated_access_is_refused(browser: Any, base_url: str) -> None:
     shot(browser, "login")
 
 
-def test_login_lands_on_next(browser: Any, base_url: str) -> None:
-    browser.get(base_url + "/weight")
+def sign_in(browser: Any, base_url: str, landing: str) -> None:
+    browser.get(base_url + landing)
     wait(browser, lambda d: css(d, "#username"))
     css(browser, "#username")[0].send_keys("owner")
     css(browser, "#password")[0].send_keys(PASSWORD)
     css(browser, "#login-submit")[0].click()
-    wait(browser, lambda d: d.current_url.rstrip("/").endswith("/weight"))
+    wait(browser, lambda d: d.current_url.rstrip("/").endswith(landing.rstrip("/")))
+
+
+@pytest.fixture
+def signed_in(browser: Any, base_url: str) -> None:
+    """An owner's session, whichever tests ran before (each test also runs alone)."""
+    if not browser.get_cookie("pulseboard_session"):
+        sign_in(browser, base_url, "/")
+
+
+def test_login_lands_on_next(browser: Any, base_url: str) -> None:
+    browser.delete_all_cookies()
+    sign_in(browser, base_url, "/weight")
     drawn(browser, "weight-graph")
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_every_page_renders(browser: Any, base_url: str, path: str) -> None:
+def test_every_page_renders(browser: Any, base_url: str, signed_in: None, path: str) -> None:
     browser.get(base_url + path)
     wait(browser, lambda d: css(d, "#app-navbar") and css(d, ".page-title"))
     idle(browser)
@@ -172,7 +185,9 @@ def test_every_page_renders(browser: Any, base_url: str, path: str) -> None:
     shot(browser, "page-" + (path.strip("/") or "overview"))
 
 
-def test_changing_the_metric_changes_the_figure(browser: Any, base_url: str) -> None:
+def test_changing_the_metric_changes_the_figure(
+    browser: Any, base_url: str, signed_in: None,
+) -> None:
     browser.get(base_url + "/weight")
     before = drawn(browser, "weight-graph")
     assert before["layout"]["yaxis"]["title"]["text"] == "Weight (kg)"
@@ -182,7 +197,9 @@ def test_changing_the_metric_changes_the_figure(browser: Any, base_url: str) -> 
     assert after["data"][0]["y"] != before["data"][0]["y"]
 
 
-def test_clicking_a_route_on_the_map_shows_its_session(browser: Any, base_url: str) -> None:
+def test_clicking_a_route_on_the_map_shows_its_session(
+    browser: Any, base_url: str, signed_in: None,
+) -> None:
     from selenium.webdriver.common.actions.action_builder import ActionBuilder
 
     browser.get(base_url + "/running")
@@ -233,8 +250,10 @@ def _forecast(browser: Any, base_url: str, expected: str) -> str:
         "return a ? a.textContent : '';")) and expected in text and text)
 
 
-def test_forecast_with_the_api_up(browser: Any, base_url: str, fake_api: dict[str, Any],
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_forecast_with_the_api_up(
+    browser: Any, base_url: str, signed_in: None, fake_api: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("PULSEBOARD_API_URL", fake_api["url"])
     settings.reset()
     text = _forecast(browser, base_url, "Expected change")
@@ -245,8 +264,9 @@ def test_forecast_with_the_api_up(browser: Any, base_url: str, fake_api: dict[st
     shot(browser, "forecast-up")
 
 
-def test_forecast_with_the_api_down(browser: Any, base_url: str,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_forecast_with_the_api_down(
+    browser: Any, base_url: str, signed_in: None, monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("PULSEBOARD_API_URL", "http://127.0.0.1:9")
     settings.reset()
     text = _forecast(browser, base_url, "not answering")
@@ -254,14 +274,14 @@ def test_forecast_with_the_api_down(browser: Any, base_url: str,
     shot(browser, "forecast-down")
 
 
-def test_embed_mode_hides_the_navigation(browser: Any, base_url: str) -> None:
+def test_embed_mode_hides_the_navigation(browser: Any, base_url: str, signed_in: None) -> None:
     browser.get(base_url + "/weight?embed=1")
     drawn(browser, "weight-graph")
     wait(browser, lambda d: not css(d, "#app-navbar")[0].is_displayed())
     shot(browser, "embed-weight")
 
 
-def test_phone_width_is_readable(browser: Any, base_url: str) -> None:
+def test_phone_width_is_readable(browser: Any, base_url: str, signed_in: None) -> None:
     browser.set_window_size(390, 844)
     try:
         browser.get(base_url + "/")
