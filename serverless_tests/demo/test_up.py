@@ -51,10 +51,10 @@ def test_syncs_run_until_complete_across_rate_limit_windows(world, capsys) -> No
     standins, store = world
     # A low read limit makes a quarter of a year take several windows.
     standins.faults.set_read_limits(15, 1000)
-    runs = up.sync_until_complete(dict(os.environ), standins, standins.clock)  # type: ignore[arg-type]
+    runs = up.sync_until_complete(dict(os.environ), standins, standins.clock)
     out = capsys.readouterr().out
     assert runs > 2 and out.count("stopped early at a rate limit") == runs - 1
-    assert standins.clock.ahead_s >= (runs - 1) * 60  # type: ignore[attr-defined]
+    assert standins.clock.ahead_s >= (runs - 1) * 60
     code, lines = up.sync(dict(os.environ))
     assert code == 0 and all("stored 0, deleted 0," in line for line in lines)
     with standins.athlete.lock:
