@@ -63,6 +63,9 @@ class Settings:
     api_url: str = "http://127.0.0.1:8051"
     api_key: str = field(default="", repr=False)
     secret_key: str = field(default="", repr=False)
+    # Where the dashboard's browser code is fetched from: "" = this server (laptop); in the cloud
+    # a public base that `make publish-assets` filled, since Lambda answers at most 6 MB.
+    assets_url: str = ""
     # AWS (boto3 reads credentials itself; these pick the endpoint and region)
     aws_endpoint_url: str = ""
     aws_region: str = "eu-west-1"
@@ -101,6 +104,16 @@ def _http(name: str, value: str) -> str:
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise SettingsError(f"{PREFIX}{name}={value!r}: not an http(s) URL")
     return value.rstrip("/")
+
+
+def _base_url(name: str, value: str) -> str:
+    """An optional http(s) base that paths are appended to ("" when unset)."""
+    if not value:
+        return ""
+    parsed = urlparse(value)
+    if parsed.query or parsed.fragment:
+        raise SettingsError(f"{PREFIX}{name}={value!r}: a base URL takes no ?query or #fragment")
+    return _http(name, value)
 
 
 def _bool(name: str, value: str) -> bool:
@@ -218,6 +231,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         api_url=_http("API_URL", _env(env, "API_URL", "http://127.0.0.1:8051")),
         api_key=_env(env, "API_KEY"),
         secret_key=_env(env, "SECRET_KEY"),
+        assets_url=_base_url("ASSETS_URL", _env(env, "ASSETS_URL")),
         aws_endpoint_url=env.get("AWS_ENDPOINT_URL", "").strip(),
         aws_region=(env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-west-1").strip(),
         **_ssm(env),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import html
+import importlib
 import secrets
 import threading
 import time
@@ -131,7 +132,7 @@ LOGIN_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Pulseboard · sign in</title>
-<link rel="stylesheet" href="{prefix}assets/style.css"></head>
+<link rel="stylesheet" href="{stylesheet}">{icon}</head>
 <body class="login-body">
 <main class="login-card">
   <h1 class="brand">Pulseboard</h1>
@@ -153,8 +154,13 @@ LOGIN_PAGE = """<!doctype html>
 
 def _render_login(prefix: str, next_url: str, error: str = "", username: str = "",
                   status: int = 200) -> flask.Response:
+    app = dash.get_app()
+    # Without a link the browser asks for /favicon.ico, outside the stage behind API Gateway; the
+    # one Dash serves needs a session, so only the published copy is linked.
+    icon = f'<link rel="icon" href="{html.escape(app.favicon_url())}">' if app.assets_url else ""
     body = LOGIN_PAGE.format(
-        prefix=html.escape(prefix), csrf=html.escape(_csrf_token()), next=html.escape(next_url),
+        prefix=html.escape(prefix), stylesheet=html.escape(dash.get_asset_url("style.css")),
+        icon=icon, csrf=html.escape(_csrf_token()), next=html.escape(next_url),
         username=html.escape(username),
         error=f'<div class="alert alert-danger" id="login-error">{html.escape(error)}</div>'
         if error else "",
@@ -297,6 +303,72 @@ def _install_live(app: dash.Dash) -> None:
     )
 
 
+def bundle_path(namespace: str, package_path: str) -> str:
+    """Where one of a package's browser files lives under PULSEBOARD_ASSETS_URL. The package and
+    its installed version lead the path, so a published file never changes (it is cached for a
+    year) and `make publish-assets` (deploy/assets.py) uploads to these very names."""
+    version = importlib.import_module(namespace).__version__
+    return f"{namespace}/{version}/{package_path}"
+
+
+class _Dash(dash.Dash):
+    """Dash that, given `assets_url`, has the browser fetch every component bundle, plotly.js and
+    `assets/` from there instead of from this server. Behind API Gateway each of those files is a
+    Lambda invocation, and a Lambda answer is at most 6 MB: plotly.js alone is 4.8 MB.
+
+    Plain `serve_locally=False` is not enough: Dash then uses each bundle's `external_url`, a
+    public CDN (unpkg, cdn.plot.ly) at Dash's choice, not our copy. So the resource lists keep
+    picking package paths (`scripts`/`css` stay `serve_locally`), and each package path becomes an
+    `external_url` under our base just before Dash writes the tags; a bundle so moved is never
+    registered for `_dash-component-suites/`, so this server cannot be asked for it. The app's own
+    `serve_locally=False` makes the renderer load plotly.js (dcc.Graph fetches it lazily) from
+    `plotlyjs_url`, pointed at our copy below; `assets_external_path` moves `assets/`, and the
+    index's icon link is pointed at our copy of Dash's icon. Lazy chunks (dcc's async-graph.js, …)
+    load from beside their main bundle, so they follow it."""
+
+    def __init__(self, *args: Any, assets_url: str = "", **kwargs: Any) -> None:
+        self.assets_url = assets_url  # before Dash's __init__, which sets plotly.js up
+        if assets_url:
+            kwargs.update(serve_locally=False, assets_external_path=assets_url + "/")
+        super().__init__(*args, **kwargs)
+        if assets_url:
+            self.scripts.config.serve_locally = True
+            self.css.config.serve_locally = True
+
+    def _external(self, resource: dict[str, Any]) -> dict[str, Any]:
+        paths = resource.get("relative_package_path")
+        if not self.assets_url or paths is None:
+            return resource
+        moved = {k: v for k, v in resource.items() if k != "relative_package_path"}
+        moved["external_url"] = [
+            f"{self.assets_url}/{bundle_path(resource['namespace'], path)}"
+            for path in ([paths] if isinstance(paths, str) else paths)
+        ]
+        return moved
+
+    def _collect_and_register_resources(self, resources: Any, include_async: bool = True,
+                                        url_attr: str = "src") -> Any:
+        return super()._collect_and_register_resources(
+            [self._external(r) for r in resources], include_async, url_attr)
+
+    def favicon_url(self) -> str:
+        """The published icon (with `assets_url`): the app's own from assets/, else Dash's."""
+        if self._favicon:
+            return str(self.get_asset_url(self._favicon))
+        return f"{self.assets_url}/{bundle_path('dash', 'favicon.ico')}"
+
+    def interpolate_index(self, **kwargs: Any) -> str:
+        if self.assets_url and not self._favicon:  # Dash's own icon, else served from here
+            kwargs["favicon"] = f'<link rel="icon" type="image/x-icon" href="{self.favicon_url()}">'
+        return str(super().interpolate_index(**kwargs))
+
+    def _setup_plotlyjs(self) -> None:
+        super()._setup_plotlyjs()
+        if self.assets_url:
+            plotly = next(r for r in dcc._js_dist if r.get("namespace") == "plotly")
+            self._plotlyjs_url = self._external(plotly)["external_url"][0]
+
+
 _built: dict[str, Any] = {}
 _build_lock = threading.Lock()
 
@@ -318,14 +390,14 @@ def build() -> tuple[flask.Flask, dash.Dash]:
             SESSION_COOKIE_NAME="pulseboard_session",
         )
         server.session_interface = _SessionInterface()
-        app = dash.Dash(
+        app = _Dash(
             "dashboard",
             server=server,
             use_pages=True,
             pages_folder=str(HERE / "pages"),
             assets_folder=str(HERE / "assets"),
             external_stylesheets=[],
-            serve_locally=True,
+            assets_url=settings.get().assets_url,
             suppress_callback_exceptions=True,
             title="Pulseboard",
             update_title=None,

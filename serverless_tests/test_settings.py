@@ -18,6 +18,12 @@ def test_laptop_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert current.blobs_url == "file://var/blobs"
     assert current.strava_url == "https://www.strava.com/api/v3"
     assert (tmp_path / "var").is_dir()
+    assert current.assets_url == ""  # the dashboard serves its own scripts
+
+
+def test_assets_url_is_a_base() -> None:
+    current = load({"PULSEBOARD_ASSETS_URL": " https://b.s3.eu-west-1.amazonaws.com/v1/static/ "})
+    assert current.assets_url == "https://b.s3.eu-west-1.amazonaws.com/v1/static"
 
 
 @pytest.mark.parametrize(
@@ -33,6 +39,8 @@ def test_laptop_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         ({"PULSEBOARD_STRAVA_URL": "strava.com"}, "STRAVA_URL='strava.com': not an http"),
         ({"PULSEBOARD_GOOGLE_CREDENTIALS": "/nope/sa.json"}, "no readable service-account file"),
         ({"PULSEBOARD_USER": "a#b"}, "PULSEBOARD_USER='a#b'"),
+        ({"PULSEBOARD_ASSETS_URL": "static.example"}, "ASSETS_URL='static.example': not an http"),
+        ({"PULSEBOARD_ASSETS_URL": "https://s.example/v1?x=1"}, "takes no ?query or #fragment"),
     ],
 )
 def test_bad_values_say_which_setting_and_why(env: dict[str, str], message: str) -> None:
