@@ -70,5 +70,8 @@ undeploy: $(STAMP) ## remove STAGE's function, API and schedule (the table and b
 	@test -n "$(STAGE)" || { echo "usage: make undeploy STAGE=api|dashboard|jobs" >&2; exit 2; }
 	$(PY) -m deploy undeploy --stage $(STAGE)
 
+publish-assets: $(STAMP) ## upload the dashboard's scripts and styles to S3 (Lambda answers ≤ 6 MB); print PULSEBOARD_ASSETS_URL
+	$(PY) -m deploy publish-assets
+
 rehearse: $(STAMP) ## deploy, check and undeploy the three stages on a local moto server
 	$(PY) -m pytest serverless_tests/serverless/test_rehearsal.py -q

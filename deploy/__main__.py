@@ -29,6 +29,15 @@ def cmd_stage(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish_assets(args: argparse.Namespace) -> int:
+    import settings
+    from deploy.assets import publish
+
+    url = publish(endpoint=settings.get().aws_endpoint_url)
+    print(f"PULSEBOARD_ASSETS_URL={url}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy", description=__doc__)
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -46,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--no-touch", action="store_true",
                              help="skip Zappa's request to the new endpoint")
         command.set_defaults(run=cmd_stage)
+    assets = sub.add_parser("publish-assets", help="upload the dashboard's browser files (Dash, "
+                            "its components, plotly.js, assets/) to the blobs bucket")
+    assets.set_defaults(run=cmd_publish_assets)
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))

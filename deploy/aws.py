@@ -86,6 +86,20 @@ def ensure_backends(stage: str, config: dict[str, Any], region: str,
     say(f"table {table} and bucket {bucket} are there")
 
 
+def check_assets(stage: str, config: dict[str, Any], region: str) -> None:
+    """A dashboard told to load its scripts from PULSEBOARD_ASSETS_URL needs them published for
+    the versions it ships; without them its pages stay blank."""
+    if not config.get("aws_environment_variables", {}).get("PULSEBOARD_ASSETS_URL"):
+        return
+    from deploy.assets import missing
+
+    _, bucket, prefix, _ = targets(stage, config)
+    gone = missing(_client("s3", region), bucket, prefix)
+    if gone:
+        raise DeployError(f"{stage}: {len(gone)} browser files are not in s3://{bucket} yet "
+                          f"(e.g. {gone[0]}): run `make publish-assets` first")
+
+
 def api_url(region: str, settings_file: Path = SETTINGS_FILE) -> str | None:
     """The api stage's URL once it is deployed (the dashboard calls it)."""
     from zappa.core import Zappa
@@ -144,6 +158,7 @@ def run(action: str, stage: str, say: Callable[[str], None] = print,
     check_policy(stage, config)
     check_secrets(stage, config, _client("ssm", region))
     ensure_backends(stage, config, region, say)
+    check_assets(stage, config, region)
     is_there = deployed(stage, region)
     if action == "deploy" and is_there:
         raise DeployError(f"{stage} is already deployed: use `make update STAGE={stage}`")

@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 MARK = "@@pulseboard-lambda-result@@"
+# Lambda refuses to return more than this from a synchronous invocation (API Gateway's): the
+# caller gets an error instead, which API Gateway turns into a 502.
+RESPONSE_LIMIT_BYTES = 6 * 1024 * 1024
 
 # Runs inside the clean interpreter (-I -S: no site-packages, no PYTHON* variables, no script
 # folder on sys.path), so only the package and the standard library can be imported — as on
@@ -92,6 +95,9 @@ class LocalLambda:
         )
         self._answers: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.log: list[str] = []
+        # Sizes of the answers `invoke` returned, as the JSON Lambda sends back.
+        self.last_response_bytes = 0
+        self.largest_response_bytes = 0
         threading.Thread(target=self._read, daemon=True).start()
         threading.Thread(target=self._read_log, daemon=True).start()
         ready = self._next()
@@ -129,9 +135,18 @@ class LocalLambda:
         return self._next()
 
     def invoke(self, event: dict[str, Any]) -> Any:
+        """The handler's answer, or LambdaError where Lambda would fail the invocation: the
+        function raised, or its answer is over RESPONSE_LIMIT_BYTES."""
+        self.last_response_bytes = 0
         answer = self.invoke_raw(event)
         if not answer["ok"]:
             raise LambdaError(answer["error"] + "\n" + answer.get("traceback", ""))
+        size = len(json.dumps(answer["value"]).encode())
+        self.last_response_bytes = size
+        self.largest_response_bytes = max(self.largest_response_bytes, size)
+        if size > RESPONSE_LIMIT_BYTES:
+            raise LambdaError(f"Response payload size ({size} bytes) exceeded maximum allowed "
+                              f"payload size ({RESPONSE_LIMIT_BYTES} bytes)")
         return answer["value"]
 
     def close(self) -> None:

@@ -13,7 +13,7 @@ import boto3
 import pytest
 
 from deploy.local_lambda import LocalLambda, lambda_env, unpack
-from deploy.package import PackageInfo, build_all, stage_config
+from deploy.package import PackageInfo, build, build_all, stage_config
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 SECRET_KEY = "package-test-secret-key-0123456789abcdef"
@@ -31,11 +31,23 @@ def packages() -> dict[str, PackageInfo]:
     return {info.stage: info for info in build_all()}
 
 
+class Unpacked(dict[str, Path]):
+    """Stage → its package unpacked, on first use: found in dist/ (or built) and unpacked once."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__()
+        self.root = root
+
+    def __missing__(self, stage: str) -> Path:
+        self[stage] = unpack(build(stage).path, self.root / f"task-{stage}")
+        return self[stage]
+
+
 @pytest.fixture(scope="session")
-def unpacked(packages: dict[str, PackageInfo],
-             tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return {stage: unpack(info.path, tmp_path_factory.mktemp(f"task-{stage}"))
-            for stage, info in packages.items()}
+def unpacked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Only the stages a test runs are unpacked (jobs alone takes 10 s); `packages` first builds
+    them all side by side where every stage is needed."""
+    return Unpacked(tmp_path_factory.mktemp("unpacked"))
 
 
 @dataclass
@@ -65,6 +77,26 @@ class Cloud:
     def function(self, unpacked: dict[str, Path], stage: str, **extra: str) -> LocalLambda:
         return LocalLambda(unpacked[stage], self.env(stage, **extra), bytecode=True)
 
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name="eu-west-1", endpoint_url=self.endpoint,
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    def store(self) -> Any:
+        """The table as the functions see it."""
+        from storage.dynamodb import DynamoStore
+
+        return DynamoStore(self.table, client=self.client("dynamodb"))
+
+
+def empty_folder(s3: Any, bucket: str, prefix: str) -> None:
+    """Deletes what is under `prefix/` in a bucket, if there is one: every moto server in this
+    process shares one state, so a test that needs the folder empty says so."""
+    if bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
+        return
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + "/"):
+        for obj in page.get("Contents", []):
+            s3.delete_object(Bucket=bucket, Key=obj["Key"])
+
 
 # Secrets the stand-ins hand out that belong in Parameter Store, not in the function's settings.
 SECRET_VARS = ("STRAVA_CLIENT_SECRET", "STRAVA_REFRESH_TOKEN", "WITHINGS_CLIENT_SECRET",
@@ -81,15 +113,11 @@ def cloud(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     # ARN); each module writes under a prefix of its own.
     made = Cloud(moto_endpoint, f"pulseboard-{suffix}", BUCKET, f"v{suffix}",
                  f"/pulseboard-{suffix}", tmp_path_factory.mktemp("lambda-tmp"))
-    clients = dict(region_name="eu-west-1", endpoint_url=moto_endpoint,
-                   aws_access_key_id="testing", aws_secret_access_key="testing")
-    from storage.dynamodb import DynamoStore
-
-    DynamoStore(made.table, client=boto3.client("dynamodb", **clients)).ensure_table()
+    made.store().ensure_table()
     from storage.s3 import S3Blobs
 
-    S3Blobs(made.bucket, client=boto3.client("s3", **clients)).ensure_bucket()
-    ssm = boto3.client("ssm", **clients)
+    S3Blobs(made.bucket, client=made.client("s3")).ensure_bucket()
+    ssm = made.client("ssm")
     with StandIns(Athlete.generate(seed=11, years=0.6)) as standins:
         env = standins.env()
         secrets = {name: env.pop(f"PULSEBOARD_{name}") for name in SECRET_VARS}

@@ -10,27 +10,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import boto3
 import pytest
 
-from deploy.local_lambda import LocalLambda
-from deploy.package import stage_config
+from deploy.local_lambda import RESPONSE_LIMIT_BYTES, LocalLambda
+from deploy.package import PackageInfo, stage_config
 from serverless_tests.serverless.conftest import PASSWORD, Cloud, event
 
 SCHEDULED = ("sync_strava", "sync_withings", "sync_sheets")
 
 
-def store_of(cloud: Cloud) -> Any:
-    from storage.dynamodb import DynamoStore
-
-    return DynamoStore(cloud.table, client=boto3.client(
-        "dynamodb", region_name="eu-west-1", endpoint_url=cloud.endpoint,
-        aws_access_key_id="testing", aws_secret_access_key="testing"))
-
-
 @pytest.fixture(scope="module")
-def jobs_ran(cloud: Cloud, unpacked: dict[str, Path]) -> dict[str, Any]:
-    """The jobs stage's scheduled events, in one warm container: three syncs, then training."""
+def jobs_ran(cloud: Cloud, unpacked: dict[str, Path], packages: dict[str, PackageInfo]
+             ) -> dict[str, Any]:
+    """The jobs stage's scheduled events, in one warm container: three syncs, then training
+    (every stage built first, side by side)."""
     answers: dict[str, Any] = {}
     with cloud.function(unpacked, "jobs", **cloud.provider_env) as function:
         for name in (*SCHEDULED, "train"):
@@ -56,7 +49,7 @@ def test_jobs_sync_every_source_and_train(jobs_ran: dict[str, Any], cloud: Cloud
     print(json.dumps({k: v for k, v in jobs_ran.items() if k != "_log"}, indent=1, default=str))
     print("\n".join(jobs_ran["_log"][-30:]))
     assert jobs_ran["train"]["outcome"] == "published", jobs_ran["train"]
-    store = store_of(cloud)
+    store = cloud.store()
     assert store.count("activities") > 0
     assert store.count("measurements", "weight_kg") > 0
     assert store.count("lift_sets") > 0
@@ -69,18 +62,17 @@ def test_jobs_import_an_uploaded_activity_file(jobs_ran: dict[str, Any], cloud: 
     from serverless_tests.collectors.files_fixtures import gpx_text, samples
 
     key = f"{cloud.blobs_prefix}/inbox/Evening Run.gpx"
-    s3 = boto3.client("s3", region_name="eu-west-1", endpoint_url=cloud.endpoint,
-                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    s3 = cloud.client("s3")
     run = gpx_text(samples(datetime(2026, 11, 20, 18, 5, tzinfo=UTC)))
     s3.put_object(Bucket=cloud.bucket, Key=key, Body=run.encode())
     uploaded = copy.deepcopy(event("s3_object_created.json"))
     record = uploaded["Records"][0]["s3"]
     record["object"].update(key=key.replace(" ", "+"), size=1)
-    before = store_of(cloud).count("activities")
+    before = cloud.store().count("activities")
     with cloud.function(unpacked, "jobs") as function:
         answer = function.invoke(uploaded)
     assert answer is not None, "Zappa found no function for the bucket's event"
-    assert store_of(cloud).count("activities") == before + 1, answer
+    assert cloud.store().count("activities") == before + 1, answer
 
 
 # --- api ---------------------------------------------------------------------------------------
@@ -144,7 +136,7 @@ def test_api_package_carries_no_dashboard_dependencies(unpacked: dict[str, Path]
 def dashboard(cloud: Cloud, unpacked: dict[str, Path], jobs_ran: dict[str, Any]) -> Any:
     from dashboard import users
 
-    users.add(store_of(cloud), "owner", PASSWORD, "owner")
+    users.add(cloud.store(), "owner", PASSWORD, "owner")
     with cloud.function(unpacked, "dashboard") as function:
         yield function
 
@@ -167,6 +159,13 @@ def cookie_of(answer: dict[str, Any]) -> str:
     found = [c.split(";", 1)[0] for c in headers(answer).get("set-cookie", [])]
     assert found, answer
     return found[-1]
+
+
+def dash_config(page: dict[str, Any]) -> Any:
+    found = re.search(r'<script id="_dash-config" type="application/json">(.*?)</script>',
+                      page["body"], re.S)
+    assert found, page
+    return json.loads(found.group(1))
 
 
 def login(dashboard: LocalLambda) -> str:
@@ -196,8 +195,7 @@ def test_dashboard_page_and_callback_with_a_session(dashboard: LocalLambda,
     cookie = login(dashboard)
     page = dashboard.invoke(with_cookie(event("dashboard_get_page.json"), cookie))
     assert page["statusCode"] == 200, page
-    config = json.loads(re.search(r'<script id="_dash-config" type="application/json">(.*?)'
-                                  r"</script>", page["body"], re.S).group(1))
+    config = dash_config(page)
     assert config["requests_pathname_prefix"] == "/dashboard/"
     assert config["url_base_pathname"] is None or config["url_base_pathname"] == "/dashboard/"
     update = dashboard.invoke(with_cookie(event("dashboard_post_update_component.json"), cookie))
@@ -205,6 +203,29 @@ def test_dashboard_page_and_callback_with_a_session(dashboard: LocalLambda,
     version = body(update)["response"]["app-data-version"]["data"]
     assert version, "the live check read nothing from the store"
     assert len(page["body"].encode()) < 6 * 1024 * 1024
+
+
+def test_dashboard_browser_code_comes_from_the_assets_url(dashboard: LocalLambda) -> None:
+    """The stage sets PULSEBOARD_ASSETS_URL: scripts, styles, the icon and plotly.js are fetched
+    from there, Dash's own requests stay under the stage, and no answer comes near 6 MB."""
+    assets = stage_config("dashboard")["aws_environment_variables"]["PULSEBOARD_ASSETS_URL"]
+    cookie = login(dashboard)
+    page = dashboard.invoke(with_cookie(event("dashboard_get_page.json"), cookie))
+    urls = re.findall(r'<(?:script|link)[^>]* (?:src|href)="([^"]+)"', page["body"])
+    assert len(urls) > 5 and all(u.startswith(assets + "/") for u in urls), urls
+    config = dash_config(page)
+    assert config["plotlyjs_url"].startswith(assets + "/plotly/")
+    assert config["requests_pathname_prefix"] == "/dashboard/"
+    for path in ("/_dash-layout", "/_dash-dependencies"):
+        answer = dashboard.invoke(with_cookie(event("dashboard_get_page.json"), cookie, path=path))
+        assert answer["statusCode"] == 200, answer
+    # Where the function used to send plotly.js from, it no longer does.
+    local_plotly = "/_dash-component-suites/plotly/package_data/plotly.min.js"
+    gone = dashboard.invoke(with_cookie(event("dashboard_get_page.json"), cookie,
+                                        path=local_plotly))
+    assert gone["statusCode"] >= 400
+    print(f"largest dashboard answer: {dashboard.largest_response_bytes} bytes")
+    assert dashboard.largest_response_bytes < RESPONSE_LIMIT_BYTES // 10
 
 
 def test_stage_environment_matches_its_api_gateway_stage() -> None:

@@ -8,8 +8,10 @@ from typing import Any
 import boto3
 import pytest
 
+from deploy.assets import upload
 from deploy.aws import DeployError, run
 from deploy.package import PackageInfo, stage_config
+from serverless_tests.serverless.conftest import empty_folder
 
 REGION = "eu-west-1"
 NO_TOUCH = {"touch": False}  # Zappa's GET to the new endpoint cannot reach a moto API
@@ -69,6 +71,10 @@ def test_missing_secret_stops_the_deploy(rehearsal: None) -> None:
 
 def test_deploy_update_undeploy_every_stage(rehearsal: None) -> None:
     put_secrets(("SECRET_KEY", "STRAVA_CLIENT_SECRET", "WITHINGS_CLIENT_SECRET"))
+    empty_folder(client("s3"), "pulseboard-data", "v1/static")
+    with pytest.raises(DeployError, match="run `make publish-assets` first"):
+        run("deploy", "dashboard", say, extra=dict(NO_TOUCH))
+    upload(client("s3"), "pulseboard-data", "v1")  # what `make publish-assets` does
     with pytest.raises(DeployError, match="deploy the api stage first"):
         run("deploy", "dashboard", say, extra=dict(NO_TOUCH))
     for stage in ("api", "dashboard", "jobs"):
@@ -87,6 +93,8 @@ def test_deploy_update_undeploy_every_stage(rehearsal: None) -> None:
         FunctionName="pulseboard-dashboard")["Environment"]["Variables"]
     assert env["PULSEBOARD_API_URL"].endswith("/api")
     assert env["DASH_REQUESTS_PATHNAME_PREFIX"] == "/dashboard/"
+    assert env["PULSEBOARD_ASSETS_URL"] == stage_config("dashboard")[
+        "aws_environment_variables"]["PULSEBOARD_ASSETS_URL"]
     assert not any("rehearsal-" in value for value in env.values())
     jobs_arn = client("lambda").get_function(
         FunctionName="pulseboard-jobs")["Configuration"]["FunctionArn"]

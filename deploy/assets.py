@@ -1,0 +1,188 @@
+"""`make publish-assets`: the dashboard's browser files on S3, so Lambda never has to send them.
+
+A Lambda answer is at most 6 MB and plotly.js alone is 4.8 MB; without this, a first visit costs
+a dozen invocations for bundles, 6.5 MB in all. This uploads Dash's and the component libraries'
+bundles at the installed versions, plotly.js and `dashboard/assets/` under `<blobs prefix>/static/`
+of the dashboard stage's bucket, lets anyone read that folder (and nothing else), and prints the
+URL for the dashboard stage's PULSEBOARD_ASSETS_URL. Bundle paths come from
+`dashboard.app.bundle_path`, the function the dashboard builds its script URLs with."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from deploy.aws import _client, targets
+from deploy.package import SETTINGS_FILE, stage_config
+
+STAGE = "dashboard"
+FOLDER = "static"
+ASSETS_DIR = Path(__file__).resolve().parents[1] / "dashboard" / "assets"
+# Bundle paths carry the package version: what is there never changes. `assets/` does not.
+VERSIONED_CACHE = "public, max-age=31536000, immutable"
+ASSETS_CACHE = "public, no-cache"
+CONTENT_TYPES = {
+    ".js": "application/javascript", ".mjs": "application/javascript", ".css": "text/css",
+    ".map": "application/json", ".json": "application/json", ".txt": "text/plain",
+    ".ico": "image/x-icon", ".png": "image/png", ".svg": "image/svg+xml",
+    ".woff2": "font/woff2", ".woff": "font/woff",
+}
+POLICY_SID = "PulseboardPublicStatic"
+
+
+@dataclass(frozen=True)
+class StaticFile:
+    key: str  # under the static folder, as it appears after PULSEBOARD_ASSETS_URL
+    source: Path
+    content_type: str
+    cache_control: str
+
+
+def _content_type(name: str) -> str:
+    return CONTENT_TYPES.get(PurePosixPath(name).suffix.lower(), "application/octet-stream")
+
+
+def _package_paths(resources: Iterable[dict[str, Any]]) -> set[tuple[str, str]]:
+    """(namespace, path) of every production file in Dash resource entries, lazy ones included
+    (dcc's async chunks, source maps): what `_dash-component-suites/` would serve locally."""
+    found: set[tuple[str, str]] = set()
+    for resource in resources:
+        paths = resource.get("relative_package_path")
+        if paths is None or resource.get("dev_only"):
+            continue
+        if isinstance(paths, dict):  # the renderer's React, per mode
+            paths = paths["prod"]
+        for path in [paths] if isinstance(paths, str) else paths:
+            found.add((resource["namespace"], path))
+    return found
+
+
+def bundles() -> set[tuple[str, str]]:
+    """Every package file the dashboard's pages can load: the lists Dash writes its tags from
+    (the renderer and React, dcc, html, dash_table, then each component library the dashboard
+    imports), plotly.js (dcc.Graph loads it lazily) and Dash's favicon."""
+    from dash import _dash_renderer, dash_table, dcc, html
+    from dash.development.base_component import ComponentRegistry
+
+    import dashboard.app  # noqa: F401  (imports, and so registers, the component libraries)
+
+    found = _package_paths([
+        *_dash_renderer._js_dist_dependencies, *_dash_renderer._js_dist,
+        *dcc._js_dist, *html._js_dist, *dash_table._js_dist,
+        *ComponentRegistry.get_resources("_js_dist"), *ComponentRegistry.get_resources("_css_dist"),
+    ])
+    found |= {("plotly", "package_data/plotly.min.js"), ("dash", "favicon.ico")}
+    return found
+
+
+def plan() -> list[StaticFile]:
+    """What goes under the static folder: bundles by package and version, then `assets/`."""
+    from dashboard.app import bundle_path
+
+    files = []
+    for namespace, path in sorted(bundles()):
+        source = Path(importlib.import_module(namespace).__file__ or "").parent / path
+        if not source.is_file():
+            continue  # listed but not shipped (a wheel without some source maps): Dash 404s too
+        files.append(StaticFile(bundle_path(namespace, path), source, _content_type(path),
+                                VERSIONED_CACHE))
+    for source in sorted(p for p in ASSETS_DIR.rglob("*") if p.is_file()):
+        name = source.relative_to(ASSETS_DIR).as_posix()
+        files.append(StaticFile(f"assets/{name}", source, _content_type(name), ASSETS_CACHE))
+    return files
+
+
+def public_url(bucket: str, prefix: str, region: str, endpoint: str = "") -> str:
+    """The static folder's public address (path style on a local endpoint such as moto)."""
+    if endpoint:
+        return f"{endpoint.rstrip('/')}/{bucket}/{_folder(prefix)}"
+    return f"https://{bucket}.s3.{region}.amazonaws.com/{_folder(prefix)}"
+
+
+def _etag(data: bytes) -> str:
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def _existing(s3: Any, bucket: str, folder: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=folder + "/"):
+        for obj in page.get("Contents", []):
+            found[obj["Key"][len(folder) + 1:]] = obj["ETag"].strip('"')
+    return found
+
+
+def allow_public_read(s3: Any, bucket: str, folder: str) -> None:
+    """Anyone may GET objects under the static folder, nothing else: one statement merged into
+    the bucket policy, and the bucket's public-access block relaxed for policies only (public
+    ACLs stay blocked)."""
+    statement = {
+        "Sid": POLICY_SID, "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{bucket}/{folder}/*",
+    }
+    try:
+        policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    except s3.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "NoSuchBucketPolicy":
+            raise
+        policy = {"Version": "2012-10-17", "Statement": []}
+    kept = [s for s in policy.get("Statement", []) if s.get("Sid") != POLICY_SID]
+    policy["Statement"] = [*kept, statement]
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True,
+        "BlockPublicPolicy": False, "RestrictPublicBuckets": False,
+    })
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+
+
+def _folder(prefix: str) -> str:
+    return f"{prefix}/{FOLDER}" if prefix else FOLDER
+
+
+def missing(s3: Any, bucket: str, prefix: str) -> list[str]:
+    """Static files this machine's versions need that the bucket does not have."""
+    there = _existing(s3, bucket, _folder(prefix))
+    return [f.key for f in plan() if f.key not in there]
+
+
+def upload(s3: Any, bucket: str, prefix: str) -> tuple[int, int]:
+    """Puts what is not there yet under `<prefix>/static/` and opens that folder to reading;
+    (files sent, files in all)."""
+    from storage.s3 import S3Blobs
+
+    S3Blobs(bucket, prefix, client=s3).ensure_bucket()
+    folder = _folder(prefix)
+    there = _existing(s3, bucket, folder)
+    files = plan()
+    sent = 0
+    for item in files:
+        data = item.source.read_bytes()
+        if there.get(item.key) == _etag(data):
+            continue
+        s3.put_object(Bucket=bucket, Key=f"{folder}/{item.key}", Body=data,
+                      ContentType=item.content_type, CacheControl=item.cache_control)
+        sent += 1
+    allow_public_read(s3, bucket, folder)
+    return sent, len(files)
+
+
+def publish(say: Callable[[str], None] = print, settings_file: Path = SETTINGS_FILE,
+            endpoint: str = "") -> str:
+    """`make publish-assets`: uploads to the dashboard stage's blobs bucket and returns the URL
+    for its PULSEBOARD_ASSETS_URL (`endpoint`: a local S3 such as moto, else AWS's)."""
+    config = stage_config(STAGE, settings_file)
+    region = config.get("aws_region", "eu-west-1")
+    _, bucket, prefix, _ = targets(STAGE, config)
+    sent, total = upload(_client("s3", region), bucket, prefix)
+    url = public_url(bucket, prefix, region, endpoint)
+    say(f"{sent} of {total} files uploaded to s3://{bucket}/{_folder(prefix)}/ (the others were "
+        "there already); anyone may read that folder, nothing else in the bucket")
+    configured = config.get("aws_environment_variables", {}).get("PULSEBOARD_ASSETS_URL")
+    if configured != url:
+        say(f"set PULSEBOARD_ASSETS_URL={url} in the {STAGE} stage's aws_environment_variables "
+            f"(zappa_settings.json; now {configured or 'unset'}), then `make update STAGE={STAGE}`")
+    return url

@@ -1,0 +1,161 @@
+"""API Gateway on loopback for a local Lambda: HTTP requests in, REST proxy events to the function,
+its answers back out as HTTP, so a browser can use an unpacked stage package as it will be used."""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from deploy.local_lambda import LambdaError, LocalLambda
+
+# Headers HTTP itself owns; the gateway sets its own on the way out.
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request the gateway saw, as its access log would show it."""
+
+    method: str
+    path: str  # as the browser asked, stage included
+    status: int
+    response_bytes: int  # the function's answer as Lambda returns it (0 when not invoked)
+
+
+def rest_event(method: str, target: str, headers: list[tuple[str, str]], body: bytes, stage: str,
+               host: str, source_ip: str) -> dict[str, Any]:
+    """The event API Gateway's REST proxy integration (`/{proxy+}`) sends for a request to
+    `/<stage><path>`: the path without the stage, headers and query both single- and
+    multi-valued, the body base64 (Zappa declares every media type binary)."""
+    parts = urlsplit(target)
+    path = parts.path[len(stage) + 1:] or "/"
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for name, value in headers:
+        value = host if name.lower() == "host" else value
+        single[name] = value
+        multi.setdefault(name, []).append(value)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    multi_query: dict[str, list[str]] = {}
+    for name, value in query:
+        multi_query.setdefault(name, []).append(value)
+    user_agent = single.get("User-Agent", "")
+    return {
+        "resource": "/" if path == "/" else "/{proxy+}",
+        "path": path,
+        "httpMethod": method,
+        "headers": single,
+        "multiValueHeaders": multi,
+        "queryStringParameters": dict(query) or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": None if path == "/" else {"proxy": path.lstrip("/")},
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": "/" if path == "/" else "/{proxy+}",
+            "httpMethod": method,
+            "path": f"/{stage}{path}",
+            "accountId": "123456789012",
+            "protocol": "HTTP/1.1",
+            "stage": stage,
+            "domainPrefix": host.split(".", 1)[0],
+            "requestTimeEpoch": int(time.time() * 1000),
+            "requestId": str(uuid.uuid4()),
+            "identity": {"sourceIp": source_ip, "userAgent": user_agent},
+            "domainName": host,
+            "apiId": host.split(".", 1)[0],
+        },
+        "body": base64.b64encode(body).decode() if body else None,
+        "isBase64Encoded": bool(body),
+    }
+
+
+class LocalGateway:
+    """Serves `http://127.0.0.1:<port>/<stage>/…` from a local function, one request at a time as
+    one warm container would. Outside the stage it answers 403 as API
+    Gateway does; an invocation that fails (the function raised, or answered over Lambda's
+    6 MB) is a 502. `log` lists every exchange.
+
+    The Host the function sees is the API's execute-api name, as on AWS: Zappa keys the stage's
+    script name on it, so the app answers exactly as it will when deployed."""
+
+    def __init__(self, function: LocalLambda, stage: str, api_id: str = "local0api0",
+                 region: str = "eu-west-1") -> None:
+        self.stage = stage
+        self.host = f"{api_id}.execute-api.{region}.amazonaws.com"
+        self.log: list[Exchange] = []
+        self._function = function
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}/{self.stage}/"
+
+    def _answer(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes,
+                client: str) -> tuple[int, list[tuple[str, str]], bytes, int]:
+        path = urlsplit(target).path
+        if not (path == f"/{self.stage}" or path.startswith(f"/{self.stage}/")):
+            return 403, [("Content-Type", "application/json")], \
+                b'{"message":"Missing Authentication Token"}', 0
+        event = rest_event(method, target, headers, body, self.stage, self.host, client)
+        with self._lock:
+            try:
+                answer = self._function.invoke(event)
+            except LambdaError:
+                return 502, [("Content-Type", "application/json")], \
+                    b'{"message": "Internal server error"}', self._function.last_response_bytes
+            size = self._function.last_response_bytes
+        out: list[tuple[str, str]] = []
+        for name, values in (answer.get("multiValueHeaders") or {}).items():
+            out += [(name, str(v)) for v in values if name.lower() not in HOP_BY_HOP]
+        if not answer.get("multiValueHeaders"):
+            out += [(k, str(v)) for k, v in (answer.get("headers") or {}).items()
+                    if k.lower() not in HOP_BY_HOP]
+        text = answer.get("body") or ""
+        data = base64.b64decode(text) if answer.get("isBase64Encoded") else text.encode()
+        return int(answer["statusCode"]), out, data, size
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _any(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                status, headers, data, size = gateway._answer(
+                    self.command, self.path, list(self.headers.items()), body,
+                    self.client_address[0])
+                gateway.log.append(Exchange(self.command, urlsplit(self.path).path, status, size))
+                self.send_response(status)
+                for name, value in headers:
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _any
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # `log` is the record
+
+        return Handler
+
+    def __enter__(self) -> LocalGateway:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)

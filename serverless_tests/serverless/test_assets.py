@@ -1,0 +1,116 @@
+"""`make publish-assets` on moto: Dash's, the components' and plotly's files at the installed
+versions plus `dashboard/assets/`, typed and cached right, readable by anyone and nothing else;
+and without PULSEBOARD_ASSETS_URL the dashboard still serves its own scripts."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+import settings
+from deploy.assets import ASSETS_CACHE, VERSIONED_CACHE, plan, upload
+from serverless_tests.serverless.conftest import empty_folder
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def s3_at(endpoint: str) -> Any:
+    return boto3.client("s3", region_name="eu-west-1", endpoint_url=endpoint,
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def test_publish_assets_command(moto_endpoint: str, tmp_path: Path) -> None:
+    """Where zappa_settings.json says: the dashboard stage's bucket, under v1/static/."""
+    s3 = s3_at(moto_endpoint)
+    empty_folder(s3, "pulseboard-data", "v1/static")
+    env = {**os.environ, "AWS_ENDPOINT_URL": moto_endpoint, "PULSEBOARD_DATA_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "deploy", "publish-assets"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    url = f"{moto_endpoint}/pulseboard-data/v1/static"
+    assert done.stdout.splitlines()[-1] == f"PULSEBOARD_ASSETS_URL={url}", done.stdout
+    files = plan()
+    listed = {o["Key"] for o in s3.list_objects_v2(Bucket="pulseboard-data",
+                                                   Prefix="v1/static/")["Contents"]}
+    assert listed == {f"v1/static/{f.key}" for f in files}
+    for item in files:
+        head = s3.head_object(Bucket="pulseboard-data", Key=f"v1/static/{item.key}")
+        assert (head["ContentType"], head["CacheControl"]) == (item.content_type,
+                                                               item.cache_control), item
+    by_key = {f.key: f for f in files}
+    plotly = next(k for k in by_key if k.endswith("/package_data/plotly.min.js"))
+    assert plotly.startswith("plotly/") and by_key[plotly].content_type == "application/javascript"
+    assert by_key[plotly].cache_control == VERSIONED_CACHE
+    assert by_key["assets/style.css"].content_type == "text/css"
+    assert by_key["assets/style.css"].cache_control == ASSETS_CACHE
+    assert any(k.endswith("/dcc/async-graph.js") for k in by_key)
+    # Readable by anyone: the static folder, nothing else in the bucket.
+    policy = json.loads(s3.get_bucket_policy(Bucket="pulseboard-data")["Policy"])
+    public = [s for s in policy["Statement"] if s.get("Principal") == "*"]
+    assert [s["Resource"] for s in public] == ["arn:aws:s3:::pulseboard-data/v1/static/*"]
+    assert [s["Action"] for s in public] == ["s3:GetObject"]
+    block = s3.get_public_access_block(Bucket="pulseboard-data")
+    assert block["PublicAccessBlockConfiguration"]["BlockPublicAcls"] is True
+    # Published once, nothing is sent again; the policy is not stacked.
+    assert upload(s3, "pulseboard-data", "v1") == (0, len(files))
+    policy = json.loads(s3.get_bucket_policy(Bucket="pulseboard-data")["Policy"])
+    assert len([s for s in policy["Statement"] if s.get("Principal") == "*"]) == 1
+
+
+def test_an_existing_bucket_policy_is_kept(aws: str) -> None:
+    s3 = boto3.client("s3", region_name="eu-west-1")
+    s3.create_bucket(Bucket="kept-policy",
+                     CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    theirs = {"Sid": "Theirs", "Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject",
+              "Resource": "arn:aws:s3:::kept-policy/*"}
+    s3.put_bucket_policy(Bucket="kept-policy",
+                         Policy=json.dumps({"Version": "2012-10-17", "Statement": [theirs]}))
+    upload(s3, "kept-policy", "v2")
+    statements = json.loads(s3.get_bucket_policy(Bucket="kept-policy")["Policy"])["Statement"]
+    assert theirs in statements and len(statements) == 2
+
+
+@pytest.fixture
+def local_dashboard(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The dashboard in this process, signed in, without PULSEBOARD_ASSETS_URL."""
+    from dashboard import data, users
+    from dashboard.app import build
+
+    monkeypatch.setenv("PULSEBOARD_SECRET_KEY", "test-secret-key-0123456789abcdef")
+    settings.reset()
+    users.add(data.store(), "ann", "password-123", "owner")
+    client = build()[0].test_client()
+    form = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token
+    assert client.post("/login", data={"csrf_token": token.group(1), "username": "ann",
+                                       "password": "password-123"}).status_code == 302
+    return client
+
+
+def test_without_the_setting_the_dashboard_serves_its_own_scripts(local_dashboard: Any) -> None:
+    from dashboard.app import build
+
+    page = local_dashboard.get("/weight").get_data(as_text=True)
+    urls = re.findall(r'<(?:script|link)[^>]* (?:src|href)="([^"]+)"', page)
+    assert urls and all(u.startswith("/") and not u.startswith("//") for u in urls), urls
+    config = json.loads(re.search(r'id="_dash-config" type="application/json">(.*?)</script>',
+                                  page, re.S).group(1))  # type: ignore[union-attr]
+    assert config["serve_locally"] is True and "plotlyjs_url" not in config
+    bundle = next(u for u in urls if "/_dash-component-suites/dash/dcc/" in u)
+    assert local_dashboard.get(bundle).status_code == 200
+    # The same files are what gets published: all Dash would serve here, and Dash's icon.
+    app = build()[1]
+    served = {(ns, path) for ns, paths in app.registered_paths.items() for path in paths}
+    from deploy.assets import bundles
+
+    assert ("plotly", "package_data/plotly.min.js") in served
+    assert served <= bundles()

@@ -1,0 +1,129 @@
+"""The dashboard package behind API Gateway on loopback, in headless Chromium: sign in, open a page,
+change a control. Every request goes under the stage's path or to the published assets URL."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from deploy.assets import public_url, upload
+from deploy.local_gateway import LocalGateway
+from deploy.local_lambda import RESPONSE_LIMIT_BYTES
+from serverless_tests.conftest import in_ci
+from serverless_tests.dashboard.test_browser import (
+    CHROMEDRIVER,
+    CHROMIUM,
+    css,
+    drawn,
+    figure,
+    pick,
+    wait,
+)
+from serverless_tests.serverless.conftest import PASSWORD, Cloud
+
+pytestmark = pytest.mark.browser
+
+STAGE = "dashboard"  # Zappa names the API Gateway stage after its own stage
+
+
+@pytest.fixture(scope="module")
+def assets_url(cloud: Cloud) -> str:
+    """`make publish-assets` into this module's bucket prefix on moto, which serves it."""
+    upload(cloud.client("s3"), cloud.bucket, cloud.blobs_prefix)
+    return public_url(cloud.bucket, cloud.blobs_prefix, "eu-west-1", cloud.endpoint)
+
+
+@pytest.fixture(scope="module")
+def gateway(cloud: Cloud, unpacked: dict[str, Path], assets_url: str) -> Iterator[LocalGateway]:
+    from dashboard import users
+    from serverless_tests.dashboard.synthetic import generate, load
+
+    store = cloud.store()
+    load(store, generate(days=90, seed=5, stream_points=200))
+    users.add(store, "owner", PASSWORD, "owner")
+    with cloud.function(unpacked, STAGE, PULSEBOARD_ASSETS_URL=assets_url) as function, \
+            LocalGateway(function, STAGE) as served:
+        yield served
+    print(f"largest answer from the function: {function.largest_response_bytes} bytes")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium that keeps its network log (every request it sends, whatever answers)."""
+    if not (CHROMIUM and CHROMEDRIVER):
+        if in_ci():
+            pytest.fail("chromium and chromedriver are required in CI (apt install chromium "
+                        "chromium-driver)")
+        pytest.skip("chromium/chromedriver not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="pulseboard-chrome-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--enable-unsafe-swiftshader", "--window-size=1280,900",
+                 f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def network(driver: Any) -> tuple[list[str], dict[str, int]]:
+    """The URLs the browser sent requests for, and the status each got, since the last call
+    (from its DevTools network log)."""
+    urls: list[str] = []
+    statuses: dict[str, int] = {}
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+        elif message["method"] == "Network.responseReceived":
+            statuses[message["params"]["response"]["url"]] = message["params"]["response"]["status"]
+    return [u for u in urls if u.startswith(("http:", "https:"))], statuses
+
+
+def test_sign_in_page_and_callback_under_the_stage(browser: Any, gateway: LocalGateway,
+                                                   assets_url: str) -> None:
+    browser.get(gateway.url + "weight")
+    wait(browser, lambda d: css(d, "#username"))
+    assert urlsplit(browser.current_url).path == f"/{STAGE}/login"
+    css(browser, "#username")[0].send_keys("owner")
+    css(browser, "#password")[0].send_keys(PASSWORD)
+    css(browser, "#login-submit")[0].click()
+    wait(browser, lambda d: urlsplit(d.current_url).path == f"/{STAGE}/weight")
+    before = drawn(browser, "weight-graph")
+    assert before["layout"]["yaxis"]["title"]["text"] == "Weight (kg)"
+    pick(browser, "weight-metric", "Fat ratio")
+    after = wait(browser, lambda d: (f := figure(d, "weight-graph"))
+                 and f["layout"]["yaxis"]["title"]["text"] == "Fat ratio (%)" and f)
+    assert after["data"][0]["y"] != before["data"][0]["y"]
+
+    urls, statuses = network(browser)
+    print("\n".join(f"{statuses.get(u)} {u}" for u in urls))
+    elsewhere = [u for u in urls if not u.startswith((gateway.url, assets_url + "/"))]
+    assert not elsewhere, f"requests outside the stage and the assets URL: {elsewhere}"
+    from_assets = [u for u in urls if u.startswith(assets_url + "/")]
+    assert any(u.endswith("/plotly.min.js") for u in from_assets), from_assets
+    assert any(u.endswith("/async-graph.js") for u in from_assets), from_assets
+    assert all(statuses.get(u) == 200 for u in from_assets), statuses
+    assert any("_dash-update-component" in u for u in urls)
+    # What reached the function: all under the stage, all answered, none of it a bundle.
+    seen = [f"{e.method} {e.path} {e.status} {e.response_bytes}" for e in gateway.log]
+    print("\n".join(seen))
+    assert gateway.log and all(e.path.startswith(f"/{STAGE}/") for e in gateway.log), seen
+    assert all(e.status < 400 for e in gateway.log), seen
+    assert not [e for e in gateway.log if "_dash-component-suites" in e.path], seen
+    assert max(e.response_bytes for e in gateway.log) < RESPONSE_LIMIT_BYTES // 10
