@@ -278,10 +278,17 @@ class Athlete:
                         room = 1 - (load - start) / (0.6 * start)
                         if rng.random() < max(0.03, 0.5 * room):
                             loads[exercise] = load + step
-                    work = round(load * (0.85 if deload else 1.0) / 2.5) * 2.5
+                    # Loaded lifts cycle through rep schemes (standard, heavy, volume), so
+                    # weight against reps has a shape; the last set now and then falls a rep short.
+                    extra_reps, factor = _SCHEMES[(session // len(_TEMPLATES)) % len(_SCHEMES)] \
+                        if step else (0, 1.0)
+                    work = round(load * factor * (0.85 if deload else 1.0) / 2.5) * 2.5
                     for set_number in range(1, sets + 1):
                         weight = "" if step == 0 and loads[exercise] == 0 else _fmt_kg(work)
-                        rows.append([day.isoformat(), exercise, str(set_number), str(reps), weight])
+                        done = reps + extra_reps - (
+                            1 if set_number == sets and step and (session + sets) % 4 == 0 else 0)
+                        rows.append([day.isoformat(), exercise, str(set_number), str(done),
+                                     weight])
             if rng.random() < 0.04 and len(rows) > 1:
                 rows.append([])  # a blank line left between weeks
             on_break = week.run_km == 0 and not week.lift_days
@@ -843,6 +850,8 @@ _LIFTS = (
     ("Power Clean", 55.0, 5, 3, 1.25),
     ("Thruster", 40.0, 3, 10, 1.25),
 )
+# (reps added to the lift's usual reps, load factor): standard, heavy, volume.
+_SCHEMES = ((0, 1.0), (-2, 1.075), (3, 0.875))
 _TEMPLATES = (
     ("Back Squat", "Bench Press", "Pull-up"),
     ("Deadlift", "Overhead Press", "Kettlebell Swing"),
