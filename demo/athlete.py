@@ -285,8 +285,9 @@ class Athlete:
                     work = round(load * factor * (0.85 if deload else 1.0) / 2.5) * 2.5
                     for set_number in range(1, sets + 1):
                         weight = "" if step == 0 and loads[exercise] == 0 else _fmt_kg(work)
-                        done = reps + extra_reps - (
-                            1 if set_number == sets and step and (session + sets) % 4 == 0 else 0)
+                        done = reps + extra_reps - (1 if set_number == sets and step
+                                                    and reps + extra_reps > 2
+                                                    and (session + sets) % 4 == 0 else 0)
                         rows.append([day.isoformat(), exercise, str(set_number), str(done),
                                      weight])
             if rng.random() < 0.04 and len(rows) > 1:
