@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from dashboard.logic.common import COLORS, downsample_time, empty_figure, round_list, style
 
 DATASETS = {
-    "activities": "Activities (Strava)",
+    "activities": "Activities (Strava and files)",
     "measurements": "Body measurements (Withings), daily",
     "lift_sets": "Lifting sets (sheet)",
 }
