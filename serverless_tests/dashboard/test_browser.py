@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -14,7 +12,7 @@ from typing import Any
 import pytest
 
 import settings
-from serverless_tests.conftest import in_ci
+from serverless_tests.browser import chromium
 from serverless_tests.dashboard.conftest import PASSWORD
 from serverless_tests.dashboard.synthetic import generate, load
 
@@ -22,35 +20,14 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 PAGES = ["/", "/weight", "/running", "/crossfit", "/forecast", "/explore", "/quality"]
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not (CHROMIUM and CHROMEDRIVER):
-        if in_ci():
-            pytest.fail("chromium and chromedriver are required in CI (apt install chromium "
-                        "chromium-driver)")
-        pytest.skip("chromium/chromedriver not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="pulseboard-chrome-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--enable-unsafe-swiftshader", "--window-size=1280,900",
-                 f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with chromium() as driver:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        yield driver
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,6 @@ change a control. Every request goes under the stage's path or to the published 
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,10 +14,8 @@ import pytest
 from deploy.assets import public_url, upload
 from deploy.local_gateway import LocalGateway
 from deploy.local_lambda import RESPONSE_LIMIT_BYTES
-from serverless_tests.conftest import in_ci
+from serverless_tests.browser import chromium
 from serverless_tests.dashboard.test_browser import (
-    CHROMEDRIVER,
-    CHROMIUM,
     css,
     drawn,
     figure,
@@ -57,28 +53,8 @@ def gateway(cloud: Cloud, unpacked: dict[str, Path], assets_url: str) -> Iterato
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Headless Chromium that keeps its network log (every request it sends, whatever answers)."""
-    if not (CHROMIUM and CHROMEDRIVER):
-        if in_ci():
-            pytest.fail("chromium and chromedriver are required in CI (apt install chromium "
-                        "chromium-driver)")
-        pytest.skip("chromium/chromedriver not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="pulseboard-chrome-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--enable-unsafe-swiftshader", "--window-size=1280,900",
-                 f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with chromium(network_log=True) as driver:
+        yield driver
 
 
 def network(driver: Any) -> tuple[list[str], dict[str, int]]:
