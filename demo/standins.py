@@ -10,6 +10,7 @@ import random
 import re
 import secrets
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -322,6 +323,15 @@ class _Window:
 # ---------------------------------------------------------------------------------------------
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-answer (a sync killed on purpose, a timeout) is what a
+        real provider sees too: nothing to print. Anything else is printed as usual."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 class StandIns:
     """One threaded HTTP server on 127.0.0.1 answering as Strava, Withings and Google Sheets."""
 
@@ -345,7 +355,7 @@ class StandIns:
         self.faults = Faults()
         self.log: list[Request] = []
         self._log_lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._tmp: Path | None = None
 
@@ -379,7 +389,7 @@ class StandIns:
             return self
         self._key = _service_account_key()
         handler = type("Handler", (_Handler,), {"standins": self})
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        server = _Server(("127.0.0.1", self.port), handler)
         server.daemon_threads = True
         server.block_on_close = False
         self._server = server
