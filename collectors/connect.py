@@ -129,7 +129,8 @@ def connect(
             f"set PULSEBOARD_{upper}_CLIENT_ID and PULSEBOARD_{upper}_CLIENT_SECRET (from the "
             f"{source.capitalize()} developer settings of your app) first"
         )
-    catcher = type("Catcher", (_Catcher,), {"query": None, "got": threading.Event()})
+    catcher: type[_Catcher] = type("Catcher", (_Catcher,),
+                                   {"query": None, "got": threading.Event()})
     try:
         server = HTTPServer(("127.0.0.1", port), catcher)
     except OSError as exc:

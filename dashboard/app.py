@@ -357,7 +357,7 @@ class _Dash(dash.Dash):
             return str(self.get_asset_url(self._favicon))
         return f"{self.assets_url}/{bundle_path('dash', 'favicon.ico')}"
 
-    def interpolate_index(self, **kwargs: Any) -> str:
+    def interpolate_index(self, **kwargs: Any) -> str:  # type: ignore[override]  # Dash passes keywords
         if self.assets_url and not self._favicon:  # Dash's own icon, else served from here
             kwargs["favicon"] = f'<link rel="icon" type="image/x-icon" href="{self.favicon_url()}">'
         return str(super().interpolate_index(**kwargs))

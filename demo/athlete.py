@@ -580,6 +580,7 @@ def _plan_weeks(rng: np.random.Generator, start: datetime, end: datetime) -> lis
             km *= 0.5
         km = max(8.0, km * rng.normal(1.0, 0.08))
         four = rng.random() < (0.35 + 0.4 * min(1.0, block_week / max(block_len, 1)))
+        runs: tuple[tuple[int, str, float], ...]  # (weekday, kind, share of the week's km)
         if four:
             runs = (
                 (1, "easy", 0.22),

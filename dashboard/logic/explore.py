@@ -80,7 +80,7 @@ def views(table: pd.DataFrame, dataset: str, field: str | None, other: str | Non
     names = ("scatter", "top", "line", "box", "hist", "pie")
     if table.empty or not field or field not in table.columns:
         return {n: empty_figure(EMPTY, 280) for n in names}
-    other = other if other in table.columns else field
+    other = other if other and other in table.columns else field
     time_col, cat = TIME[dataset], CATEGORY[dataset]
     data = table.dropna(subset=[field]).reset_index(drop=True)
     focus = data.iloc[[i for i in selected if i < len(data)]] if selected else data

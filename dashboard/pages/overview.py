@@ -49,7 +49,7 @@ def _metric_card(kind: str, info: dict[str, Any] | None) -> Any:
 
 
 def _table(rows: list[dict[str, Any]], table_id: str) -> Any:
-    return dash_table.DataTable(
+    return dash_table.DataTable(  # type: ignore[attr-defined]
         id=table_id, data=rows, columns=[{"name": c, "id": c} for c in (rows[0] if rows else {})],
         style_table={"overflowX": "auto"},
         style_cell={"fontFamily": "inherit", "padding": "4px 6px", "fontSize": "13px",

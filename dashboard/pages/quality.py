@@ -37,7 +37,7 @@ def update(_v: Any) -> Any:
     if not table:
         return html.Div("No rejected records: everything synced so far was readable.",
                         className="alert alert-success", id="quality-empty")
-    return dash_table.DataTable(
+    return dash_table.DataTable(  # type: ignore[attr-defined]
         id="quality-table", data=table, columns=[{"name": c, "id": c} for c in table[0]],
         page_size=25, sort_action="native", filter_action="native",
         style_table={"overflowX": "auto"},

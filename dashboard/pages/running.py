@@ -23,7 +23,9 @@ def layout(**_query: Any) -> Any:
         html.H2("Running", className="page-title"),
         dbc.Row([
             dbc.Col([dbc.Label("Dates"), html.Br(), dcc.DatePickerRange(
-                id="running-range", start_date=today - timedelta(days=180), end_date=today,
+                id="running-range",
+                start_date=(today - timedelta(days=180)).isoformat(),
+                end_date=today.isoformat(),
                 display_format="YYYY-MM-DD")], xs=12, md=5),
             dbc.Col([dbc.Label("Run"), dcc.Dropdown(id="running-run",
                                                     placeholder="click a route on the map")],

@@ -28,7 +28,9 @@ def layout(**_query: Any) -> Any:
                 options=[{"label": weight.label(k), "value": k} for k in MEASUREMENT_TYPES])],
                 xs=12, md=4),
             dbc.Col([dbc.Label("Dates"), html.Br(), dcc.DatePickerRange(
-                id="weight-range", start_date=today - timedelta(days=365), end_date=today,
+                id="weight-range",
+                start_date=(today - timedelta(days=365)).isoformat(),
+                end_date=today.isoformat(),
                 display_format="YYYY-MM-DD")], xs=12, md=5),
             dbc.Col([dbc.Label("Rolling mean"), dcc.Dropdown(
                 id="weight-window", clearable=False, value=7,
