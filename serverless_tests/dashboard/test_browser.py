@@ -162,16 +162,21 @@ def test_every_page_renders(browser: Any, base_url: str, signed_in: None, path: 
     shot(browser, "page-" + (path.strip("/") or "overview"))
 
 
-def test_changing_the_metric_changes_the_figure(
-    browser: Any, base_url: str, signed_in: None,
-) -> None:
-    browser.get(base_url + "/weight")
+def switch_weight_metric(browser: Any) -> None:
+    """On the weight page: picking fat ratio redraws the graph with other values and axis."""
     before = drawn(browser, "weight-graph")
     assert before["layout"]["yaxis"]["title"]["text"] == "Weight (kg)"
     pick(browser, "weight-metric", "Fat ratio")
     after = wait(browser, lambda d: (f := figure(d, "weight-graph"))
                  and f["layout"]["yaxis"]["title"]["text"] == "Fat ratio (%)" and f)
     assert after["data"][0]["y"] != before["data"][0]["y"]
+
+
+def test_changing_the_metric_changes_the_figure(
+    browser: Any, base_url: str, signed_in: None,
+) -> None:
+    browser.get(base_url + "/weight")
+    switch_weight_metric(browser)
 
 
 def test_clicking_a_route_on_the_map_shows_its_session(

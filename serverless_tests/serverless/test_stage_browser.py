@@ -15,13 +15,7 @@ from deploy.assets import public_url, upload
 from deploy.local_gateway import LocalGateway
 from deploy.local_lambda import RESPONSE_LIMIT_BYTES
 from serverless_tests.browser import chromium
-from serverless_tests.dashboard.test_browser import (
-    css,
-    drawn,
-    figure,
-    pick,
-    wait,
-)
+from serverless_tests.dashboard.test_browser import css, switch_weight_metric, wait
 from serverless_tests.serverless.conftest import PASSWORD, Cloud
 
 pytestmark = pytest.mark.browser
@@ -80,12 +74,7 @@ def test_sign_in_page_and_callback_under_the_stage(browser: Any, gateway: LocalG
     css(browser, "#password")[0].send_keys(PASSWORD)
     css(browser, "#login-submit")[0].click()
     wait(browser, lambda d: urlsplit(d.current_url).path == f"/{STAGE}/weight")
-    before = drawn(browser, "weight-graph")
-    assert before["layout"]["yaxis"]["title"]["text"] == "Weight (kg)"
-    pick(browser, "weight-metric", "Fat ratio")
-    after = wait(browser, lambda d: (f := figure(d, "weight-graph"))
-                 and f["layout"]["yaxis"]["title"]["text"] == "Fat ratio (%)" and f)
-    assert after["data"][0]["y"] != before["data"][0]["y"]
+    switch_weight_metric(browser)
 
     urls, statuses = network(browser)
     print("\n".join(f"{statuses.get(u)} {u}" for u in urls))
