@@ -59,7 +59,7 @@ def test_jobs_import_an_uploaded_activity_file(jobs_ran: dict[str, Any], cloud: 
                                                unpacked: dict[str, Path]) -> None:
     from datetime import UTC, datetime
 
-    from serverless_tests.collectors.files_fixtures import gpx_text, samples
+    from demo.activity_files import gpx_text, samples
 
     key = f"{cloud.blobs_prefix}/inbox/Evening Run.gpx"
     s3 = cloud.client("s3")
