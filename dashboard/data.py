@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -17,32 +18,69 @@ RUN_SPORTS = ("Run", "TrailRun", "VirtualRun")
 
 _stores: dict[tuple[str, str], Store] = {}
 _lock = threading.Lock()
-# One page view fires several callbacks that read the same series (options, then figures);
-# a few seconds of memory turns those into one store request without showing stale data
-# for longer than a reader would notice.
-CACHE_TTL_S = 5.0
-_cache: dict[tuple[Any, ...], tuple[float, list[Any]]] = {}
+# What a page reads only changes when a sync lands, and every sync records its status: the
+# records read are kept (per process, so per warm Lambda container) for as long as the data
+# version (`data_version`, one small Query) says nothing new landed. A page view's callbacks
+# share one version read; the age limit covers writes that record no status (`storage load`).
+VERSION_CHECK_S = 2.0
+CACHE_MAX_AGE_S = 600.0
+CACHE_MAX_ENTRIES = 64
+_cache: dict[tuple[Any, ...], tuple[float, str, Any]] = {}
+_versions: dict[int, tuple[float, str]] = {}
 
 
 def clear_cache() -> None:
     with _lock:
         _cache.clear()
+        _versions.clear()
 
 
-def query(s: Store, kind: str, series: str = "", start: Any = None, end: Any = None) -> list[Any]:
-    """store.query, remembered for CACHE_TTL_S per store and range."""
-    key = (id(s), kind, series, str(start), str(end))
+def recheck_version() -> None:
+    """The next read checks the data version again (as a page view a few seconds later would)."""
+    with _lock:
+        _versions.clear()
+
+
+def current_version(s: Store) -> str:
+    """`data_version`, read at most once every VERSION_CHECK_S per store."""
+    now = time.monotonic()
+    with _lock:
+        seen = _versions.get(id(s))
+        if seen and now - seen[0] < VERSION_CHECK_S:
+            return seen[1]
+    version = data_version(s)
+    with _lock:
+        _versions[id(s)] = (time.monotonic(), version)
+    return version
+
+
+def remembered[T](s: Store, key: tuple[Any, ...], read: Callable[[], T]) -> T:
+    """read(), kept while the data version stands (at most CACHE_MAX_AGE_S)."""
+    key = (id(s), *key)
+    version = current_version(s)
     now = time.monotonic()
     with _lock:
         hit = _cache.get(key)
-        if hit and now - hit[0] < CACHE_TTL_S:
-            return hit[1]
-    rows = s.query(kind, series, start, end)
+        if hit and hit[1] == version and now - hit[0] < CACHE_MAX_AGE_S:
+            return cast(T, hit[2])
+    value = read()
     with _lock:
-        if len(_cache) > 256:
-            _cache.clear()
-        _cache[key] = (time.monotonic(), rows)  # fresh from when the answer arrived
-    return rows
+        if len(_cache) >= CACHE_MAX_ENTRIES:  # oldest first out
+            for old in sorted(_cache, key=lambda k: _cache[k][0])[: CACHE_MAX_ENTRIES // 4]:
+                del _cache[old]
+        _cache[key] = (time.monotonic(), version, value)
+    return value
+
+
+def query(s: Store, kind: str, series: str = "", start: Any = None, end: Any = None) -> list[Any]:
+    """store.query, remembered while no sync lands."""
+    return remembered(s, ("query", kind, series, str(start), str(end)),
+                      lambda: s.query(kind, series, start, end))
+
+
+def latest(s: Store, kind: str, series: str = "", n: int = 1) -> list[Any]:
+    """store.latest, remembered while no sync lands."""
+    return remembered(s, ("latest", kind, series, n), lambda: s.latest(kind, series, n))
 
 
 def store() -> Store:
@@ -64,7 +102,7 @@ def day_bounds(start: str | date | None, end: str | date | None) -> tuple[date |
 
 def recent_start(s: Store, kind: str, series: str = "", days: int = 400) -> Any:
     """A range start `days` before the newest record: the overview needs no more history."""
-    newest = s.latest(kind, series, 1)
+    newest = latest(s, kind, series, 1)
     if not newest:
         return None
     moment = getattr(newest[0], "time", None) or getattr(newest[0], "start_time", None)
@@ -121,7 +159,7 @@ def lift_sets(s: Store, start: Any = None, end: Any = None) -> pd.DataFrame:
 
 
 def rejected(s: Store) -> pd.DataFrame:
-    rows = s.query("rejected")
+    rows = query(s, "rejected")
     frame = pd.DataFrame([r.to_dict() for r in rows])
     if frame.empty:
         return pd.DataFrame(columns=["source", "ref", "reason", "raw", "seen_at"])
@@ -130,13 +168,17 @@ def rejected(s: Store) -> pd.DataFrame:
 
 def held_by_source(s: Store) -> dict[str, str]:
     """What the store holds from each source, one Count query per source (no items read)."""
-    activities = s.count("activities")  # Strava's and imported files' share one partition
-    return {
-        "strava": f"{activities:,} activities",
-        "files": f"{activities:,} activities",
-        "withings": f"{s.count('measurements', 'weight_kg'):,} weigh-ins",
-        "sheets": f"{s.count('lift_sets'):,} sets",
-    }
+
+    def count() -> dict[str, str]:
+        activities = s.count("activities")  # Strava's and imported files' share a partition
+        return {
+            "strava": f"{activities:,} activities",
+            "files": f"{activities:,} activities",
+            "withings": f"{s.count('measurements', 'weight_kg'):,} weigh-ins",
+            "sheets": f"{s.count('lift_sets'):,} sets",
+        }
+
+    return remembered(s, ("held",), count)
 
 
 def quarantined_by_source(s: Store) -> dict[str, int]:
@@ -154,9 +196,11 @@ def sync_status(s: Store) -> dict[str, dict[str, Any]]:
 
 
 def data_version(s: Store) -> str:
-    """A cheap marker that changes when a sync lands: the newest successful sync time."""
+    """A cheap marker (one small Query) that changes whenever a sync or an import ran: the
+    newest of the sources' last run and last success times."""
     status = sync_status(s)
-    stamps = sorted(str(v.get("last_success_at") or "") for v in status.values())
+    stamps = sorted(str(v.get(k) or "") for v in status.values()
+                    for k in ("last_success_at", "last_run_at"))
     return stamps[-1] if stamps else ""
 
 

@@ -59,7 +59,7 @@ def run(values: dict[str, Any], session: Any = None) -> tuple[Any, Any, str]:
     store = data.store()
     latest = {}
     for kind in ("weight_kg", "fat_ratio_pct"):
-        found = store.latest("measurements", kind, 1)
+        found = data.latest(store, "measurements", kind, 1)
         latest[kind] = found[0].value if found else None
     per_week = answer.data.get("per_week", {})
     units = {"weight_kg": ("weight", "kg"), "fat_ratio_pct": ("fat ratio", "%")}

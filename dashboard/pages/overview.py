@@ -65,7 +65,7 @@ def content(store: Any) -> Any:
                 xs=12, md=6, lg=4)
         for kind in ("weight_kg", "fat_ratio_pct")
     ]
-    recent = store.latest("activities", n=30)  # the last two runs are among these
+    recent = data.latest(store, "activities", n=30)  # the last two runs are among these
     runs = data.runs_frame([r for r in recent if r.sport_type in data.RUN_SPORTS])
     comparison = overview.run_comparison(runs)
     run_card = dbc.Card(dbc.CardBody([
@@ -74,7 +74,7 @@ def content(store: Any) -> Any:
             "No runs yet — run `python -m collectors sync --source strava`.", className="muted"),
     ]), className="metric-card")
     cards.append(dbc.Col(run_card, xs=12, lg=4))
-    day, sets = overview.last_session(data.sets_frame(store.latest("lift_sets", n=60)))
+    day, sets = overview.last_session(data.sets_frame(data.latest(store, "lift_sets", n=60)))
     lift_card = dbc.Card(dbc.CardBody([
         html.H6(f"Last lifting session{f' · {day}' if day else ''}", className="card-label"),
         _table(sets, "overview-lifts") if sets else html.P(

@@ -1,0 +1,52 @@
+"""The dashboard's read cache: kept while no sync lands, dropped as soon as one does."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from dashboard import data
+from storage.records import Measurement
+
+
+@pytest.fixture
+def counted(store: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The kinds the store was queried for, in order."""
+    calls: list[str] = []
+    real = store.query
+
+    def query(kind: str, *args: Any, **kwargs: Any) -> Any:
+        calls.append(kind)
+        return real(kind, *args, **kwargs)
+
+    monkeypatch.setattr(store, "query", query)
+    data.clear_cache()
+    return calls
+
+
+def test_repeat_views_read_the_store_once_until_a_sync_lands(
+    store: Any, counted: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = data.measurements(store, "weight_kg")
+    data.measurements(store, "weight_kg")
+    assert counted.count("measurements") == 1  # the second view came from memory
+
+    newest = first["time"].max().to_pydatetime() + timedelta(days=1)
+    store.put([Measurement(newest, "weight_kg", 70.0, "withings", "new:1")])
+    status = store.get_doc("sync", "withings")
+    store.put_doc("sync", "withings", {**status.data,
+                                       "last_run_at": "2099-01-01T00:00:00Z"})
+    monkeypatch.setattr(data, "VERSION_CHECK_S", 0.0)  # as after the next page view
+    after = data.measurements(store, "weight_kg")
+    assert counted.count("measurements") == 2
+    assert len(after) == len(first) + 1 and after["value"].iloc[-1] == 70.0
+
+
+def test_data_version_moves_with_any_run(store: Any) -> None:
+    before = data.data_version(store)
+    status = store.get_doc("sync", "sheets")
+    store.put_doc("sync", "sheets", {**status.data, "last_outcome": "error",
+                                     "last_run_at": "2099-01-01T00:00:00Z"})
+    assert data.data_version(store) == "2099-01-01T00:00:00Z" != before
