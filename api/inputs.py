@@ -19,6 +19,7 @@ MAX_RUN_SPEED_KMH = 25.0
 RANGE_MARGIN_FACTOR = 1.5
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_WHOLE = re.compile(r"0|[1-9][0-9]*")  # an integer in a query string, written one way only
 _NOT_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.IGNORECASE)
 
 
@@ -125,6 +126,9 @@ def from_query(args: Mapping[str, list[str]]) -> dict[str, float | int]:
                 continue
             raise InvalidInput(field.name, f"{field.name} is required: {field.description} "
                                            f"in {field.unit}")
+        if field.integer and not _WHOLE.fullmatch(values[0]):
+            raise InvalidInput(field.name, f"{field.name}={values[0]!r} is not a whole number; "
+                                           f"send digits only, e.g. {field.name}=12")
         out[field.name] = _bounded(field, _number_from_text(field.name, values[0]))
     return _check(out)
 
@@ -155,7 +159,10 @@ def model_range(feature: Mapping[str, Any]) -> tuple[float, float]:
     never past the field's plausible maximum."""
     field = FIELDS[feature["name"]]
     top = float(feature["max"])
-    return 0.0, min(field.hard_max, max(top * RANGE_MARGIN_FACTOR, top + field.margin))
+    high = min(field.hard_max, max(top * RANGE_MARGIN_FACTOR, top + field.margin))
+    # To the 4 decimals the OpenAPI document shows, down: the API accepts exactly what its
+    # document says, not a hair more.
+    return 0.0, math.floor(high * 10**4) / 10**4
 
 
 def check_model_range(values: Mapping[str, float | int], manifest: Mapping[str, Any]) -> None:

@@ -119,3 +119,14 @@ def test_generated_requests_conform(app):
 
             check()
     assert calls > 50
+
+
+def test_the_api_accepts_exactly_its_documented_maximum(client):
+    """A value a hair past the document's maximum is refused, the maximum itself accepted."""
+    doc = client.get("/openapi.json").get_json()
+    top = doc["components"]["schemas"]["ForecastRequest"]["properties"]["distance_km"]["maximum"]
+    base = {"duration_h": top / 20, "crossfit_sessions": 2, "avg_weight_kg": 40, "weeks": 4}
+    at = client.post("/forecast", json={**base, "distance_km": top})
+    past = client.post("/forecast", json={**base, "distance_km": top + 1e-9})
+    assert at.status_code == 200, at.get_json()
+    assert past.status_code == 400 and past.get_json()["field"] == "distance_km"

@@ -234,6 +234,7 @@ def race(runs: int) -> Outcome:
         for i in range(runs):
             source = ("strava", "withings")[i % 2]
             racers = 5 if i % 4 >= 2 else 2
+            w.next_schedule()  # races are scheduled runs hours apart: a fresh rate-limit window
             env = w.fresh()
             with w.using(env) as store:
                 first = sync_source(source, store, open_blobs())
