@@ -120,10 +120,14 @@ def from_query(args: Mapping[str, list[str]]) -> dict[str, float | int]:
     out: dict[str, float | int] = {}
     for field in (*FIELDS.values(), WEEKS):
         values = args.get(field.name)
+        if field is WEEKS and not values:
+            out["weeks"] = WEEKS_DEFAULT
+            continue
         if not values or not values[0].strip():
-            if field is WEEKS:
-                out["weeks"] = WEEKS_DEFAULT
-                continue
+            if field is WEEKS:  # given, but empty: not the same as leaving it out
+                raise InvalidInput("weeks", f"weeks is empty; leave it out for the default of "
+                                            f"{WEEKS_DEFAULT} weeks, or send {WEEKS_MIN} to "
+                                            f"{WEEKS_MAX}")
             raise InvalidInput(field.name, f"{field.name} is required: {field.description} "
                                            f"in {field.unit}")
         if field.integer and not _WHOLE.fullmatch(values[0]):
@@ -144,10 +148,14 @@ def from_json(body: Any) -> dict[str, float | int]:
                                           f"{', '.join(ALL_FIELDS)}")
     out: dict[str, float | int] = {}
     for field in (*FIELDS.values(), WEEKS):
+        if field is WEEKS and "weeks" not in body:
+            out["weeks"] = WEEKS_DEFAULT
+            continue
         if body.get(field.name) is None:
-            if field is WEEKS:
-                out["weeks"] = WEEKS_DEFAULT
-                continue
+            if field is WEEKS:  # given as null: not the same as leaving it out
+                raise InvalidInput("weeks", f"weeks is null; leave it out for the default of "
+                                            f"{WEEKS_DEFAULT} weeks, or send {WEEKS_MIN} to "
+                                            f"{WEEKS_MAX}")
             raise InvalidInput(field.name, f"{field.name} is required: {field.description} "
                                            f"in {field.unit}")
         out[field.name] = _bounded(field, _number_from_json(field.name, body[field.name]))

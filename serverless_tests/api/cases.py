@@ -79,6 +79,8 @@ INVALID = [
     bad_get("weeks-written-as-float", "weeks", weeks="4.0"),
     bad_get("weeks-exponent", "weeks", weeks="4e0"),
     bad_get("weeks-padded", "weeks", weeks="04"),
+    bad_get("weeks-empty", "weeks", weeks=""),
+    bad_post("post-weeks-null", "weeks", body(weeks=None)),
     Case("unknown-param", "GET", 400, "invalid_parameter", "pace",
          query=[*query(), ("pace", "5")]),
     Case("twice", "GET", 400, "invalid_parameter", "weeks", query=[*query(), ("weeks", "3")]),
