@@ -288,7 +288,7 @@ def _install_live(app: dash.Dash) -> None:
                   dash.State("app-data-version", "data"))
     def check_version(_n: int | None, known: str | None) -> Any:
         # One small read a minute; pages redraw only when a sync actually landed.
-        version = data.data_version(data.store())
+        version = data.current_version(data.store(), fresh=True)
         return dash.no_update if version == known else version
 
     # Embedded in an iframe: no navigation, only the page.

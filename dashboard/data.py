@@ -41,12 +41,13 @@ def recheck_version() -> None:
         _versions.clear()
 
 
-def current_version(s: Store) -> str:
-    """`data_version`, read at most once every VERSION_CHECK_S per store."""
+def current_version(s: Store, fresh: bool = False) -> str:
+    """`data_version`, read at most once every VERSION_CHECK_S per store (`fresh`: read now,
+    as the live check does, so the redraws it triggers never meet an older version)."""
     now = time.monotonic()
     with _lock:
         seen = _versions.get(id(s))
-        if seen and now - seen[0] < VERSION_CHECK_S:
+        if seen and now - seen[0] < VERSION_CHECK_S and not fresh:
             return seen[1]
     version = data_version(s)
     with _lock:

@@ -50,3 +50,13 @@ def test_data_version_moves_with_any_run(store: Any) -> None:
     store.put_doc("sync", "sheets", {**status.data, "last_outcome": "error",
                                      "last_run_at": "2099-01-01T00:00:00Z"})
     assert data.data_version(store) == "2099-01-01T00:00:00Z" != before
+
+
+def test_the_live_check_moves_the_version_the_redraws_use(store: Any, counted: list[str]) -> None:
+    data.measurements(store, "weight_kg")
+    status = store.get_doc("sync", "withings")
+    store.put_doc("sync", "withings", {**status.data, "last_run_at": "2099-01-01T00:00:00Z"})
+    # Within VERSION_CHECK_S of the read above: only a fresh check (the live one) sees the sync.
+    assert data.current_version(store, fresh=True) == "2099-01-01T00:00:00Z"
+    data.measurements(store, "weight_kg")
+    assert counted.count("measurements") == 2  # the redraw read the series again
