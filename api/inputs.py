@@ -81,6 +81,12 @@ def _finite(name: str, number: float) -> float:
     return number
 
 
+def _weeks_blank(how: str) -> InvalidInput:
+    """`weeks` sent but blank: unlike leaving it out, that is not a request for the default."""
+    return InvalidInput("weeks", f"weeks is {how}; leave it out for the default of "
+                                 f"{WEEKS_DEFAULT} weeks, or send {WEEKS_MIN} to {WEEKS_MAX}")
+
+
 def _bounded(field: Field, number: float) -> float | int:
     low = WEEKS_MIN if field is WEEKS else 0
     if number < low:
@@ -125,9 +131,7 @@ def from_query(args: Mapping[str, list[str]]) -> dict[str, float | int]:
             continue
         if not values or not values[0].strip():
             if field is WEEKS:  # given, but empty: not the same as leaving it out
-                raise InvalidInput("weeks", f"weeks is empty; leave it out for the default of "
-                                            f"{WEEKS_DEFAULT} weeks, or send {WEEKS_MIN} to "
-                                            f"{WEEKS_MAX}")
+                raise _weeks_blank("empty")
             raise InvalidInput(field.name, f"{field.name} is required: {field.description} "
                                            f"in {field.unit}")
         if field.integer and not _WHOLE.fullmatch(values[0]):
@@ -153,9 +157,7 @@ def from_json(body: Any) -> dict[str, float | int]:
             continue
         if body.get(field.name) is None:
             if field is WEEKS:  # given as null: not the same as leaving it out
-                raise InvalidInput("weeks", f"weeks is null; leave it out for the default of "
-                                            f"{WEEKS_DEFAULT} weeks, or send {WEEKS_MIN} to "
-                                            f"{WEEKS_MAX}")
+                raise _weeks_blank("null")
             raise InvalidInput(field.name, f"{field.name} is required: {field.description} "
                                            f"in {field.unit}")
         out[field.name] = _bounded(field, _number_from_json(field.name, body[field.name]))
