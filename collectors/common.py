@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -84,6 +84,32 @@ class Progress:
     def note(self, text: str) -> None:
         if self.bar is not None:
             self.bar.set_postfix_str(text, refresh=False)
+
+
+class Quarantine:
+    """One source's quarantined records, read once per run (one Query): records newly
+    rejected are stored once, and those that read fine again (or are gone) leave quarantine,
+    so the data-quality page shows only current problems."""
+
+    def __init__(self, store: Store, source: str, keys: set[str] | None = None) -> None:
+        self.store = store
+        self.keys = keys if keys is not None else store.sort_keys(
+            "rejected", start=f"{source}#", end=f"{source}$")
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.keys
+
+    def add(self, rejected: Iterable[Record]) -> None:
+        new = [r for r in rejected if r.sort_key() not in self.keys]
+        if new:
+            self.store.put(new)
+            self.keys.update(r.sort_key() for r in new)
+
+    def clear(self, keys: Iterable[str]) -> None:
+        fixed = sorted({key for key in keys if key in self.keys})
+        if fixed:
+            self.store.delete("rejected", fixed)
+            self.keys.difference_update(fixed)
 
 
 def utc_now() -> datetime:

@@ -23,6 +23,7 @@ from collectors.common import (
     Http,
     NotConfigured,
     Progress,
+    Quarantine,
     StopSync,
     SyncError,
     dumps,
@@ -550,16 +551,14 @@ class StravaSync:
         self.now = now
         self.cursor = Cursor.load(store.get_cursor(SOURCE))
         self.full = False
-        # Sort keys of Strava's quarantined records, read once per run: what a run fetches fine
-        # leaves quarantine.
-        self.rejects: set[str] = set()
+        self.quarantine = Quarantine(store, SOURCE, keys=set())  # read when a run starts
 
     def save(self) -> None:
         self.store.set_cursor(SOURCE, self.cursor.dump())
 
     def run(self, full: bool = False, after_batch: Callable[[int], None] | None = None) -> None:
         self.full = full
-        self.rejects = self.store.sort_keys("rejected", start=f"{SOURCE}#", end=f"{SOURCE}$")
+        self.quarantine = Quarantine(self.store, SOURCE)
         if full or self.cursor.scan is None:
             after = 0 if full or self.cursor.newest is None else \
                 self.cursor.newest - int(RESCAN.total_seconds())
@@ -632,7 +631,7 @@ class StravaSync:
             # also fetches again the streams that were quarantined.
             if activity.id in wanted and (
                 old is None or _track_changed(old, activity)
-                or (self.full and _streams_reject_key(activity.id) in self.rejects)
+                or (self.full and _streams_reject_key(activity.id) in self.quarantine)
             ):
                 added = self._add_pending(activity) or added
         if added:
@@ -645,20 +644,9 @@ class StravaSync:
             self._mark_fill(activity_id)
             self.counts.extra["files_absorbed"] = self.counts.extra.get("files_absorbed", 0) + 1
         self.progress.update(len(page.activities))
-        new_rejects = [r for r in page.rejected if r.sort_key() not in self.rejects]
-        if new_rejects:
-            self.store.put(new_rejects)
-            self.rejects.update(r.sort_key() for r in new_rejects)
+        self.quarantine.add(page.rejected)
         self.counts.rejected += len(page.rejected)
-        self._clear_rejects([f"{SOURCE}#activity {a.id}" for a in page.activities])
-
-    def _clear_rejects(self, keys: list[str]) -> None:
-        """Quarantined records that are fine now (read again without a problem, or gone) leave
-        quarantine, so the data-quality page shows only current problems."""
-        fixed = [key for key in keys if key in self.rejects]
-        if fixed:
-            self.store.delete("rejected", fixed)
-            self.rejects.difference_update(fixed)
+        self.quarantine.clear(f"{SOURCE}#activity {a.id}" for a in page.activities)
 
     def _add_pending(self, activity: Activity) -> bool:
         if any(item[1] == activity.id for item in self.cursor.pending):
@@ -697,7 +685,7 @@ class StravaSync:
             self.store.delete("activities", [old.sort_key()])
             self.store.delete("streams", [old.id])
             self.cursor.pending = [p for p in self.cursor.pending if p[1] != old.id]
-            self._clear_rejects([f"{SOURCE}#activity {old.id}", _streams_reject_key(old.id)])
+            self.quarantine.clear([f"{SOURCE}#activity {old.id}", _streams_reject_key(old.id)])
             self.counts.deleted += 1
 
     def _streams(self, after_batch: Callable[[int], None] | None) -> None:
@@ -712,8 +700,8 @@ class StravaSync:
         def flush() -> None:
             if records:
                 self.store.put(records)
-                self._clear_rejects([_streams_reject_key(r.activity_id) for r in records
-                                     if isinstance(r, ActivityStream)])
+                self.quarantine.clear(_streams_reject_key(r.activity_id) for r in records
+                                      if isinstance(r, ActivityStream))
                 records.clear()
             if done:
                 gone = {item[1] for item in done}

@@ -20,6 +20,7 @@ from collectors.common import (
     Http,
     NotConfigured,
     Progress,
+    Quarantine,
     StopSync,
     SyncError,
     dumps,
@@ -283,7 +284,7 @@ class WithingsSync:
             scan = self.cursor.scan
             scan["offset"] = max(0, int(scan["offset"]) - int(scan.get("last_size") or 0))
         scan = self.cursor.scan
-        old_rejects = self.store.sort_keys("rejected", start=f"{SOURCE}#", end=f"{SOURCE}$")
+        quarantine = Quarantine(self.store, SOURCE)
         for batch in range(1, MAX_PAGES + 1):
             params = {"meastypes": MEASTYPES, "category": CATEGORY_REAL,
                       "lastupdate": scan["lastupdate"]}
@@ -294,7 +295,7 @@ class WithingsSync:
                               content)
             page = parse_measures(body, self.now)
             self.counts.fetched += page.groups
-            self._store(page, old_rejects)
+            self._store(page, quarantine)
             if scan.get("updatetime") is None:
                 # The server's time at the first page: anything modified later is for next time.
                 # One second earlier, since a group can change within the second of the answer
@@ -312,7 +313,7 @@ class WithingsSync:
                 return
         raise SyncError("Withings kept answering `more` for 1000 pages; try again later")
 
-    def _store(self, page: Page, old_rejects: set[str]) -> None:
+    def _store(self, page: Page, quarantine: Quarantine) -> None:
         fresh: list[Measurement] = []
         by_type: dict[str, list[Measurement]] = {}
         for m in page.measurements:
@@ -326,15 +327,10 @@ class WithingsSync:
         if fresh:
             self.counts.stored += self.store.put(fresh)
         self.progress.update(len(page.measurements))
-        new_rejects = [r for r in page.rejected if r.sort_key() not in old_rejects]
-        if new_rejects:
-            self.store.put(new_rejects)
+        quarantine.add(page.rejected)
         self.counts.rejected += len(page.rejected)
-        fixed = {f"{SOURCE}#group {m.source_id.split(':')[0]} type {m.source_id.split(':')[1]}"
-                 for m in page.measurements} & old_rejects
-        if fixed:
-            self.store.delete("rejected", sorted(fixed))
-            old_rejects.difference_update(fixed)
+        quarantine.clear(f"{SOURCE}#group {m.source_id.split(':')[0]} type "
+                         f"{m.source_id.split(':')[1]}" for m in page.measurements)
 
 
 def sync(
