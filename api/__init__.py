@@ -66,9 +66,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     current = settings.get()
     app = Flask(__name__)
     app.config.from_mapping(
-        API_KEY=current.api_key,
+        API_KEY=current.secret("api_key"),
         BLOBS_URL=current.blobs_url,
         STORE_URL=current.store_url,
+        USER=current.user,
+        AWS=current.aws,
         BLOBS=None,
         STORE=None,
         MANIFEST_CHECK_S=300.0,
@@ -84,12 +86,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     def open_blobs() -> Any:
         from storage import open_blobs as open_url
 
-        return config["BLOBS"] or open_url(config["BLOBS_URL"])
+        return config["BLOBS"] or open_url(config["BLOBS_URL"], config["AWS"])
 
     def open_store() -> Any:
         from storage import open_store as open_url
 
-        return config["STORE"] or open_url(config["STORE_URL"])
+        return config["STORE"] or open_url(config["STORE_URL"], config["USER"], config["AWS"])
 
     app.extensions["pulseboard.model"] = ModelCache(
         open_blobs, config["MANIFEST_CHECK_S"], config["NO_MODEL_RETRY_S"], config["CLOCK"]

@@ -184,7 +184,7 @@ def run(args: argparse.Namespace, tmp: Path, env: dict[str, str], bucket: str,
     import settings
     from models import train
     from serverless_tests.models.athlete import generate, load
-    from storage import open_blobs, open_store
+    from testkit.stores import open_blobs, open_store
     from storage.dynamodb import DynamoStore
     from storage.s3 import S3Blobs
 

@@ -64,7 +64,7 @@ def run_backend(
 ) -> dict[str, float]:
     import settings
     from collectors.files import import_paths
-    from storage import open_store
+    from testkit.stores import open_store
 
     os.environ["PULSEBOARD_STORE"] = store_url
     settings.reset()

@@ -23,9 +23,12 @@ says what to do. With --source all, sources without credentials are skipped.
 
 
 def _open() -> tuple[Any, Any]:
+    import settings
     from storage import open_blobs, open_store
 
-    return open_store(), open_blobs()
+    current = settings.get()
+    return (open_store(current.store_url, current.user, current.aws),
+            open_blobs(current.blobs_url, current.aws))
 
 
 def _bar(source: str) -> Any:

@@ -657,9 +657,11 @@ def run(args: argparse.Namespace, store: Store | None = None) -> int:
     debug = bool(getattr(args, "debug", False))
     try:
         if store is None:
+            import settings
             from storage import open_store
 
-            store = open_store()
+            current = settings.get()
+            store = open_store(current.store_url, current.user, current.aws)
         jobs = max(1, int(getattr(args, "jobs", 1) or 1))
         summary = import_paths(store, args.paths, progress=True, workers=jobs)
     except Exception as exc:  # one line for the user; the traceback only with --debug

@@ -192,7 +192,9 @@ def poll(
     import settings
     from storage import open_store
 
-    store = store if store is not None else open_store()
+    current = settings.get()
+    store = store if store is not None else open_store(current.store_url, current.user,
+                                                       current.aws)
     if blobs is None:
         # Made on the first poll, so there is a folder to drop files into.
         settings.get().inbox_dir.mkdir(parents=True, exist_ok=True)
@@ -217,10 +219,13 @@ def handle_s3_event(
     Zappa routes the bucket's events here (`events` with an S3 `event_source`); objects outside
     the blobs prefix's inbox/ are ignored, so the trigger may be set on the whole bucket.
     """
+    import settings
     from storage import open_blobs, open_store
 
-    store = store if store is not None else open_store()
-    blobs = blobs if blobs is not None else open_blobs()
+    current = settings.get()
+    store = store if store is not None else open_store(current.store_url, current.user,
+                                                       current.aws)
+    blobs = blobs if blobs is not None else open_blobs(current.blobs_url, current.aws)
     bucket = getattr(blobs, "bucket", None)
     prefix = getattr(blobs, "prefix", "")
     prefix = f"{prefix}/" if prefix else ""

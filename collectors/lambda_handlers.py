@@ -15,13 +15,18 @@ def _sync(source: str, event: dict[str, Any] | None, store: Any = None,
     Never raises for an outcome a run can meet: a raised error would make Lambda retry the
     event, spending requests on a limit that has not reset. A second delivery of the same event
     is harmless: the sync is incremental and every write an idempotent upsert."""
+    import settings
     from collectors.runner import sync_source
     from storage import open_blobs, open_store
 
+    current = settings.get()
     own_store = store is None
-    store = store if store is not None else open_store()
+    store = store if store is not None else open_store(current.store_url, current.user,
+                                                       current.aws)
     try:
-        counts = sync_source(source, store, blobs if blobs is not None else open_blobs())
+        if blobs is None:
+            blobs = open_blobs(current.blobs_url, current.aws)
+        counts = sync_source(source, store, blobs)
     finally:
         if own_store:
             store.close()

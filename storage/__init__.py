@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any, Protocol
 from urllib.parse import urlparse
 
 from storage.base import BlobInfo, BlobNotFound, Blobs, Doc, Store, StoreError
@@ -27,6 +28,7 @@ __all__ = [
     "Measurement",
     "Record",
     "Rejected",
+    "AwsConfig",
     "Store",
     "StoreError",
     "open_blobs",
@@ -34,13 +36,18 @@ __all__ = [
 ]
 
 
-def open_store(url: str | None = None, user: str | None = None) -> Store:
-    """The store a URL names (`sqlite:///path` or `dynamodb://table`); settings' by default."""
-    import settings
+class AwsConfig(Protocol):
+    """Where boto3 clients go: any object with these (settings' `current.aws` is one)."""
 
-    current = settings.get()
-    url = url or current.store_url
-    user = user or current.user
+    @property
+    def region(self) -> str: ...
+
+    @property
+    def endpoint_url(self) -> str: ...
+
+
+def open_store(url: str, user: str = "me", aws: AwsConfig | None = None) -> Store:
+    """The store a URL names: `sqlite:///path` or `dynamodb://table`."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         from storage.sqlite import SqliteStore
@@ -50,15 +57,12 @@ def open_store(url: str | None = None, user: str | None = None) -> Store:
     if parsed.scheme == "dynamodb":
         from storage.dynamodb import DynamoStore
 
-        return DynamoStore(parsed.netloc, user=user)
+        return DynamoStore(parsed.netloc, user=user, aws=aws)
     raise StoreError(f"unknown store URL {url!r}: use sqlite:///path or dynamodb://table")
 
 
-def open_blobs(url: str | None = None) -> Blobs:
-    """The blob store a URL names (`file://dir` or `s3://bucket/prefix`); settings' by default."""
-    import settings
-
-    url = url or settings.get().blobs_url
+def open_blobs(url: str, aws: AwsConfig | None = None) -> Blobs:
+    """The blob store a URL names: `file://dir` or `s3://bucket/prefix`."""
     parsed = urlparse(url)
     if parsed.scheme == "file":
         from storage.files import FileBlobs
@@ -67,5 +71,16 @@ def open_blobs(url: str | None = None) -> Blobs:
     if parsed.scheme == "s3":
         from storage.s3 import S3Blobs
 
-        return S3Blobs(parsed.netloc, parsed.path.strip("/"))
+        return S3Blobs(parsed.netloc, parsed.path.strip("/"), aws=aws)
     raise StoreError(f"unknown blobs URL {url!r}: use file://dir or s3://bucket/prefix")
+
+
+def boto3_client(service: str, aws: AwsConfig | None) -> Any:
+    """A boto3 client for `service`, made when first needed (never at import); without `aws`,
+    boto3 finds the region and endpoint itself."""
+    import boto3
+
+    if aws is None:
+        return boto3.client(service)
+    return boto3.client(service, region_name=aws.region or None,
+                        endpoint_url=aws.endpoint_url or None)

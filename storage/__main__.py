@@ -11,8 +11,10 @@ from datetime import date
 from typing import Any, TextIO
 
 import settings
+from core import cli
+from core.cli import add_debug
 from storage import MEASUREMENT_TYPES, open_blobs, open_store
-from storage.base import Store, StoreError, record_class
+from storage.base import Blobs, Store, StoreError, record_class
 from storage.records import RECORD_TYPES, Record
 
 KINDS = tuple(RECORD_TYPES)
@@ -77,9 +79,8 @@ def load_jsonl(store: Store, kind: str, lines: TextIO) -> int:
     return store.put(records)
 
 
-def status(store: Store, out: TextIO) -> None:
-    current = settings.get()
-    out.write(f"store  {current.store_url}\nblobs  {current.blobs_url}\n")
+def status(store: Store, blobs: Blobs, out: TextIO, store_url: str, blobs_url: str) -> None:
+    out.write(f"store  {store_url}\nblobs  {blobs_url}\n")
     for kind in KINDS:
         total = sum(store.count(kind, s) for s in _series(kind))
         out.write(f"{kind:<14}{total:>9}\n")
@@ -88,13 +89,13 @@ def status(store: Store, out: TextIO) -> None:
             f"sync {source:<10} {doc.data.get('last_outcome', '?')} at "
             f"{doc.data.get('last_success_at', 'never')}\n"
         )
-    models = open_blobs().head("models/forecast/manifest.json")
+    models = blobs.head("models/forecast/manifest.json")
     out.write(f"model  {'published' if models else 'none yet (python -m models train)'}\n")
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m storage", description=__doc__)
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    add_debug(parser)
     sub = parser.add_subparsers(dest="command", required=True)
     export = sub.add_parser("export", help="write one kind of record to stdout")
     export.add_argument("--kind", choices=KINDS, required=True)
@@ -104,34 +105,38 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--kind", choices=KINDS, required=True)
     sub.add_parser("status", help="what the store holds")
     sub.add_parser("init", help="create the DynamoDB table / S3 bucket when missing")
-    args = parser.parse_args(argv)
-    try:
-        store = open_store()
-        if args.command == "export":
-            records = iter_records(store, args.kind, args.since)
-            if args.format == "csv":
-                write_csv(args.kind, records, sys.stdout)
-            else:
-                write_jsonl(records, sys.stdout)
-        elif args.command == "load":
-            print(f"loaded {load_jsonl(store, args.kind, sys.stdin)} {args.kind}", file=sys.stderr)
-        elif args.command == "init":
-            init_backends(store)
+    parser.set_defaults(func=_command)
+    return parser
+
+
+def _command(args: argparse.Namespace) -> int:
+    current = settings.get()  # the edge: settings are read here and passed down
+    store = open_store(current.store_url, current.user, current.aws)
+    blobs = open_blobs(current.blobs_url, current.aws)
+    if args.command == "export":
+        records = iter_records(store, args.kind, args.since)
+        if args.format == "csv":
+            write_csv(args.kind, records, sys.stdout)
         else:
-            status(store, sys.stdout)
-    except (StoreError, settings.SettingsError) as exc:
-        if args.debug:
-            raise
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+            write_jsonl(records, sys.stdout)
+    elif args.command == "load":
+        print(f"loaded {load_jsonl(store, args.kind, sys.stdin)} {args.kind}", file=sys.stderr)
+    elif args.command == "init":
+        init_backends(store, blobs)
+    else:
+        status(store, blobs, sys.stdout, current.store_url, current.blobs_url)
     return 0
 
 
-def init_backends(store: Store) -> None:
+def main(argv: list[str] | None = None) -> int:
+    return cli.main(build_parser(), argv)
+
+
+def init_backends(store: Store, blobs: Blobs) -> None:
     ensure_table = getattr(store, "ensure_table", None)
     if ensure_table is not None:
         ensure_table()
-    ensure_bucket = getattr(open_blobs(), "ensure_bucket", None)
+    ensure_bucket = getattr(blobs, "ensure_bucket", None)
     if ensure_bucket is not None:
         ensure_bucket()
 

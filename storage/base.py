@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from core.errors import PulseboardError
 from storage.records import RECORD_TYPES, Record, iso_utc
 
 BATCH_SIZE = 25  # DynamoDB's BatchWriteItem limit; the SQLite adapter commits in the same steps
 
 
-class StoreError(Exception):
+class StoreError(PulseboardError):
     """A store operation failed in a way the caller should report, not retry blindly."""
 
 

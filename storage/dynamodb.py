@@ -69,27 +69,22 @@ class DynamoStore(Store):
         user: str = "me",
         client: Any = None,
         sleep: Callable[[float], None] = time.sleep,
+        aws: Any = None,
     ) -> None:
         super().__init__(user)
         self.table = table
         self._client = client
+        self._aws = aws
         self._sleep = sleep
 
     # --- plumbing ----------------------------------------------------------------------------
     @property
     def client(self) -> Any:
-        """The boto3 client, made on first use (never at import); honours AWS_ENDPOINT_URL."""
+        """The boto3 client, made on first use (never at import) for the given region/endpoint."""
         if self._client is None:
-            import boto3
+            from storage import boto3_client
 
-            import settings
-
-            current = settings.get()
-            self._client = boto3.client(
-                "dynamodb",
-                region_name=current.aws_region,
-                endpoint_url=current.aws_endpoint_url or None,
-            )
+            self._client = boto3_client("dynamodb", self._aws)
         if not getattr(self._client, "_pulseboard_counted", False):
             self._client.meta.events.register("before-call.dynamodb", self._count_call)
             self._client._pulseboard_counted = True

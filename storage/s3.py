@@ -1,4 +1,4 @@
-"""Blobs in an S3 bucket under a prefix (the cloud default); honours AWS_ENDPOINT_URL."""
+"""Blobs in an S3 bucket under a prefix (the cloud default)."""
 
 from __future__ import annotations
 
@@ -9,23 +9,20 @@ from storage.files import check_key
 
 
 class S3Blobs(Blobs):
-    def __init__(self, bucket: str, prefix: str = "", client: Any = None) -> None:
+    def __init__(self, bucket: str, prefix: str = "", client: Any = None,
+                 aws: Any = None) -> None:
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self._client = client
+        self._aws = aws
 
     @property
     def client(self) -> Any:
         """The boto3 client, made on first use (never at import)."""
         if self._client is None:
-            import boto3
+            from storage import boto3_client
 
-            import settings
-
-            current = settings.get()
-            self._client = boto3.client(
-                "s3", region_name=current.aws_region, endpoint_url=current.aws_endpoint_url or None
-            )
+            self._client = boto3_client("s3", self._aws)
         return self._client
 
     def _key(self, key: str) -> str:

@@ -84,7 +84,7 @@ class World:
     @contextmanager
     def using(self, env: dict[str, str]) -> Iterator[Any]:
         """This process's settings pointed at `env`'s store; yields that store."""
-        from storage import open_store
+        from testkit.stores import open_store
 
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
@@ -214,7 +214,7 @@ def at_once[T](n: int, call: Callable[[], T]) -> list[T]:
 def sync_outcome(source: str) -> str:
     """One sync with a store of its own, as a separate Lambda container would have."""
     from collectors.runner import sync_source
-    from storage import open_blobs, open_store
+    from testkit.stores import open_blobs, open_store
 
     own = open_store()
     try:
@@ -225,7 +225,7 @@ def sync_outcome(source: str) -> str:
 
 def race(runs: int) -> Outcome:
     from collectors.runner import sync_source
-    from storage import open_blobs
+    from testkit.stores import open_blobs
 
     out = Outcome(0, 0, "")
     invalid = 0
@@ -293,7 +293,7 @@ STORMS: list[tuple[str, str, Storm]] = [
 
 def storms(rounds: int) -> Outcome:
     from collectors.runner import exit_code, sync_source
-    from storage import open_blobs
+    from testkit.stores import open_blobs
 
     out = Outcome(0, 0, "")
     most_runs = 0
@@ -413,7 +413,7 @@ def _expected_lift(row: list[Any]) -> tuple[str, str, int, int, float]:
 
 def bad_input(rounds: int) -> Outcome:
     from collectors.runner import sync_source
-    from storage import open_blobs
+    from testkit.stores import open_blobs
 
     out = Outcome(0, 0, "")
     quarantined = stored = 0

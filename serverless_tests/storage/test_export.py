@@ -111,7 +111,7 @@ def test_cli_exports_from_the_configured_store(tmp_path: Path) -> None:
         text=True,
         env={**env, "PULSEBOARD_STORE": "postgres://x"},
     )
-    assert bad.returncode == 1
+    assert bad.returncode == 2  # a bad setting is a usage error
     assert bad.stderr.strip().splitlines() == [
         "error: PULSEBOARD_STORE='postgres://x': unknown URL scheme 'postgres'; "
         "use sqlite:///path/to/file.db or dynamodb://table"

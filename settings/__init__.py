@@ -1,4 +1,5 @@
-"""Reads the environment once; every other module asks this one (`settings.get()`)."""
+"""Reads the environment once; only the edges (a CLI's main, a Lambda handler, an app factory)
+ask it (`settings.get()`) and pass small typed configs down."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from core.errors import UsageError
+
 PREFIX = "PULSEBOARD_"
 
 STRAVA_URL_DEFAULT = "https://www.strava.com/api/v3"
@@ -17,8 +20,16 @@ WITHINGS_URL_DEFAULT = "https://wbsapi.withings.net"
 SHEETS_URL_DEFAULT = "https://sheets.googleapis.com"
 
 
-class SettingsError(ValueError):
+class SettingsError(UsageError, ValueError):
     """A setting is missing or wrong; the message names it and says why, on one line."""
+
+
+@dataclass(frozen=True)
+class Aws:
+    """Where boto3 clients go (boto3 reads the credentials itself)."""
+
+    region: str = "eu-west-1"
+    endpoint_url: str = ""
 
 
 # Secrets that may live in SSM Parameter Store instead of the environment: with
@@ -70,20 +81,35 @@ class Settings:
     aws_endpoint_url: str = ""
     aws_region: str = "eu-west-1"
     ssm_prefix: str = ""
-    # Where SSM secrets come from (storage.secrets.SsmSecrets), made when ssm_prefix is set.
+    # Where SSM secrets come from (settings.ssm.SsmSecrets), made when ssm_prefix is set.
     _secrets: Any = field(default=None, repr=False, compare=False)
 
     @property
     def inbox_dir(self) -> Path:
         return self.data_dir / "inbox"
 
-    def __getattribute__(self, name: str) -> Any:
-        value = object.__getattribute__(self, name)
-        if name in SSM_SECRETS and value == "" or name == "google_credentials" and value is None:
-            source = object.__getattribute__(self, "_secrets")
-            if source is not None:
-                return _from_ssm(self, name, source)
-        return value
+    @property
+    def aws(self) -> Aws:
+        return Aws(self.aws_region, self.aws_endpoint_url)
+
+    def secret(self, name: str) -> str:
+        """A secret setting (one of SSM_SECRETS): the environment's value, else Parameter
+        Store's (one request reads them all); "" when optional and absent, SettingsError when
+        required and absent."""
+        if name not in SSM_SECRETS:
+            raise KeyError(f"{name!r} is not a secret setting")
+        value: str = getattr(self, name)
+        if value or self._secrets is None:
+            return value  # without SSM, a required one is checked where it is used
+        return str(_from_ssm(self, name, self._secrets))
+
+    def google_credentials_file(self) -> Path | None:
+        """The service-account file: the environment's path, else Parameter Store's JSON written
+        to a private file in the data dir; None when there is neither."""
+        if self.google_credentials is not None or self._secrets is None:
+            return self.google_credentials
+        found = _from_ssm(self, "google_credentials", self._secrets)
+        return found if isinstance(found, Path) else None
 
 
 def _env(env: Mapping[str, str], name: str, default: str = "") -> str:
@@ -151,7 +177,7 @@ def _writable_dir(name: str, path: Path) -> Path:
 
 def _from_ssm(current: Settings, name: str, source: Any) -> Any:
     """A secret read from Parameter Store on first use (one request fetches them all)."""
-    from storage.secrets import SecretsError
+    from settings.ssm import SecretsError
 
     key = SSM_GOOGLE_CREDENTIALS if name == "google_credentials" else name.upper()
     try:
@@ -161,7 +187,7 @@ def _from_ssm(current: Settings, name: str, source: Any) -> Any:
     if name == "google_credentials":
         if value is None:
             return None
-        path = object.__getattribute__(current, "data_dir") / "google-credentials.json"
+        path = current.data_dir / "google-credentials.json"
         if not path.exists():
             path.touch(mode=0o600)
             path.write_text(value)
@@ -245,7 +271,7 @@ def _ssm(env: Mapping[str, str]) -> dict[str, Any]:
     if not prefix.startswith("/") or prefix == "/" or "//" in prefix:
         raise SettingsError(f"{PREFIX}SSM_PREFIX={prefix!r}: expected a path such as /pulseboard")
     # Made now, used lazily: no AWS request until a secret is first read.
-    from storage.secrets import SsmSecrets
+    from settings.ssm import SsmSecrets
 
     return {
         "ssm_prefix": prefix.rstrip("/"),
@@ -275,8 +301,7 @@ def describe() -> list[tuple[str, str]]:
     for f in fields(current):
         if f.name.startswith("_"):
             continue
-        # The stored value: describing settings must not fetch secrets.
-        value = object.__getattribute__(current, f.name)
+        value = getattr(current, f.name)  # the environment's: describing fetches no secret
         if not f.repr and not value and current.ssm_prefix and f.name in SSM_SECRETS:
             shown = f"(SSM {current.ssm_prefix}/{f.name.upper()})"
         else:

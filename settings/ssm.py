@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from core.errors import PulseboardError
 
-class SecretsError(RuntimeError):
+
+class SecretsError(PulseboardError):
     """Parameter Store could not be read; the message says why and what to check."""
 
 

@@ -1,0 +1,1 @@
+"""What tests, benchmarks, the demo and the reliability trials share (never product code)."""
