@@ -46,7 +46,7 @@ bench: $(STAMP) ## benchmarks: print measured ratios (never pass/fail on time)
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 reliability: $(STAMP) ## the reliability trials in full: faults, races, bad input, intruders (one table)
-	$(PY) -m serverless_tests.reliability
+	$(PY) -m testkit.reliability
 
 clean: ## remove the virtualenv, local data and build output
 	rm -rf $(VENV) var dist build test-artifacts

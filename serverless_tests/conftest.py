@@ -12,15 +12,7 @@ import pytest
 import settings
 from storage import open_blobs, open_store
 from storage.base import Blobs, Store
-
-# Fake credentials for moto: no test ever reaches AWS.
-AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "eu-west-1",
-    "AWS_REGION": "eu-west-1",
-}
+from testkit.aws import AWS_ENV
 
 
 def in_ci() -> bool:

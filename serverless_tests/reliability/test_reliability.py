@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from serverless_tests.reliability.trials import load_all
+from testkit.reliability.trials import load_all
 
 TRIALS = load_all()
 

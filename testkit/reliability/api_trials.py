@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from serverless_tests.reliability.trials import Outcome, sandbox, trial
+from testkit.reliability.trials import Outcome, sandbox, trial
 
 KEY = "fuzz-key-0123456789"
 VALID = {"distance_km": 25, "duration_h": 2.5, "crossfit_sessions": 3, "avg_weight_kg": 60,

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import settings
-from serverless_tests.reliability.trials import Outcome, sandbox, trial
+from testkit.reliability.trials import Outcome, sandbox, trial
 
 ROOT = Path(__file__).resolve().parents[2]
 END = date(2026, 11, 20)

@@ -1,11 +1,11 @@
-"""`python -m serverless_tests.reliability [--quick] [--only NAME]`: the trials as one table."""
+"""`python -m testkit.reliability [--quick] [--only NAME]`: the trials as one table."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from serverless_tests.reliability.trials import load_all, timed
+from testkit.reliability.trials import load_all, timed
 
 
 def main(argv: list[str] | None = None) -> int:

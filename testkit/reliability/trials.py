@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import settings
-from serverless_tests.conftest import AWS_ENV
+from testkit.aws import AWS_ENV
 
 
 @dataclass
@@ -60,7 +60,7 @@ def load_all() -> dict[str, Trial]:
     import importlib
 
     for path in sorted(Path(__file__).parent.glob("*_trials.py")):
-        importlib.import_module(f"serverless_tests.reliability.{path.stem}")
+        importlib.import_module(f"testkit.reliability.{path.stem}")
     return dict(sorted(TRIALS.items(), key=lambda item: item[1].number))
 
 

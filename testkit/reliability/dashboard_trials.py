@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 import flask
 import requests
 
-from serverless_tests.reliability.trials import Outcome, free_port, sandbox, trial, wait_http
+from testkit.reliability.trials import Outcome, free_port, sandbox, trial, wait_http
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "a long enough password"
