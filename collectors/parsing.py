@@ -13,8 +13,8 @@ class ParseError(PulseboardError, ValueError):
 
 
 @dataclass
-class Parsed:
+class Parsed[R: Record]:
     """One raw payload read: the records it holds and what was rejected, with reasons."""
 
-    records: list[Record] = field(default_factory=list)
+    records: list[R] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
