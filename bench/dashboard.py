@@ -19,8 +19,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from serverless_tests.dashboard.dashcalls import call  # noqa: E402
 from serverless_tests.dashboard.synthetic import generate, load  # noqa: E402
+from testkit.dashcalls import call  # noqa: E402
 
 PASSWORD = "bench password 1"
 

@@ -19,7 +19,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from serverless_tests.api.zappa_handler import TEMPLATE  # noqa: E402
+from testkit.zappa import TEMPLATE  # noqa: E402
 
 HEAVY = ("numpy", "scipy", "sklearn", "pandas")
 QUERY = {"distance_km": "25", "duration_h": "2.5", "crossfit_sessions": "3",
@@ -184,9 +184,9 @@ def run(args: argparse.Namespace, tmp: Path, env: dict[str, str], bucket: str,
     import settings
     from models import train
     from serverless_tests.models.athlete import generate, load
-    from testkit.stores import open_blobs, open_store
     from storage.dynamodb import DynamoStore
     from storage.s3 import S3Blobs
+    from testkit.stores import open_blobs, open_store
 
     settings.reset()
     S3Blobs(bucket, "v1").ensure_bucket()

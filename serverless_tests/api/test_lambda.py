@@ -15,9 +15,9 @@ import settings
 from serverless_tests.api.cases import ALL, Case
 from serverless_tests.api.conftest import publish
 from serverless_tests.api.test_forecast import send
-from serverless_tests.api.zappa_handler import Context, lambda_handler
 from storage import Measurement
 from testkit.stores import open_blobs, open_store
+from testkit.zappa import Context, lambda_handler
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 

@@ -22,8 +22,8 @@ from demo.activity_files import (
     gpx_text,
     samples,
 )
-from serverless_tests.api.zappa_handler import Context, lambda_handler
 from storage.base import Blobs, Store
+from testkit.zappa import Context, lambda_handler
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "serverless_tests" / "events"

@@ -382,7 +382,7 @@ def test_duplicate_lambda_delivery_is_harmless(store, standins, athlete, monkeyp
 
 
 def test_scheduled_event_through_zappa_s_handler(sqlite_store, standins, tmp_path, monkeypatch):
-    from serverless_tests.api.zappa_handler import Context, lambda_handler, scheduled_event
+    from testkit.zappa import Context, lambda_handler, scheduled_event
 
     monkeypatch.setenv("PULSEBOARD_STORE", store_url(sqlite_store))
     settings.reset()

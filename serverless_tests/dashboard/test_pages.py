@@ -11,7 +11,7 @@ import pytest
 
 import settings
 from dashboard.logic import explore
-from serverless_tests.dashboard.dashcalls import call
+from testkit.dashcalls import call
 
 
 def _range(records: dict[str, list[Any]], days: int = 400) -> dict[str, Any]:

@@ -12,9 +12,9 @@ import pytest
 import settings
 from models import artifact
 from models.__main__ import EXIT_NOT_ENOUGH_DATA, main
-from serverless_tests.api.zappa_handler import Context, lambda_handler, scheduled_event
 from serverless_tests.models.athlete import generate, load
 from testkit.stores import open_blobs, open_store
+from testkit.zappa import Context, lambda_handler, scheduled_event
 
 ROOT = Path(__file__).resolve().parents[2]
 

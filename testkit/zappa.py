@@ -1,12 +1,13 @@
-"""Zappa's own LambdaHandler, on a settings module like the one `zappa package` generates."""
+"""Zappa's own LambdaHandler on a settings module like `zappa package` writes (tests, bench)."""
 
 from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pytest
+if TYPE_CHECKING:
+    import pytest
 
 # The keys LambdaHandler reads from the zappa_settings module Zappa generates at package time
 # (zappa.cli.ZappaCLI.get_zappa_settings_string), for a stage named "dev".
