@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from abc import ABC, abstractmethod
@@ -15,6 +16,27 @@ from core.errors import PulseboardError
 from storage.records import RECORD_TYPES, Record, iso_utc
 
 BATCH_SIZE = 25  # DynamoDB's BatchWriteItem limit; the SQLite adapter commits in the same steps
+# DynamoDB refuses sort keys over 1,024 bytes; both adapters hold document keys to this (less
+# room for a prefix), so an over-long key typed by someone is "no such document" or a clear
+# StoreError, never a server error.
+MAX_DOC_KEY_BYTES = 512
+
+
+def doc_key_fits(key: str) -> bool:
+    return len(key.encode("utf-8", "surrogatepass")) <= MAX_DOC_KEY_BYTES
+
+
+def check_doc_key(key: str) -> None:
+    if not doc_key_fits(key):
+        raise StoreError(f"document key of {len(key)} characters is too long "
+                         f"(at most {MAX_DOC_KEY_BYTES} bytes)")
+
+
+def counter_id(key: str) -> str:
+    """A counter's key comes from input (a name typed at the login, a client address): the
+    store keeps a digest of it, so every counter key has one small size and no character of it
+    means anything to the store (no LIKE or GLOB wildcard, no key-length limit to pass)."""
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 class StoreError(PulseboardError):

@@ -17,7 +17,10 @@ from storage.base import (
     StoreError,
     batches,
     bound_key,
+    check_doc_key,
     check_finite,
+    counter_id,
+    doc_key_fits,
     partition_key,
     record_class,
 )
@@ -269,6 +272,8 @@ class DynamoStore(Store):
         return self._ser({"pk": f"{self.user}#doc:{space}", "sk": key})
 
     def get_doc(self, space: str, key: str) -> Doc | None:
+        if not doc_key_fits(key):
+            return None  # no document can have been stored under it
         answer = self.client.get_item(
             TableName=self.table, Key=self._doc_key(space, key), ConsistentRead=True
         )
@@ -281,6 +286,7 @@ class DynamoStore(Store):
     def put_doc(
         self, space: str, key: str, data: dict[str, Any], expected_version: int | None = None
     ) -> bool:
+        check_doc_key(key)
         client = self.client
         if expected_version is None:
             client.update_item(
@@ -325,7 +331,8 @@ class DynamoStore(Store):
     # --- counters ------------------------------------------------------------------------------
     def _counter_key(self, key: str, window_s: int, now: float) -> dict[str, Any]:
         window_start = int(now // window_s) * window_s
-        return self._ser({"pk": f"{self.user}#counter", "sk": f"{key}#{window_start}"})
+        return self._ser({"pk": f"{self.user}#counter",
+                          "sk": f"{counter_id(key)}#{window_start}"})
 
     def hit(self, key: str, window_s: int, now: float) -> int:
         answer = self.client.update_item(

@@ -15,8 +15,11 @@ from storage.base import (
     Store,
     batches,
     bound_key,
+    check_doc_key,
     check_finite,
+    counter_id,
     decode_record,
+    doc_key_fits,
     encode_record,
     partition_key,
     record_class,
@@ -151,6 +154,8 @@ class SqliteStore(Store):
         return f"{self.user}#doc:{space}"
 
     def get_doc(self, space: str, key: str) -> Doc | None:
+        if not doc_key_fits(key):
+            return None  # no document can have been stored under it
         row = (
             self._conn()
             .execute(
@@ -164,6 +169,7 @@ class SqliteStore(Store):
     def put_doc(
         self, space: str, key: str, data: dict[str, Any], expected_version: int | None = None
     ) -> bool:
+        check_doc_key(key)
         pk, text = self._doc_pk(space), json.dumps(data, ensure_ascii=False)
         conn = self._conn()
         if expected_version is None:
@@ -206,7 +212,7 @@ class SqliteStore(Store):
     # --- counters ------------------------------------------------------------------------------
     def _counter_key(self, key: str, window_s: int, now: float) -> tuple[str, str]:
         window_start = int(now // window_s) * window_s
-        return f"{self.user}#counter", f"{key}#{window_start}"
+        return f"{self.user}#counter", f"{counter_id(key)}#{window_start}"
 
     def hit(self, key: str, window_s: int, now: float) -> int:
         pk, sk = self._counter_key(key, window_s, now)
@@ -216,13 +222,13 @@ class SqliteStore(Store):
             "ON CONFLICT (pk, sk) DO UPDATE SET version = version + 1 RETURNING version",
             (pk, sk, json.dumps({"expires_at": int(now) + 2 * window_s})),
         ).fetchone()
-        # Windows before the previous one are dead weight (the previous one is still read for a
-        # sliding count); DynamoDB drops them by TTL, here they go on the next hit.
-        _, previous_sk = self._counter_key(key, window_s, now - window_s)
-        conn.execute(
-            "DELETE FROM items WHERE pk = ? AND sk LIKE ? AND sk < ?",
-            (pk, f"{key}#%", previous_sk),
-        )
+        if int(row[0]) == 1:
+            # A new window or a new key: expired counters go now (DynamoDB drops them by TTL),
+            # so a flood of distinct names keeps the store bounded by what two windows hold.
+            conn.execute(
+                "DELETE FROM items WHERE pk = ? AND json_extract(data, '$.expires_at') < ?",
+                (pk, int(now)),
+            )
         return int(row[0])
 
     def peek(self, key: str, window_s: int, now: float) -> int:

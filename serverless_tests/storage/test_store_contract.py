@@ -228,3 +228,42 @@ def test_previous_window_stays_readable_after_the_next_begins(store: Store) -> N
     store.hit("login:bo", 60, now + 60)
     assert store.peek("login:bo", 60, now) == 4
     assert store.peek("login:bo", 60, now + 60) == 1
+
+
+@pytest.mark.parametrize("wildcard", ["ana%", "an_", "ana#%", "*", "ana[a]", "%"])
+def test_a_counter_key_with_wildcards_touches_no_other_counter(store: Store,
+                                                               wildcard: str) -> None:
+    # Counter keys come from what someone typed at the login: none of its characters may mean
+    # anything to the store (an unescaped LIKE once let "ana%" reset ana's counter).
+    now = 1_700_000_000.0 - (1_700_000_000 % 60)
+    for i in range(4):
+        store.hit("login:ana", 60, now + i)
+    store.hit(f"login:{wildcard}", 60, now + 5)
+    store.hit(f"login:{wildcard}", 60, now + 61)
+    assert store.peek("login:ana", 60, now) == 4
+    assert store.peek(f"login:{wildcard}", 60, now) == 1
+
+
+def test_counters_stay_bounded_under_a_flood_of_distinct_keys(store: Store) -> None:
+    now = 1_700_000_000.0 - (1_700_000_000 % 60)
+    for minute in range(6):
+        for i in range(30):
+            store.hit(f"login:{'x' * 5000}{minute}-{i}", 60, now + 60 * minute)
+    # Only the windows a sliding count can still read are kept (2 windows of 30 keys each,
+    # plus those of the newest one); expired ones went, and every key is stored small.
+    live = store.peek(f"login:{'x' * 5000}5-0", 60, now + 300)
+    assert live == 1
+    sqlite_rows = getattr(store, "_conn", None)
+    if sqlite_rows is not None:
+        rows = store._conn().execute(  # type: ignore[attr-defined]
+            "SELECT sk FROM items WHERE pk LIKE '%#counter'").fetchall()
+        assert 30 <= len(rows) <= 90
+        assert max(len(sk) for (sk,) in rows) < 64
+
+
+def test_an_over_long_document_key_is_refused_not_a_crash(store: Store) -> None:
+    name = "n" * 200_000
+    assert store.get_doc("users", name) is None
+    with pytest.raises(StoreError, match="too long"):
+        store.put_doc("users", name, {"role": "owner"})
+    assert store.list_docs("users") == {}
