@@ -11,7 +11,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help venv test lint typecheck demo bench reliability clean
+.PHONY: help venv test test-fast lint typecheck demo bench reliability clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -27,17 +27,28 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP) ## create or refresh .venv when pyproject.toml changed
 
-lint: $(STAMP) ## ruff and mypy
+lint: $(STAMP) ## ruff, mypy and the import contract (data flows one way: pyproject's [tool.importlinter])
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-test: $(STAMP) ## ruff, mypy, then the whole test suite (browser tests need chromium + chromedriver)
+test: $(STAMP) ## ruff, mypy, the import contract, then the whole test suite (browser tests need chromium + chromedriver)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The inner loop: pure units and the SQLite contract; no browser, no moto, no packaging, no trials.
+FAST := -m "not browser and not slow" -k "not dynamodb and not s3 and not moto" \
+  --ignore=serverless_tests/serverless --ignore=serverless_tests/reliability \
+  --ignore=serverless_tests/demo
+test-fast: $(STAMP) ## the fast tier for the inner loop (about 2 minutes): ruff, the import contract, unit tests
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
+	$(PY) -m pytest -q $(FAST) $(PYTEST_ARGS)
 
 demo: $(STAMP) ## run everything locally on the embedded store: stand-ins, sync, train, API, dashboard
 	$(PY) -m demo.up
