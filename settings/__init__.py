@@ -42,6 +42,7 @@ SSM_SECRETS: dict[str, str | None] = {
     "strava_client_secret": "strava_client_id",
     "withings_client_secret": "withings_client_id",
     "api_key": None,
+    "model_key": None,
     "strava_refresh_token": None,
     "withings_refresh_token": None,
 }
@@ -73,6 +74,9 @@ class Settings:
     # serving
     api_url: str = "http://127.0.0.1:8051"
     api_key: str = field(default="", repr=False)
+    # Signs the model manifest (HMAC-SHA256): with it set, the API serves only models published
+    # by who holds it, so write access to the bucket alone cannot publish one.
+    model_key: str = field(default="", repr=False)
     secret_key: str = field(default="", repr=False)
     # Where the dashboard's browser code is fetched from: "" = this server (laptop); in the cloud
     # a public base that `make publish-assets` filled, since Lambda answers at most 6 MB.
@@ -256,6 +260,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         sheets_range=_env(env, "SHEETS_RANGE", "Log!A:E"),
         api_url=_http("API_URL", _env(env, "API_URL", "http://127.0.0.1:8051")),
         api_key=_env(env, "API_KEY"),
+        model_key=_env(env, "MODEL_KEY"),
         secret_key=_env(env, "SECRET_KEY"),
         assets_url=_base_url("ASSETS_URL", _env(env, "ASSETS_URL")),
         aws_endpoint_url=env.get("AWS_ENDPOINT_URL", "").strip(),
