@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import settings
-from collectors.files import import_paths
+from collectors.sources.files import import_paths
 from collectors.runner import sync_source
 from demo import athlete_files, up
 from demo.athlete import Athlete
