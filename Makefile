@@ -11,21 +11,46 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help venv test test-fast lint typecheck demo bench reliability clean
+.PHONY: help venv lock test test-fast lint typecheck demo bench reliability clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): pyproject.toml
+# Every install comes from the lock (exact versions, hashed): a fresh clone, CI and the Lambda
+# packages get what the tests ran on. uv installs it when on PATH (or bootstrapped into the venv
+# from its own pinned lock, INSTALLER=uv); INSTALLER=pip installs the same pins with pip.
+LOCK := requirements/dev.lock
+UV_LOCK := requirements/uv.lock
+INSTALLER ?= uv
+# What the lock was made from: the dependency tables of pyproject.toml (not its tool settings).
+DEPS_DIGEST = $(PYTHON312) -c 'import hashlib, json, tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print(hashlib.sha256(json.dumps([p["dependencies"], p["optional-dependencies"]], sort_keys=True).encode()).hexdigest())'
+
+$(STAMP): pyproject.toml $(LOCK)
 	@if [ -z "$(PYTHON312)" ]; then \
 	  echo "error: Python 3.12 not found (need python3.12 on PATH or pyenv's 3.12.x; install it, e.g. 'pyenv install 3.12')" >&2; exit 2; fi
+	@if [ "$$($(DEPS_DIGEST))" != "$$(cat requirements/pyproject.sha256)" ]; then \
+	  echo "error: pyproject.toml's dependencies changed since $(LOCK) was made: run 'make lock' and commit it" >&2; exit 2; fi
 	@if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))'; then \
 	  rm -rf $(VENV) && $(PYTHON312) -m venv $(VENV); fi
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	@if [ "$(INSTALLER)" = uv ]; then \
+	  uv=$$(command -v uv || true); \
+	  if [ -z "$$uv" ]; then $(PY) -m pip install --quiet --require-hashes --no-deps -r $(UV_LOCK) && uv=$(VENV)/bin/uv; fi; \
+	  echo "installing $(LOCK) with uv"; \
+	  "$$uv" pip sync --quiet --python $(PY) $(LOCK) && "$$uv" pip install --quiet --python $(PY) --no-deps -e . ; \
+	else \
+	  echo "installing $(LOCK) with pip"; \
+	  $(PY) -m pip install --quiet --require-hashes --no-deps -r $(LOCK) && $(PY) -m pip install --quiet --no-deps -e . ; \
+	fi
 	@touch $(STAMP)
 
-venv: $(STAMP) ## create or refresh .venv when pyproject.toml changed
+venv: $(STAMP) ## create or refresh .venv from the lock when it or pyproject.toml changed
+
+lock: ## refresh requirements/*.lock after a dependency change in pyproject.toml (UPGRADE=1: newest allowed versions)
+	@uv=$$(command -v uv || echo $(VENV)/bin/uv); test -x "$$uv" || { echo "error: uv not found: run 'make venv' first" >&2; exit 2; }; \
+	"$$uv" pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.12 \
+	  --python-platform x86_64-manylinux_2_34 $(if $(UPGRADE),--upgrade) --quiet -o $(LOCK) && \
+	"$$uv" pip compile - --generate-hashes --python-version 3.12 --quiet -o $(UV_LOCK) <<< "uv==$$("$$uv" --version | cut -d' ' -f2)" && \
+	$(DEPS_DIGEST) > requirements/pyproject.sha256 && echo "$(LOCK) and $(UV_LOCK) refreshed"
 
 lint: $(STAMP) ## ruff, mypy and the import contract (data flows one way: pyproject's [tool.importlinter])
 	$(VENV)/bin/ruff check .
