@@ -64,3 +64,30 @@ def test_read_once_and_secrets_masked(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.get() is first and first.api_key == "s3cret"
     shown = dict(settings.describe())
     assert shown["api_key"] == "***" and "s3cret" not in repr(first)
+
+
+def test_an_env_file_fills_what_the_environment_leaves_unset(tmp_path: Path) -> None:
+    env_file = tmp_path / "pulseboard.env"
+    env_file.write_text(
+        "# my laptop\n"
+        "export PULSEBOARD_USER=ann\n"
+        "PULSEBOARD_SHEETS_RANGE='Log!A:F'\n"
+        'PULSEBOARD_STRAVA_CLIENT_ID="123"  \n'
+        "PULSEBOARD_SHEETS_ID=abc # the lifting log\n"
+        "\n"
+    )
+    env = {"PULSEBOARD_ENV_FILE": str(env_file), "PULSEBOARD_USER": "bob",
+           "PULSEBOARD_DATA_DIR": str(tmp_path / "var")}
+    current = load(settings.with_env_file(env))
+    assert current.user == "bob"  # a variable that is set wins over the file
+    assert current.sheets_range == "Log!A:F"
+    assert current.strava_client_id == "123"
+    assert current.sheets_id == "abc"
+
+
+def test_no_env_file_is_fine_and_a_bad_line_is_named(tmp_path: Path) -> None:
+    assert settings.read_env_file(tmp_path / "missing.env") == {}
+    bad = tmp_path / "bad.env"
+    bad.write_text("PULSEBOARD_USER=ann\nPULSBOARD_SHEETS_ID=typo\n")
+    with pytest.raises(SettingsError, match=r"bad.env:2: expected PULSEBOARD_NAME=value"):
+        settings.read_env_file(bad)

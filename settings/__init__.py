@@ -207,9 +207,48 @@ def _from_ssm(current: Settings, name: str, source: Any) -> Any:
     )
 
 
+ENV_FILE_KEYS = (PREFIX, "AWS_")
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """`KEY=value` lines of an optional `.env` file (`export `, quotes and `#` comments allowed);
+    only Pulseboard's and AWS's variables, so a typo is named rather than silently ignored."""
+    values: dict[str, str] = {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return values
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{path}: cannot read it ({exc})") from None
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, value = line.removeprefix("export ").partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name.startswith(ENV_FILE_KEYS) or not name.replace("_", "").isalnum():
+            raise SettingsError(
+                f"{path}:{number}: expected PULSEBOARD_NAME=value (or AWS_…=value), got "
+                f"{line[:60]!r}"
+            )
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        values[name] = value
+    return values
+
+
+def with_env_file(env: Mapping[str, str]) -> dict[str, str]:
+    """The environment with `.env` (or PULSEBOARD_ENV_FILE) under it: a variable that is set
+    wins over the file."""
+    path = Path(env.get(PREFIX + "ENV_FILE", "").strip() or ".env")
+    return {**read_env_file(path), **env}
+
+
 def load(env: Mapping[str, str] | None = None) -> Settings:
     """Builds and checks settings from an environment (the process's by default)."""
-    env = os.environ if env is None else env
+    env = with_env_file(os.environ) if env is None else env
     data_dir = _writable_dir("DATA_DIR", Path(_env(env, "DATA_DIR", "var")))
     store_url = _url(
         "STORE",
