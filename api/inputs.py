@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from core.errors import PulseboardError
 from models.features import FEATURES
 
 WEEKS_DEFAULT = 4
@@ -47,7 +48,9 @@ WEEKS = Field("weeks", "weeks", "forecast horizon", WEEKS_MAX, 0.0, integer=True
 ALL_FIELDS = (*FEATURES, "weeks")
 
 
-class InvalidInput(Exception):
+class InvalidInput(PulseboardError):
+    """One input of a forecast request is wrong: `field` names it, the message says why."""
+
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-import traceback
 from typing import Any
 
-EXIT_NOT_ENOUGH_DATA = 3
+from core import cli
+from core.errors import PulseboardError
+
+
+class TrainingFailed(PulseboardError):
+    """Training stopped on something unexpected; the message names what."""
 
 
 def _report(result: Any, manifest: dict[str, Any], blobs_url: str) -> None:
@@ -30,17 +34,24 @@ def _train(args: argparse.Namespace) -> int:
     from models import train
     from storage import open_blobs, open_store
 
-    current = settings.get()
-    with open_store(current.store_url) as store:
+    current = settings.get()  # the edge: settings are read here and passed down
+    blobs = open_blobs(current.blobs_url, current.aws)
+    with open_store(current.store_url, current.user, current.aws) as store:
         try:
-            result, manifest = train.run(store, open_blobs(current.blobs_url), args.min_weeks)
+            result, manifest = train.run(store, blobs, args.min_weeks)
         except train.NotEnoughData as exc:
+            # A normal outcome, not an error: say why, then stop early (the next week may do).
             print(f"not enough data: {exc}", file=sys.stderr)
             for reason, count in exc.left_out.items():
                 print(f"  left out {count:>3}: {reason}", file=sys.stderr)
-            return EXIT_NOT_ENOUGH_DATA
+            return exc.exit_code
+        except PulseboardError:
+            raise
+        except Exception as exc:
+            raise TrainingFailed(f"training failed: {exc} (run with --debug for details)") \
+                from exc
     _report(result, manifest, current.blobs_url)
-    return 0
+    return cli.EXIT_OK
 
 
 def _min_weeks(text: str) -> int:
@@ -55,7 +66,7 @@ def _min_weeks(text: str) -> int:
     return value
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     from models.train import DEFAULT_MIN_WEEKS
 
     parser = argparse.ArgumentParser(prog="python -m models", description=__doc__)
@@ -64,16 +75,13 @@ def main(argv: list[str] | None = None) -> int:
     train_cmd.add_argument("--min-weeks", type=_min_weeks, default=DEFAULT_MIN_WEEKS,
                            help=f"refuse to publish with fewer usable weeks (default "
                                 f"{DEFAULT_MIN_WEEKS})")
-    train_cmd.add_argument("--debug", action="store_true", help="show tracebacks")
-    args = parser.parse_args(argv)
-    try:
-        return _train(args)
-    except Exception as exc:  # noqa: BLE001 - one line for people, the traceback on --debug
-        if args.debug:
-            traceback.print_exc()
-        else:
-            print(f"error: training failed: {exc} (run with --debug for details)", file=sys.stderr)
-        return 1
+    cli.add_debug(train_cmd)
+    train_cmd.set_defaults(func=_train)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    return cli.main(build_parser(), argv)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import pickle
 from dataclasses import dataclass
 from typing import Any
 
+from core.errors import PulseboardError
 from models.predict import Predictor
 from storage.base import BlobNotFound
 
@@ -18,7 +19,7 @@ KEEP_VERSIONS = 5
 REQUIRED = ("version", "trained_at", "pickle_key", "sha256", "features", "targets", "k")
 
 
-class ArtifactError(Exception):
+class ArtifactError(PulseboardError):
     """The published model cannot be used; the message says why and what to do."""
 
 

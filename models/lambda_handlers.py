@@ -16,10 +16,11 @@ def train(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     from models import train as training
     from storage import open_blobs, open_store
 
-    current = settings.get()
-    with open_store(current.store_url) as store:
+    current = settings.get()  # the edge: settings are read here and passed down
+    blobs = open_blobs(current.blobs_url, current.aws)
+    with open_store(current.store_url, current.user, current.aws) as store:
         try:
-            result, manifest = training.run(store, open_blobs(current.blobs_url))
+            result, manifest = training.run(store, blobs)
         except training.NotEnoughData as exc:
             logger.warning("forecast not retrained: %s", exc)
             return {

@@ -15,6 +15,8 @@ from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from core.cli import EXIT_STOPPED
+from core.errors import PulseboardError
 from models import artifact, features
 from models.features import FEATURES, TARGETS, Week
 from models.predict import Predictor
@@ -25,8 +27,10 @@ N_SPLITS = 5
 MAX_K = 15
 
 
-class NotEnoughData(Exception):
+class NotEnoughData(PulseboardError):
     """Fewer usable weeks than the minimum: nothing is published (a normal outcome)."""
+
+    exit_code = EXIT_STOPPED
 
     def __init__(self, weeks_used: int, min_weeks: int, weeks_left_out: int,
                  left_out: dict[str, int]) -> None:

@@ -69,3 +69,12 @@ def app(make_app, file_blobs, trained, sqlite_store):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def serve_env(tmp_path, trained):
+    """The environment of an API process serving a published model from this test's folder."""
+    publish(open_blobs(f"file://{tmp_path}/blobs"), trained)
+    return {"PATH": "/usr/bin:/bin", "PULSEBOARD_DATA_DIR": str(tmp_path / "var"),
+            "PULSEBOARD_STORE": f"sqlite:///{tmp_path}/store.db",
+            "PULSEBOARD_BLOBS": f"file://{tmp_path}/blobs"}

@@ -1,4 +1,5 @@
-"""Synthetic weeks shared by the model tests (built once per module: they are pure data)."""
+"""Synthetic weeks shared by the model tests (built once per module: they are pure data), and
+settings naming a store and blobs of the test's own."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from typing import Any
 
 import pytest
 
+import settings
 from models import features, train
-from serverless_tests.models.athlete import generate
+from serverless_tests.models.athlete import generate, load
+from testkit.stores import open_store
 
 
 def weeks_of(data: dict[str, Any]) -> list[features.Week]:
@@ -32,3 +35,17 @@ def weeks(athlete: dict[str, Any]) -> list[features.Week]:
 @pytest.fixture(scope="module")
 def trained(weeks: list[features.Week]) -> train.Result:
     return train.fit(weeks)
+
+
+@pytest.fixture
+def configured(tmp_path, monkeypatch):
+    """Settings pointing at a SQLite store and a blob folder of this test."""
+    monkeypatch.setenv("PULSEBOARD_STORE", f"sqlite:///{tmp_path}/store.db")
+    monkeypatch.setenv("PULSEBOARD_BLOBS", f"file://{tmp_path}/blobs")
+    settings.reset()
+    return settings.get()
+
+
+def fill(weeks: int) -> None:
+    with open_store() as store:
+        load(store, generate(weeks=weeks, seed=2))

@@ -1,4 +1,4 @@
-"""Model loading: 503 without a model, sha256 checked before unpickling, ETag re-checks, reloads."""
+"""The model cache: 503 without a model, sha256 checked before loading, ETag re-checks, reloads."""
 
 from __future__ import annotations
 
@@ -171,7 +171,7 @@ def test_an_unreachable_blob_store_is_503_then_recovers(make_app, file_blobs, tr
 def test_nothing_is_opened_or_loaded_when_the_app_is_created(make_app, file_blobs, monkeypatch):
     opened = []
 
-    def open_blobs(url=None):
+    def open_blobs(url, aws=None):
         opened.append(url)
         return file_blobs
 

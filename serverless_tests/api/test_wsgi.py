@@ -1,10 +1,12 @@
-"""The same requests through Zappa's LambdaHandler, as API Gateway (REST, stage /dev) sends them."""
+"""The WSGI app through Zappa's LambdaHandler, as API Gateway (REST, stage /dev) sends requests;
+answering never imports the training stack."""
 
 from __future__ import annotations
 
 import base64
 import copy
 import json
+import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -19,7 +21,9 @@ from storage import Measurement
 from testkit.stores import open_blobs, open_store
 from testkit.zappa import Context, lambda_handler
 
-EVENTS = Path(__file__).resolve().parents[1] / "events"
+ROOT = Path(__file__).resolve().parents[2]
+EVENTS = ROOT / "serverless_tests" / "events"
+HEAVY = ("numpy", "scipy", "sklearn", "pandas")
 
 
 def recorded(name: str) -> dict:
@@ -179,3 +183,18 @@ def test_cloud_settings_s3_and_dynamodb_on_moto(aws, tmp_path, monkeypatch, trai
     assert status == 200
     assert body["start"] == {"weight_kg": 79.9, "fat_ratio_pct": None}
     assert body["end"]["fat_ratio_pct"] is None
+
+
+def test_answering_imports_no_numpy_scipy_sklearn_or_pandas(serve_env):
+    code = f"""
+import json, sys
+from api.wsgi import app
+client = app.test_client()
+answer = client.get('/forecast?distance_km=20&duration_h=2&crossfit_sessions=2&avg_weight_kg=50')
+heavy = sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})
+print(json.dumps({{"status": answer.status_code, "heavy": heavy}}))
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=serve_env,
+                          capture_output=True, text=True, timeout=60, check=True)
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    assert answer == {"status": 200, "heavy": []}

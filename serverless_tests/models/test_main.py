@@ -1,4 +1,4 @@
-"""`python -m models train` and the weekly Lambda entry point, on a store set up by the test."""
+"""`python -m models train`, on a store set up by the test."""
 
 from __future__ import annotations
 
@@ -9,28 +9,13 @@ from pathlib import Path
 
 import pytest
 
-import settings
+from core.cli import EXIT_STOPPED
 from models import artifact
-from models.__main__ import EXIT_NOT_ENOUGH_DATA, main
-from serverless_tests.models.athlete import generate, load
-from testkit.stores import open_blobs, open_store
-from testkit.zappa import Context, lambda_handler, scheduled_event
+from models.__main__ import main
+from serverless_tests.models.conftest import fill
+from testkit.stores import open_blobs
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def configured(tmp_path, monkeypatch):
-    """Settings pointing at a SQLite store and a blob folder of this test."""
-    monkeypatch.setenv("PULSEBOARD_STORE", f"sqlite:///{tmp_path}/store.db")
-    monkeypatch.setenv("PULSEBOARD_BLOBS", f"file://{tmp_path}/blobs")
-    settings.reset()
-    return settings.get()
-
-
-def fill(weeks: int) -> None:
-    with open_store() as store:
-        load(store, generate(weeks=weeks, seed=2))
 
 
 def test_train_prints_weeks_k_and_errors_and_publishes(configured, capsys):
@@ -51,7 +36,7 @@ def test_train_prints_weeks_k_and_errors_and_publishes(configured, capsys):
 
 def test_too_few_weeks_exits_3_with_a_clear_message(configured, capsys):
     fill(10)
-    assert main(["train", "--min-weeks", "12"]) == EXIT_NOT_ENOUGH_DATA
+    assert main(["train", "--min-weeks", "12"]) == EXIT_STOPPED
     err = capsys.readouterr().err
     assert "not enough data" in err and "minimum is 12" in err and "Traceback" not in err
     assert open_blobs().list() == []
@@ -89,21 +74,12 @@ def test_module_runs_as_a_program(configured, tmp_path):
     assert "not enough data" in done.stderr
 
 
-def test_lambda_train_returns_a_summary_and_not_enough_data_is_normal(configured):
-    from models.lambda_handlers import train
 
-    fill(6)
-    summary = train(scheduled_event("models.lambda_handlers.train"), Context())
-    assert summary["outcome"] == "not_enough_data"
-    assert summary["weeks_used"] < summary["min_weeks"]
-    json.dumps(summary)
+def test_a_bad_setting_is_one_line_and_the_settings_exit_code(configured, capsys, monkeypatch):
+    import settings
 
-
-def test_weekly_scheduled_event_through_zappa_publishes(configured, tmp_path, monkeypatch):
-    fill(40)
-    handler = lambda_handler(tmp_path, monkeypatch)
-    summary = handler.handler(scheduled_event("models.lambda_handlers.train"), Context())
-    assert summary["outcome"] == "published"
-    manifest = json.loads(open_blobs().get(artifact.MANIFEST_KEY)[0])
-    assert summary["version"] == manifest["version"] and summary["k"] == manifest["k"]
-    json.dumps(summary)
+    monkeypatch.setenv("PULSEBOARD_STORE", "postgres://db")
+    settings.reset()
+    assert main(["train"]) == 2
+    err = capsys.readouterr().err
+    assert "PULSEBOARD_STORE" in err and "Traceback" not in err and len(err.splitlines()) == 1
