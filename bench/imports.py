@@ -63,7 +63,7 @@ def run_backend(
     label: str, store_url: str, archive: Path, n_files: int, workers: int
 ) -> dict[str, float]:
     import settings
-    from collectors.files import import_paths
+    from collectors.sources.files import import_paths
     from testkit.stores import open_store
 
     os.environ["PULSEBOARD_STORE"] = store_url
@@ -104,7 +104,7 @@ def main() -> int:
     print(f"export: {n} files, {len(data) / 2**20:.1f} MB zipped, built in "
           f"{time.perf_counter() - t0:.1f} s")
 
-    from collectors.fileformats import read_activity
+    from collectors.sources.files.parse import parse
 
     # Parsing alone, no store: what the store adapters add on top of it.
     t0 = time.perf_counter()
@@ -112,11 +112,11 @@ def main() -> int:
     with zipfile.ZipFile(archive) as zf:
         members = [i for i in zf.infolist() if i.filename.startswith("activities/")]
         for info in members:
-            read_activity(info.filename, zf.read(info), now)
+            parse(info.filename, zf.read(info), now)
     parse_rate = len(members) / (time.perf_counter() - t0)
     print(f"{'parse only, 1 process':<36} {parse_rate:8.1f} files/s")
 
-    from collectors.files import default_jobs
+    from collectors.sources.files.cli import default_jobs
 
     jobs = args.jobs or default_jobs()
     rates: dict[str, dict[str, float]] = {}

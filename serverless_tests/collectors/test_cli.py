@@ -104,7 +104,7 @@ def test_file_import_command_is_added_when_installed():
     assert {"sync", "connect", "schedule", "status"} <= set(commands)
     import importlib.util
 
-    if importlib.util.find_spec("collectors.files") is not None:
+    if importlib.util.find_spec("collectors.sources.files") is not None:
         assert "import" in commands
 
 

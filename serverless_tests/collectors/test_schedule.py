@@ -178,7 +178,7 @@ def test_schedule_once_from_the_cli(tmp_path, monkeypatch, capsys):
     settings_file = tmp_path / "zappa_settings.json"
     settings_file.write_text(json.dumps({"jobs": {"events": [
         {"function": f"{__name__}.fake_job", "expression": "rate(1 hour)"},
-        {"function": "collectors.inbox.handle_s3_event",
+        {"function": "collectors.sources.files.inbox.handle_s3_event",
          "event_source": {"arn": "arn:aws:s3:::b", "events": ["s3:ObjectCreated:*"]}},
     ]}}))
     monkeypatch.setenv("PULSEBOARD_STORE", f"sqlite:///{tmp_path / 's.db'}")
@@ -196,9 +196,9 @@ def test_schedule_once_from_the_cli(tmp_path, monkeypatch, capsys):
 def test_inbox_is_polled_when_the_file_importer_is_installed(sqlite_store, monkeypatch):
     import importlib.util
 
-    if importlib.util.find_spec("collectors.inbox") is None:
+    if importlib.util.find_spec("collectors.sources.files.inbox") is None:
         pytest.skip("the activity-file importer is not installed")
-    import collectors.inbox as inbox
+    import collectors.sources.files.inbox as inbox
 
     seen = []
     monkeypatch.setattr(inbox, "poll", lambda store, *a, **k: seen.append(store) or [])

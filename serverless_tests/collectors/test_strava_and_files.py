@@ -12,7 +12,7 @@ import pytest
 
 import settings
 from collectors.common import COMPLETE
-from collectors.files import import_paths
+from collectors.sources.files import import_paths
 from collectors.runner import sync_source
 from demo.activity_files import fit_bytes, gz
 from demo.athlete_files import WATCH_LEAD_S, watch_copy, watch_run

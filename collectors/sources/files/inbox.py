@@ -12,7 +12,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote_plus
 
-from collectors.files import Outcome, Summary, import_bytes
+from collectors.sources.files.importer import import_bytes
+from collectors.sources.files.outcomes import Outcome, Summary
 from storage.base import BlobInfo, Blobs, Store
 from storage.files import FileBlobs
 
@@ -183,22 +184,30 @@ def _inbox_keys(blobs: Blobs) -> list[str]:
 
 
 def poll(
-    store: Store | None = None, blobs: Blobs | None = None, now: datetime | None = None
+    store: Store | None = None,
+    blobs: Blobs | None = None,
+    now: datetime | None = None,
+    data_dir: Path | None = None,
 ) -> list[Handled]:
     """Handles every file waiting in the inbox (the local scheduler calls this).
 
     By default the inbox is `<data dir>/inbox/`, with `imported/` and `rejected/` beside it.
+    The local twin of `handle_s3_event`: what the caller does not pass in, it takes from the
+    settings.
     """
-    import settings
-    from storage import open_store
+    if store is None or (blobs is None and data_dir is None):
+        import settings
+        from storage import open_store
 
-    current = settings.get()
-    store = store if store is not None else open_store(current.store_url, current.user,
-                                                       current.aws)
+        current = settings.get()
+        data_dir = data_dir or current.data_dir
+        if store is None:
+            store = open_store(current.store_url, current.user, current.aws)
     if blobs is None:
+        assert data_dir is not None
         # Made on the first poll, so there is a folder to drop files into.
-        settings.get().inbox_dir.mkdir(parents=True, exist_ok=True)
-        blobs = InboxFolder(settings.get().data_dir)
+        (data_dir / INBOX).mkdir(parents=True, exist_ok=True)
+        blobs = InboxFolder(data_dir)
     now = now or datetime.now(UTC)
     handled = []
     for key in _inbox_keys(blobs):

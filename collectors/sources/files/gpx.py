@@ -7,7 +7,7 @@ from typing import Any
 import gpxpy
 import gpxpy.gpx
 
-from collectors.fileformats.track import FileRejected, Track
+from collectors.sources.files.track import FileRejected, Track
 
 
 def _heart_rate(extensions: list[Any]) -> float | None:

@@ -8,7 +8,8 @@ import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from collectors.fileformats.track import SOURCE, FileRejected, check_times, sport_type
+from collectors.sources.files.sports import sport_type
+from collectors.sources.files.track import ACTIVITY_SOURCE, FileRejected, check_times
 from storage.records import Activity
 
 # Strava writes the date in English, in UTC, e.g. "Feb 14, 2024, 7:12:04 AM".
@@ -122,7 +123,7 @@ def manual_activity(row: ExportRow, now: datetime) -> Activity:
     distance = row.distance_m or 0.0
     return Activity(
         id=f"file-{key}",
-        source=SOURCE,
+        source=ACTIVITY_SOURCE,
         start_time=row.start_time,
         sport_type=row.sport_type or "Workout",
         name=row.name or f"{row.sport_type or 'Workout'} {row.start_time:%Y-%m-%d}",

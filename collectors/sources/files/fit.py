@@ -8,7 +8,7 @@ from typing import Any
 
 import fitdecode
 
-from collectors.fileformats.track import FileRejected, Track
+from collectors.sources.files.track import FileRejected, Track
 
 SEMICIRCLE_DEG = 180.0 / 2**31
 FIT_FILE_TYPES_OK = ("activity", None)

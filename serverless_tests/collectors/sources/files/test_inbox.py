@@ -14,7 +14,7 @@ from urllib.parse import quote_plus
 import pytest
 
 import settings
-from collectors import inbox
+from collectors.sources.files import inbox
 from demo.activity_files import (
     ExportEntry,
     export_zip,
@@ -25,7 +25,7 @@ from demo.activity_files import (
 from storage.base import Blobs, Store
 from testkit.zappa import Context, lambda_handler
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 EVENTS = ROOT / "serverless_tests" / "events"
 DAY = datetime(2025, 5, 1, 6, 0, tzinfo=UTC)
 
@@ -121,9 +121,9 @@ def zappa_event_mapping(bucket_arn: str) -> dict[str, list[str]]:
         e["function"] for e in events
         if str(e.get("event_source", {}).get("arn", "")).startswith("arn:aws:s3:::")
     ]
-    if "collectors.inbox.handle_s3_event" not in functions:
+    if "collectors.sources.files.inbox.handle_s3_event" not in functions:
         pytest.fail("zappa_settings.json: the jobs stage has no S3 event for "
-                    "collectors.inbox.handle_s3_event")
+                    "collectors.sources.files.inbox.handle_s3_event")
     return {bucket_arn: functions}
 
 

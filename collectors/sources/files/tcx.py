@@ -7,7 +7,7 @@ from xml.etree.ElementTree import ParseError
 
 from tcxreader.tcxreader import TCXReader
 
-from collectors.fileformats.track import FileRejected, Track
+from collectors.sources.files.track import FileRejected, Track
 
 
 def parse(data: bytes) -> Track:

@@ -1,4 +1,4 @@
-"""Activity files (FIT, GPX, TCX, each optionally gzipped): bytes → Activity and its stream."""
+"""The pure parse of one activity file (FIT, GPX, TCX, each optionally gzipped): bytes → records."""
 
 from __future__ import annotations
 
@@ -6,22 +6,10 @@ import hashlib
 import zlib
 from datetime import datetime
 
-from collectors.fileformats import fit, gpx, tcx
-from collectors.fileformats.track import FileRejected, Track, sport_type, to_records
+from collectors.parsing import Parsed
+from collectors.sources.files import fit, gpx, tcx
+from collectors.sources.files.track import FileRejected, to_records
 from storage.records import Activity, ActivityStream
-
-__all__ = [
-    "FORMATS",
-    "FileRejected",
-    "MAX_FILE_BYTES",
-    "Track",
-    "activity_id",
-    "gunzip",
-    "is_activity_name",
-    "read_activity",
-    "sniff",
-    "sport_type",
-]
 
 FORMATS = ("fit", "gpx", "tcx")
 # The largest real activity files are a few MB (a 24-hour FIT at 1 Hz is ~5 MB); anything that
@@ -30,6 +18,10 @@ MAX_FILE_BYTES = 64 * 2**20
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
 _CHUNK = 1 << 20
+NOT_ACTIVITY = (
+    "not an activity file: Pulseboard reads .fit, .gpx and .tcx (each optionally .gz) and "
+    "Strava's export .zip"
+)
 
 
 def split_name(name: str) -> tuple[str, bool] | None:
@@ -108,16 +100,14 @@ def activity_id(data: bytes) -> str:
     return "file-" + hashlib.sha256(data).hexdigest()[:20]
 
 
-def read_activity(
+def parse(
     name: str, data: bytes, now: datetime, limit: int = MAX_FILE_BYTES
-) -> tuple[Activity, ActivityStream]:
-    """Parses one named file; raises FileRejected with a reason the user can act on."""
+) -> Parsed[Activity | ActivityStream]:
+    """One named file's activity and its stream; raises FileRejected with a reason the user
+    can act on when the file as a whole is not a usable activity."""
     kind = split_name(name)
     if kind is None:
-        raise FileRejected(
-            "not an activity file: Pulseboard reads .fit, .gpx and .tcx (each optionally .gz) "
-            "and Strava's export .zip"
-        )
+        raise FileRejected(NOT_ACTIVITY)
     fmt, gz = kind
     if gz:
         if data[:2] != GZIP_MAGIC:
@@ -150,4 +140,5 @@ def read_activity(
         track = gpx.parse(data.lstrip(b"\xef\xbb\xbf \t\r\n").decode("utf-8", errors="replace"))
     else:
         track = tcx.parse(data.lstrip(b"\xef\xbb\xbf \t\r\n"))
-    return to_records(track, activity_id(data), now)
+    activity, stream = to_records(track, activity_id(data), now)
+    return Parsed(records=[activity, stream])
