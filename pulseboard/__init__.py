@@ -1,0 +1,1 @@
+"""The `pulseboard` command: every sub-command of the packages, and `up` and `doctor` for a laptop."""
