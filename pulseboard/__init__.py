@@ -1,1 +1,1 @@
-"""The `pulseboard` command: every sub-command of the packages, and `up` and `doctor` for a laptop."""
+"""The `pulseboard` command: every package's sub-commands, plus `up` and `doctor` for a laptop."""

@@ -80,7 +80,7 @@ def boto3_client(service: str, aws: AwsConfig | None) -> Any:
     boto3 finds the region and endpoint itself."""
     import boto3
 
+    make: Any = boto3.client  # one factory for every service: its per-service overloads don't fit
     if aws is None:
-        return boto3.client(service)
-    return boto3.client(service, region_name=aws.region or None,
-                        endpoint_url=aws.endpoint_url or None)
+        return make(service)
+    return make(service, region_name=aws.region or None, endpoint_url=aws.endpoint_url or None)
