@@ -221,3 +221,22 @@ def test_an_archive_too_big_for_one_invocation_continues_in_the_next(aws, store:
     assert store.count("activities") == 3
     assert "999.fit" in blobs.get("imported/export.zip.reason")[0].decode()
     assert store.get_doc(inbox.PROGRESS_SPACE, "inbox/export.zip") is None
+
+
+def test_the_source_s_sync_is_one_poll_of_the_local_inbox(sqlite_store):
+    from collectors.common import Counts
+    from collectors.sources.base import Run
+    from collectors.sources.files import SOURCE
+
+    config = SOURCE.configure(settings.get())
+    assert (SOURCE.name, SOURCE.syncs, config.configured) == ("files", False, True)
+    folder = config.data_dir / "inbox"
+    folder.mkdir(parents=True)
+    (folder / "a.fit").write_bytes(fit_bytes(samples(DAY)))
+    (folder / "cut.fit").write_bytes(fit_bytes(samples(DAY + timedelta(days=1)))[:250])
+    for name in ("a.fit", "cut.fit"):
+        aged(folder / name)
+    run = Run(store=sqlite_store, blobs=None, counts=Counts("files"), now=DAY + timedelta(days=9))
+    SOURCE.sync(run, config)
+    assert (run.counts.fetched, run.counts.stored, run.counts.rejected) == (2, 1, 1)
+    assert not list(folder.iterdir())
