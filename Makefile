@@ -11,7 +11,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help venv lock test test-fast lint typecheck demo bench reliability clean
+.PHONY: help venv lock test test-fast lint typecheck up doctor demo bench reliability clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -74,6 +74,12 @@ test-fast: $(STAMP) ## the fast tier for the inner loop (about 2 minutes): ruff,
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q $(FAST) $(PYTEST_ARGS)
+
+up: $(STAMP) ## run Pulseboard for real on this machine: dashboard, API and scheduler on the embedded store (pulseboard up)
+	$(VENV)/bin/pulseboard up
+
+doctor: $(STAMP) ## check this setup: settings, store, blobs, tokens, model and scheduler age, disk
+	$(VENV)/bin/pulseboard doctor
 
 demo: $(STAMP) ## run everything locally on the embedded store: stand-ins, sync, train, API, dashboard
 	$(PY) -m demo.up
