@@ -50,7 +50,7 @@ STAGE_LEAVE_OUT = {"jobs": ("pandas",)}
 # zlib level: 1 builds three times faster than 6 for 12% more bytes, which only the upload
 # to S3 sees (the 250 MB limit counts unpacked bytes).
 COMPRESS_LEVEL = 1
-BUILD_VERSION = "2"  # bump when the layout below changes, so cached packages are rebuilt
+BUILD_VERSION = "3"  # bump when the layout below changes, so cached packages are rebuilt
 
 
 class PackageError(RuntimeError):
@@ -66,14 +66,16 @@ class PackageInfo:
     files: int
     distributions: tuple[str, ...]
     cached: bool = False
+    # The zip's own digest: the same lock and the same code give the same bytes.
+    content_sha256: str = ""
 
     def report(self) -> str:
         mb = 1024 * 1024
         return (
             f"{self.stage:<10} {self.zipped_bytes / mb:6.1f} MB zipped (limit "
             f"{ZIPPED_LIMIT_BYTES // mb} MB)  {self.unzipped_bytes / mb:6.1f} MB unzipped (limit "
-            f"{UNZIPPED_LIMIT_BYTES // mb} MB)  {self.files} files"
-            + ("  (cached)" if self.cached else "")
+            f"{UNZIPPED_LIMIT_BYTES // mb} MB)  {self.files} files  "
+            f"sha256 {self.content_sha256[:16]}" + ("  (cached)" if self.cached else "")
         )
 
 
@@ -340,7 +342,8 @@ def build(stage: str, dist_dir: Path = ROOT / "dist", force: bool = False,
         manifest = json.loads(manifest_path.read_text())
         if manifest.get("inputs_sha256") == digest:
             return PackageInfo(stage, out, out.stat().st_size, manifest["unzipped_bytes"],
-                               manifest["files"], tuple(manifest["distributions"]), cached=True)
+                               manifest["files"], tuple(manifest["distributions"]), cached=True,
+                               content_sha256=manifest.get("content_sha256", ""))
     dist_dir.mkdir(parents=True, exist_ok=True)
     partial = dist_dir / f"{stage}.zip.partial"
     write_zip(partial, files, zappa_settings_module(stage, settings_file),
@@ -348,11 +351,14 @@ def build(stage: str, dist_dir: Path = ROOT / "dist", force: bool = False,
     partial.replace(out)
     unzipped, count = _zip_sizes(out)
     names = tuple(sorted(f"{n}=={d.version}" for n, d in dists.items()))
+    content = hashlib.sha256(out.read_bytes()).hexdigest()
     manifest_path.write_text(json.dumps({
-        "stage": stage, "inputs_sha256": digest, "zipped_bytes": out.stat().st_size,
-        "unzipped_bytes": unzipped, "files": count, "distributions": names,
+        "stage": stage, "inputs_sha256": digest, "content_sha256": content,
+        "zipped_bytes": out.stat().st_size, "unzipped_bytes": unzipped, "files": count,
+        "distributions": names,
     }, indent=2))
-    return PackageInfo(stage, out, out.stat().st_size, unzipped, count, names)
+    return PackageInfo(stage, out, out.stat().st_size, unzipped, count, names,
+                       content_sha256=content)
 
 
 def build_all(stages: Iterable[str] = STAGES, dist_dir: Path = ROOT / "dist",

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import pytest
 
 from deploy.local_lambda import RESPONSE_LIMIT_BYTES, LocalLambda
-from deploy.package import PackageInfo, stage_config
+from deploy.package import PackageInfo, build, stage_config
 from serverless_tests.serverless.conftest import PASSWORD, Cloud, event
 
 SCHEDULED = ("sync_strava", "sync_withings", "sync_sheets")
@@ -128,6 +128,13 @@ def test_api_package_carries_no_dashboard_dependencies(unpacked: dict[str, Path]
     present = {p.name for p in unpacked["api"].iterdir()}
     assert not present & {"dash", "pandas", "plotly", "sklearn", "scipy", "dashboard"}
     assert not {"sklearn", "scipy"} & {p.name for p in unpacked["dashboard"].iterdir()}
+
+
+def test_the_same_inputs_build_the_same_package(packages: dict[str, PackageInfo],
+                                                tmp_path: Path) -> None:
+    again = build("api", dist_dir=tmp_path, force=True)
+    assert again.content_sha256 == packages["api"].content_sha256 != ""
+    assert again.content_sha256[:16] in again.report()
 
 
 # --- dashboard -----------------------------------------------------------------------------------
