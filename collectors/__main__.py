@@ -3,32 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import Any
 
-from collectors.common import SOURCES, Counts
-
-# Modules that add their own commands with `register(subparsers)` when they are installed.
-EXTENSIONS = ("collectors.files",)
+import settings
+from collectors import sources
+from collectors.common import Counts
+from collectors.sources.files import register as register_import
+from core import cli
 
 SYNC_EPILOG = """\
 Exit status: 0 when every source finished; 3 when one stopped early on a rate limit or its
 request budget (progress is saved: the next run carries on); 1 on an error, with a message that
-says what to do. With --source all, sources without credentials are skipped.
+says what to do; 2 when the command or a setting is wrong. With --source all, sources without
+credentials are skipped.
 """
-
-
-def _open() -> tuple[Any, Any]:
-    import settings
-    from storage import open_blobs, open_store
-
-    current = settings.get()
-    return (open_store(current.store_url, current.user, current.aws),
-            open_blobs(current.blobs_url, current.aws))
 
 
 def _bar(source: str) -> Any:
@@ -40,17 +30,19 @@ def _bar(source: str) -> Any:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from collectors.runner import exit_code, sync_source
+    from collectors.edge import open_store_and_blobs, sync_source
+    from collectors.runner import exit_code
 
-    sources = list(SOURCES) if args.source == "all" else [args.source]
-    store, blobs = _open()
+    current = settings.get()
+    chosen = sources.syncing() if args.source == "all" else [sources.get(args.source)]
+    store, blobs = open_store_and_blobs(current)
     results: list[Counts] = []
     with store:
-        for source in sources:
-            bar = _bar(source)
+        for source in chosen:
+            bar = _bar(source.name)
             try:
-                counts = sync_source(source, store, blobs, full=args.full, bar=bar,
-                                     debug=args.debug)
+                counts = sync_source(source.name, store, blobs, current, full=args.full,
+                                     bar=bar, debug=args.debug)
             finally:
                 bar.close()
             results.append(counts)
@@ -60,12 +52,15 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 def cmd_connect(args: argparse.Namespace) -> int:
     from collectors.connect import connect
+    from collectors.edge import open_store_and_blobs
 
-    store, _ = _open()
+    current = settings.get()
+    source = sources.get(args.source)
+    store, _ = open_store_and_blobs(current)
     with store:
-        connect(args.source, store, port=args.port,
+        connect(source, source.configure(current), store, port=args.port,
                 open_browser=None if args.no_browser else _browser)
-    return 0
+    return cli.EXIT_OK
 
 
 def _browser(url: str) -> None:
@@ -76,39 +71,36 @@ def _browser(url: str) -> None:
 
 def cmd_schedule(args: argparse.Namespace) -> int:
     from collectors import schedule
+    from collectors.edge import open_store_and_blobs
 
+    current = settings.get()
     jobs = schedule.load_jobs(args.settings_file, args.stage)
-    store, _ = _open()
+    store, _ = open_store_and_blobs(current)
     with store:
         try:
             schedule.serve(store, jobs, once=args.once, tick_s=args.tick,
-                           from_now=args.from_now)
+                           from_now=args.from_now, data_dir=current.data_dir)
         except KeyboardInterrupt:
             print("scheduler stopped")
-    return 0
+    return cli.EXIT_OK
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    import settings
     from collectors import tokens
+    from collectors.edge import open_store_and_blobs
     from storage.records import MEASUREMENT_TYPES
 
     current = settings.get()
-    store, _ = _open()
+    store, _ = open_store_and_blobs(current)
     with store:
-        configured = {
-            "strava": bool(current.strava_client_id and current.strava_client_secret),
-            "withings": bool(current.withings_client_id and current.withings_client_secret),
-            "sheets": bool(current.google_credentials and current.sheets_id),
-        }
         statuses = {k: d.data for k, d in store.list_docs("sync").items()}
-        for source in SOURCES:
-            print(f"{source}:")
-            if not configured[source]:
+        for source in sources.syncing():
+            print(f"{source.name}:")
+            if not source.configure(current).configured:
                 print("  not configured")
-            elif source != "sheets":
-                print(f"  token: {tokens.describe(store, source)}")
-            info = statuses.get(source)
+            elif source.oauth is not None:
+                print(f"  token: {tokens.describe(store, source.name)}")
+            info = statuses.get(source.name)
             if info is None:
                 print("  never synced")
                 continue
@@ -127,7 +119,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         for kind in MEASUREMENT_TYPES:
             counts[f"measurements {kind}"] = store.count("measurements", kind)
         print("store: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    return 0
+    return cli.EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -137,19 +129,21 @@ def build_parser() -> argparse.ArgumentParser:
     sync = sub.add_parser("sync", help="bring new data from the providers into the store",
                           epilog=SYNC_EPILOG,
                           formatter_class=argparse.RawDescriptionHelpFormatter)
-    sync.add_argument("--source", choices=[*SOURCES, "all"], default="all")
+    sync.add_argument("--source", choices=[*(s.name for s in sources.syncing()), "all"],
+                      default="all")
     sync.add_argument("--full", action="store_true",
                       help="list everything again, not only what changed since the last run")
-    sync.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    cli.add_debug(sync)
     sync.set_defaults(func=cmd_sync)
 
-    connect = sub.add_parser("connect", help="authorize Pulseboard at Strava or Withings")
-    connect.add_argument("source", choices=["strava", "withings"])
+    oauth = [s.name for s in sources.with_oauth()]
+    connect = sub.add_parser("connect", help=f"authorize Pulseboard at {' or '.join(oauth)}")
+    connect.add_argument("source", choices=oauth)
     connect.add_argument("--port", type=int, default=8765,
                          help="loopback port for the redirect (the app's callback)")
     connect.add_argument("--no-browser", action="store_true",
                          help="only print the address to open")
-    connect.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    cli.add_debug(connect)
     connect.set_defaults(func=cmd_connect)
 
     from collectors.schedule import SETTINGS_FILE, STAGE, TICK_S
@@ -165,32 +159,19 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--from-now", action="store_true",
                           help="run no job at start, even one never run or overdue: each first "
                                "runs when its next time comes (after syncing by hand)")
-    schedule.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    cli.add_debug(schedule)
     schedule.set_defaults(func=cmd_schedule)
 
     status = sub.add_parser("status", help="how each source's last sync went")
-    status.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    cli.add_debug(status)
     status.set_defaults(func=cmd_status)
 
-    for name in EXTENSIONS:
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name).register(sub)
+    register_import(sub)  # the files source's own `import` command
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args))
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # one line for the user; the traceback only with --debug
-        if getattr(args, "debug", False):
-            traceback.print_exc()
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    return cli.main(build_parser(), argv)
 
 
 if __name__ == "__main__":

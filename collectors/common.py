@@ -1,20 +1,18 @@
-"""What every provider sync shares: outcomes, counts, the HTTP wrapper and the raw archive."""
+"""What every sync shares: outcomes, counts, progress, the quarantine and the raw archive."""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import requests
-
+from core.cli import EXIT_STOPPED
+from core.errors import PulseboardError
 from storage.base import Blobs, Store
-from storage.records import Record
-
-SOURCES = ("strava", "withings", "sheets")
+from storage.records import Rejected
 
 COMPLETE = "complete"
 RATE_LIMITED = "rate_limited"
@@ -26,15 +24,17 @@ NOT_CONFIGURED = "not_configured"
 STOPPED_EARLY = (RATE_LIMITED, BUDGET)
 
 
-class StopSync(Exception):
+class StopSync(PulseboardError):
     """A run stops early and cleanly (rate limit, request budget); what it stored is kept."""
+
+    exit_code = EXIT_STOPPED
 
     def __init__(self, outcome: str, message: str) -> None:
         super().__init__(message)
         self.outcome = outcome
 
 
-class SyncError(Exception):
+class SyncError(PulseboardError):
     """A run cannot go on; the message says what was wrong and what to do."""
 
 
@@ -52,9 +52,10 @@ class Counts:
     deleted: int = 0
     rejected: int = 0
     requests: int = 0
+    # Imported activity files found to be a copy of an activity the source listed: merged in.
+    files_absorbed: int = 0
     outcome: str = COMPLETE
     message: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -65,7 +66,7 @@ class Counts:
             f"stored {self.stored}, deleted {self.deleted}, rejected {self.rejected}, "
             f"requests {self.requests}"
         )
-        merged = int(self.extra.get("files_absorbed") or 0)
+        merged = self.files_absorbed
         if merged:
             text += f", {merged} imported file{'s' * (merged != 1)} merged into its activities"
         return f"{text}. {self.message}" if self.message else text
@@ -81,25 +82,36 @@ class Progress:
         if self.bar is not None:
             self.bar.update(n)
 
-    def note(self, text: str) -> None:
-        if self.bar is not None:
-            self.bar.set_postfix_str(text, refresh=False)
-
 
 class Quarantine:
-    """One source's quarantined records, read once per run (one Query): records newly
-    rejected are stored once, and those that read fine again (or are gone) leave quarantine,
-    so the data-quality page shows only current problems."""
+    """One source's quarantined records, read once per run (one Query, on first use): records
+    newly rejected are stored once, and those that read fine again (or are gone) leave
+    quarantine, so the data-quality page shows only current problems.
+
+    Keys are `Rejected.sort_key()`s; `key(ref)` gives the one for a ref ("row 12")."""
 
     def __init__(self, store: Store, source: str, keys: set[str] | None = None) -> None:
         self.store = store
-        self.keys = keys if keys is not None else store.sort_keys(
-            "rejected", start=f"{source}#", end=f"{source}$")
+        self.source = source
+        self._keys = keys
+
+    @property
+    def keys(self) -> set[str]:
+        if self._keys is None:
+            start, end = self._range()
+            self._keys = self.store.sort_keys("rejected", start=start, end=end)
+        return self._keys
+
+    def _range(self) -> tuple[str, str]:
+        return f"{self.source}#", f"{self.source}$"
+
+    def key(self, ref: str) -> str:
+        return Rejected(self.source, ref, "", "", datetime.min).sort_key()
 
     def __contains__(self, key: str) -> bool:
         return key in self.keys
 
-    def add(self, rejected: Iterable[Record]) -> None:
+    def add(self, rejected: Iterable[Rejected]) -> None:
         new = [r for r in rejected if r.sort_key() not in self.keys]
         if new:
             self.store.put(new)
@@ -111,61 +123,24 @@ class Quarantine:
             self.store.delete("rejected", fixed)
             self.keys.difference_update(fixed)
 
+    def replace(self, rejected: Iterable[Rejected]) -> None:
+        """For a source that is the truth for all its rows (the sheet): the quarantine holds
+        exactly `rejected`, a reject whose reason or raw value changed is written again."""
+        start, end = self._range()
+        old = {r.sort_key(): r for r in self.store.query("rejected", start=start, end=end)}
+        now = {r.sort_key(): r for r in rejected}
+        changed = [r for key, r in now.items()
+                   if key not in old or (old[key].reason, old[key].raw) != (r.reason, r.raw)]
+        if changed:
+            self.store.put(changed)
+        gone = sorted(set(old) - set(now))
+        if gone:
+            self.store.delete("rejected", gone)
+        self._keys = set(now)
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class Http:
-    """A requests session with the configured timeout that counts every call it makes.
-
-    Errors the user can meet (no answer, a timeout) become SyncError naming the provider."""
-
-    def __init__(
-        self,
-        provider: str,
-        counts: Counts,
-        session: requests.Session | None = None,
-        timeout_s: float = 10.0,
-    ) -> None:
-        self.provider = provider
-        self.counts = counts
-        self.session = session or requests.Session()
-        self.timeout_s = timeout_s
-
-    def close(self) -> None:
-        self.session.close()
-
-    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        self.counts.requests += 1
-        kwargs["timeout"] = self.timeout_s  # ours, whatever a library asks for
-        try:
-            return self.session.request(method, url, **kwargs)
-        except requests.Timeout:
-            raise SyncError(
-                f"{self.provider} did not answer within {self.timeout_s:g} s; try again later "
-                "(or raise PULSEBOARD_REQUEST_TIMEOUT_S)"
-            ) from None
-        except requests.ConnectionError as exc:
-            raise SyncError(
-                f"cannot reach {self.provider} at {url.split('?')[0]}: {_reason(exc)}; check the "
-                "network and the endpoint setting"
-            ) from None
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc)
-    return text if len(text) < 160 else text[:157] + "…"
-
-
-def json_body(provider: str, response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        raise SyncError(
-            f"{provider} sent an answer that is not complete JSON (HTTP {response.status_code}, "
-            f"{len(response.content)} bytes); try again later"
-        ) from None
 
 
 class Archive:
@@ -186,19 +161,11 @@ class Archive:
             self.blobs.put(self.key(name), content, "application/json")
 
 
-def changed(store: Store, records: list[Record], existing: Mapping[str, Record] | None = None):
-    """The records that differ from what the store holds under the same key (so a re-run that
-    sees nothing new writes nothing)."""
-    out = []
-    for record in records:
-        if existing is not None:
-            old = existing.get(record.sort_key())
-        else:
-            old = store.get(record.KIND, record.sort_key(), record.series())
-        if old != record:
-            out.append(record)
-    return out
-
-
 def dumps(data: Any) -> str:
     return json.dumps(data, separators=(",", ":"), sort_keys=True)
+
+
+def raw_text(raw: Any, limit: int = 2000) -> str:
+    """A rejected payload as quarantine keeps it: JSON, cut to `limit` characters."""
+    text = json.dumps(raw, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,11 +1,22 @@
-"""Lambda entry points for Zappa's scheduled events: one sync per source, a JSON-able summary."""
+"""Lambda entry points for Zappa's scheduled events: `sync_<source>` for every source the
+schedule syncs (zappa_settings.json names them), each returning a JSON-able summary."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+PREFIX = "sync_"
+
+Handler = Callable[..., dict[str, Any]]
+
+
+def handler_path(source_name: str) -> str:
+    """The dotted path Zappa (and the local scheduler) call a source's handler by."""
+    return f"{__name__}.{PREFIX}{source_name}"
 
 
 def _sync(source: str, event: dict[str, Any] | None, store: Any = None,
@@ -16,7 +27,7 @@ def _sync(source: str, event: dict[str, Any] | None, store: Any = None,
     event, spending requests on a limit that has not reset. A second delivery of the same event
     is harmless: the sync is incremental and every write an idempotent upsert."""
     import settings
-    from collectors.runner import sync_source
+    from collectors.edge import sync_source
     from storage import open_blobs, open_store
 
     current = settings.get()
@@ -26,24 +37,32 @@ def _sync(source: str, event: dict[str, Any] | None, store: Any = None,
     try:
         if blobs is None:
             blobs = open_blobs(current.blobs_url, current.aws)
-        counts = sync_source(source, store, blobs)
+        counts = sync_source(source, store, blobs, current)
     finally:
         if own_store:
             store.close()
     summary = counts.as_dict()
-    summary.pop("extra", None)
     summary["event_time"] = (event or {}).get("time")
     log.info("%s", counts.line())
     return summary
 
 
-def sync_strava(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    return _sync("strava", event)
+def _handler(name: str) -> Handler:
+    def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        return _sync(name, event)
+
+    handler.__name__ = handler.__qualname__ = PREFIX + name
+    return handler
 
 
-def sync_withings(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    return _sync("withings", event)
+def __getattr__(attribute: str) -> Handler:
+    """`sync_strava` … made from the registry, so a new source needs no handler of its own."""
+    from collectors import sources
 
-
-def sync_sheets(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    return _sync("sheets", event)
+    source = sources.REGISTRY.get(attribute.removeprefix(PREFIX)) \
+        if attribute.startswith(PREFIX) else None
+    if source is None or not source.syncs:
+        raise AttributeError(f"module {__name__!r} has no attribute {attribute!r}")
+    handler = _handler(source.name)
+    globals()[attribute] = handler  # made once per process
+    return handler

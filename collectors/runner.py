@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
 import traceback
@@ -13,28 +12,29 @@ from collectors.common import (
     COMPLETE,
     ERROR,
     NOT_CONFIGURED,
-    SOURCES,
     STOPPED_EARLY,
     Counts,
     NotConfigured,
     Progress,
     StopSync,
-    SyncError,
     utc_now,
 )
+from collectors.sources.base import Run, Source, SourceConfig
+from core.cli import EXIT_ERROR, EXIT_OK, EXIT_STOPPED
+from core.errors import PulseboardError
 from storage.base import Blobs, Store, StoreError
 from storage.records import iso_utc
 
 log = logging.getLogger(__name__)
 
 STATUS_SPACE = "sync"
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_STOPPED = 3
+# What a caller may hand a run besides the source's own options (Strava's request_budget …).
+RUN_OPTIONS = ("session", "clock", "sleep", "after_batch")
 
 
-def sync_source(
-    source: str,
+def run_source(
+    source: Source,
+    config: SourceConfig,
     store: Store,
     blobs: Blobs | None,
     full: bool = False,
@@ -45,14 +45,14 @@ def sync_source(
     """One source's sync; never raises for what a run can meet (the outcome says it).
 
     Sync status lands in the store (space "sync", key = source) for the dashboard."""
-    if source not in SOURCES:
-        raise ValueError(f"unknown source {source!r}; one of {', '.join(SOURCES)}")
-    counts = Counts(source)
+    counts = Counts(source.name)
     started = options.pop("now", None) or utc_now()
-    module = importlib.import_module(f"collectors.{source}")
+    handed = {name: options.pop(name) for name in RUN_OPTIONS if name in options}
+    run = Run(store, blobs, counts, started, full, Progress(bar), **handed)
     try:
-        module.sync(store, blobs, counts, full=full, progress=Progress(bar), now=started,
-                    **options)
+        if not config.configured:
+            raise NotConfigured(source.not_configured)
+        source.sync(run, config, **options)
         counts.outcome = COMPLETE
     except NotConfigured as exc:
         counts.outcome, counts.message = NOT_CONFIGURED, str(exc)
@@ -60,18 +60,25 @@ def sync_source(
     except StopSync as exc:
         counts.outcome = exc.outcome
         counts.message = f"{exc}; progress saved, the next run carries on"
-    except SyncError as exc:
-        counts.outcome, counts.message = ERROR, str(exc)
     except StoreError as exc:
         counts.outcome, counts.message = ERROR, f"the store failed: {exc}"
+    except PulseboardError as exc:  # SyncError and every other error a user can meet
+        counts.outcome, counts.message = ERROR, str(exc)
     except Exception as exc:  # a bug or a surprise: one line for the user, details in the log
         if debug:
             traceback.print_exc(file=sys.stderr)
-        log.exception("%s sync failed", source)
+        log.exception("%s sync failed", source.name)
         counts.outcome = ERROR
         counts.message = (f"unexpected {type(exc).__name__}: {exc} (run with --debug for "
                           "details)")
     record_status(store, counts, started)
+    return counts
+
+
+def not_run(source: Source, store: Store, error: PulseboardError) -> Counts:
+    """The outcome of a sync that could not start (its settings cannot be read), recorded."""
+    counts = Counts(source.name, outcome=ERROR, message=str(error))
+    record_status(store, counts, utc_now())
     return counts
 
 

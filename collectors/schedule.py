@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import json
 import logging
 import re
@@ -14,6 +13,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from collectors import sources
+from collectors.lambda_handlers import handler_path
+from collectors.sources.files import inbox
+from core.errors import UsageError
 from storage.base import Store
 from storage.records import iso_utc, parse_iso_utc
 
@@ -28,7 +31,7 @@ TICK_S = 30.0
 CRON_LOOKBACK = timedelta(days=366)
 
 
-class ScheduleError(ValueError):
+class ScheduleError(UsageError, ValueError):
     """zappa_settings.json's schedule cannot be read; the message says where and why."""
 
 
@@ -257,38 +260,37 @@ def sync_requested(store: Store, now: datetime, out: Callable[[str], None] = pri
     store.delete_doc(REQUESTS_SPACE, "sync")
     who = doc.data.get("requested_by") or "someone"
     out(f"{iso_utc(now)} sync requested by {who}")
-    for source in ("strava", "withings", "sheets"):
-        function = f"collectors.lambda_handlers.sync_{source}"
+    for source in sources.syncing():
+        function = handler_path(source.name)
         job = Job(function, "request", Rate(0))
         try:
             result = caller(function, scheduled_event(job, now))
-            out(f"  {source}: {(result or {}).get('outcome', 'ok')}")
+            out(f"  {source.name}: {(result or {}).get('outcome', 'ok')}")
         except Exception as exc:
-            out(f"  {source}: error: {exc}")
+            out(f"  {source.name}: error: {exc}")
     return True
 
 
-def poll_inbox(store: Store, out: Callable[[str], None] = print) -> int:
-    """Imports activity files dropped in the inbox, when the file importer is installed."""
-    if importlib.util.find_spec("collectors.inbox") is None:
-        return 0
-    inbox = importlib.import_module("collectors.inbox")
+def poll_inbox(store: Store, out: Callable[[str], None] = print,
+               data_dir: Path | None = None) -> int:
+    """Imports activity files dropped in the inbox (`<data dir>/inbox/`)."""
     try:
-        handled = inbox.poll(store)
+        handled = inbox.poll(store, data_dir=data_dir)
     except Exception as exc:
         log.exception("inbox poll failed")
         out(f"inbox: error: {exc}")
         return 0
     for item in handled:
-        out(f"inbox: {getattr(item, 'key', item)} → {getattr(item, 'destination', '')}")
+        out(f"inbox: {item.key} → {item.destination}")
     return len(handled)
 
 
 def tick(store: Store, jobs: list[Job], now: datetime, caller: Callable[..., Any] = call,
-         out: Callable[[str], None] = print, since: datetime | None = None) -> None:
+         out: Callable[[str], None] = print, since: datetime | None = None,
+         data_dir: Path | None = None) -> None:
     sync_requested(store, now, out, caller)
     run_due(store, jobs, now, caller, out, since)
-    poll_inbox(store, out)
+    poll_inbox(store, out, data_dir)
 
 
 def serve(
@@ -301,6 +303,7 @@ def serve(
     out: Callable[[str], None] = print,
     caller: Callable[..., Any] = call,
     from_now: bool = False,
+    data_dir: Path | None = None,
 ) -> None:
     """Ticks every `tick_s` seconds: "Sync now" requests, due jobs, the inbox. `from_now`: jobs
     first run when their next time comes, not at once (even if never run or overdue)."""
@@ -309,7 +312,7 @@ def serve(
         out("scheduled: " + "; ".join(f"{j.function} {j.expression}" for j in jobs)
             + (" (first runs from now on)" if from_now else ""))
     while True:
-        tick(store, jobs, clock(), caller, out, since)
+        tick(store, jobs, clock(), caller, out, since, data_dir)
         if once:
             return
         sleep(tick_s)

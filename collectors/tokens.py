@@ -44,7 +44,7 @@ class Token:
         )
 
 
-class TokenRejected(Exception):
+class TokenRejected(SyncError):
     """The provider refused the refresh token (revoked, rotated away, or never valid)."""
 
 
@@ -56,6 +56,10 @@ class Tokens:
     refreshes, then saves the new pair (compare-and-set again) before using the access token.
     A run that finds the lease taken, or loses a compare-and-set, re-reads the stored token
     instead of refreshing with a refresh token that may already be spent.
+
+    `self_signed`: the source makes its own grant (a Google service account signs one), so it
+    has no refresh token to keep and is never "not connected"; its access token is shared the
+    same way.
     """
 
     def __init__(
@@ -69,6 +73,7 @@ class Tokens:
         sleep: Callable[[float], None] = time.sleep,
         margin_s: float = MARGIN_S,
         lease_s: float = LEASE_S,
+        self_signed: bool = False,
     ) -> None:
         self.store = store
         self.source = source
@@ -79,13 +84,14 @@ class Tokens:
         self.sleep = sleep
         self.margin_s = margin_s
         self.lease_s = lease_s
+        self.self_signed = self_signed
         self.owner = uuid.uuid4().hex
         self.refreshes = 0
         self._held: Token | None = None
 
     def _read(self) -> Doc | None:
         doc = self.store.get_doc(SPACE, self.source)
-        if doc is None and self.seed:
+        if doc is None and (self.seed or self.self_signed):
             # The setting only seeds an empty store; after that the stored (rotated) one rules.
             self.store.put_doc(SPACE, self.source, Token("", self.seed, 0).as_data(), 0)
             doc = self.store.get_doc(SPACE, self.source)
@@ -103,7 +109,7 @@ class Tokens:
         deadline = self.clock() + self.lease_s * 2 + 5
         while True:
             doc = self._read()
-            if doc is None or not doc.data.get("refresh_token"):
+            if doc is None or not (doc.data.get("refresh_token") or self.self_signed):
                 raise SyncError(f"{self.source} is not connected yet: {self.hint}")
             token = Token.from_data(doc.data)
             now = self.clock()

@@ -12,8 +12,8 @@ import pytest
 
 import settings
 from collectors.common import COMPLETE
+from collectors.edge import sync_source
 from collectors.sources.files import import_paths
-from collectors.runner import sync_source
 from demo.activity_files import fit_bytes, gz
 from demo.athlete_files import WATCH_LEAD_S, watch_copy, watch_run
 from serverless_tests.collectors.conftest import expected
@@ -88,12 +88,12 @@ def test_a_run_on_strava_and_in_a_file_is_one_activity_in_either_order(
     imported = import_paths(file_first, [tmp_path / "watch"], now=NOW)
     assert (imported.imported, imported.duplicates) == (2, 0)
     synced = sync_source("strava", file_first, None)
-    assert synced.outcome == COMPLETE and synced.extra["files_absorbed"] == 1
+    assert synced.outcome == COMPLETE and synced.files_absorbed == 1
     assert ", 1 imported file merged into its activities" in synced.line()
     check(file_first, athlete, copied, copy)
     done = snapshot(file_first)
     again = sync_source("strava", file_first, None)
-    assert again.outcome == COMPLETE and again.stored == 0 and "files_absorbed" not in again.extra
+    assert again.outcome == COMPLETE and again.stored == 0 and again.files_absorbed == 0
     reimported = import_paths(file_first, [tmp_path / "watch"], now=NOW)
     assert (reimported.imported, reimported.duplicates) == (0, 2)
     assert snapshot(file_first) == done

@@ -1,10 +1,9 @@
-"""`python -m collectors`: sync exit codes and summaries, connect, status and the extension hook."""
+"""`python -m collectors`: sync exit codes and summaries, connect, status and the import hook."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -12,8 +11,6 @@ import requests
 
 import settings
 from collectors.__main__ import build_parser, main
-from collectors.common import SyncError
-from collectors.connect import connect
 from storage import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,7 +78,7 @@ def test_unconfigured_sources_are_skipped_with_all_but_not_when_asked(cli_store,
 def test_bad_setting_is_one_line(monkeypatch, capsys):
     monkeypatch.setenv("PULSEBOARD_STORE", "mysql://nope")
     settings.reset()
-    assert main(["status"]) == 1
+    assert main(["status"]) == 2  # a setting is wrong: the usage exit code
     err = capsys.readouterr().err
     assert err.startswith("error: PULSEBOARD_STORE=") and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
@@ -116,65 +113,6 @@ def test_progress_bar_stays_off_the_output_when_not_a_terminal(cli_store, standi
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("sheets: complete")
     assert done.stderr == ""
-
-
-# --- connect --------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("source", ["strava", "withings"])
-def test_connect_catches_the_redirect_and_stores_the_tokens(sqlite_store, standins, source):
-    said: list[str] = []
-    # The "browser": follows the consent page's redirect back to the loopback catcher.
-    token = connect(source, sqlite_store, port=0, open_browser=lambda url: requests.get(url,
-                    timeout=10), out=said.append, timeout_s=10)
-    doc = sqlite_store.get_doc("token", source)
-    assert doc is not None
-    assert doc.data["refresh_token"] == token.refresh_token == \
-        standins.current_refresh_token(source)
-    assert doc.data["access_token"] == token.access_token
-    assert any("/authorize" in line or "authorize2" in line for line in said)
-    assert standins.requests(source, "authorize") == 1
-    # Connected: a sync needs no setting-seeded token and no refresh.
-    from collectors.runner import sync_source
-
-    standins.clear_log()
-    assert sync_source(source, sqlite_store, None).outcome == "complete"
-    assert standins.requests(source, "token") == 0
-
-
-def test_connect_refuses_a_forged_redirect(sqlite_store, standins):
-    def forged(url: str) -> None:
-        redirect = url.split("redirect_uri=")[1].split("&")[0]
-        target = requests.utils.unquote(redirect)
-        threading.Thread(target=requests.get, args=(f"{target}?code=x&state=wrong",),
-                         kwargs={"timeout": 10}).start()
-
-    with pytest.raises(SyncError, match="state"):
-        connect("strava", sqlite_store, port=0, open_browser=forged, out=lambda _: None,
-                timeout_s=10)
-    assert sqlite_store.get_doc("token", "strava") is None
-
-
-def test_connect_denied(sqlite_store, standins):
-    def denied(url: str) -> None:
-        redirect = requests.utils.unquote(url.split("redirect_uri=")[1].split("&")[0])
-        state = url.split("state=")[1].split("&")[0]
-        requests.get(f"{redirect}?error=access_denied&state={state}", timeout=10)
-
-    with pytest.raises(SyncError, match="access_denied"):
-        connect("withings", sqlite_store, port=0, open_browser=denied, out=lambda _: None,
-                timeout_s=10)
-
-
-def test_connect_needs_the_app_credentials(sqlite_store):
-    with pytest.raises(SyncError, match="PULSEBOARD_STRAVA_CLIENT_ID"):
-        connect("strava", sqlite_store, port=0, open_browser=None, out=lambda _: None)
-
-
-def test_connect_times_out_with_advice(sqlite_store, standins):
-    with pytest.raises(SyncError, match="no redirect came back"):
-        connect("strava", sqlite_store, port=0, open_browser=None, out=lambda _: None,
-                timeout_s=0.2)
 
 
 def test_cli_connect_prints_the_address(cli_store, standins, capsys, monkeypatch):

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from collectors.sheets import LB_KG, SheetError, first_row, parse_sheet
+from collectors.sources.sheets.parse import LB_KG, SheetError, first_row, parse_sheet
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 HEADER = ["date", "exercise", "set", "reps", "weight_kg"]
@@ -20,7 +20,7 @@ def test_good_rows_become_lift_sets_with_their_row_numbers():
     sheet = parse_sheet(values(["2026-11-02", "Back Squat", "1", "5", "100"],
                                ["2026-11-02", "Back Squat", "2", "5", "102.5"]), NOW)
     assert [(s.date, s.exercise, s.set_index, s.reps, s.weight_kg, s.source_row)
-            for s in sheet.lift_sets] == [
+            for s in sheet.records] == [
         (date(2026, 11, 2), "Back Squat", 1, 5, 100.0, 2),
         (date(2026, 11, 2), "Back Squat", 2, 5, 102.5, 3),
     ]
@@ -30,7 +30,7 @@ def test_good_rows_become_lift_sets_with_their_row_numbers():
 def test_header_is_case_insensitive_and_columns_may_move():
     header = ["Exercise", " DATE ", "Weight_KG", "Reps", "Set"]
     sheet = parse_sheet(values(["Deadlift", "2026-11-03", "140", "3", "1"], header=header), NOW)
-    [lift] = sheet.lift_sets
+    [lift] = sheet.records
     assert (lift.exercise, lift.date, lift.weight_kg, lift.reps, lift.set_index) == (
         "Deadlift", date(2026, 11, 3), 140.0, 3, 1)
 
@@ -38,7 +38,7 @@ def test_header_is_case_insensitive_and_columns_may_move():
 def test_weight_in_pounds_is_converted():
     header = ["date", "exercise", "set", "reps", "weight_lb"]
     [lift] = parse_sheet(values(["2026-11-03", "Bench Press", "1", "5", "135"], header=header),
-                         NOW).lift_sets
+                         NOW).records
     assert lift.weight_kg == round(135 * LB_KG, 3)
 
 
@@ -46,18 +46,18 @@ def test_short_rows_and_blank_lines():
     # Google leaves out trailing empty cells and sends blank lines as empty lists.
     sheet = parse_sheet(values(["2026-11-04", "Pull-up", "1", "8"], [],
                                ["2026-11-04", "Pull-up", "2", "8", ""]), NOW)
-    assert [(s.weight_kg, s.source_row) for s in sheet.lift_sets] == [(0.0, 2), (0.0, 4)]
+    assert [(s.weight_kg, s.source_row) for s in sheet.records] == [(0.0, 2), (0.0, 4)]
     assert sheet.rows == 2
 
 
 def test_unformatted_values_numbers_and_serial_dates():
     # valueRenderOption=UNFORMATTED_VALUE: numbers as numbers, dates as days since 1899-12-30.
-    [lift] = parse_sheet(values([46_000, "Thruster", 1, 10, 42.5]), NOW).lift_sets
+    [lift] = parse_sheet(values([46_000, "Thruster", 1, 10, 42.5]), NOW).records
     assert lift.date == date(2025, 12, 9) and lift.reps == 10 and lift.weight_kg == 42.5
 
 
 def test_decimal_comma():
-    [lift] = parse_sheet(values(["2026-11-05", "Front Squat", "1", "5", "77,5"]), NOW).lift_sets
+    [lift] = parse_sheet(values(["2026-11-05", "Front Squat", "1", "5", "77,5"]), NOW).records
     assert lift.weight_kg == 77.5
 
 
@@ -86,7 +86,7 @@ def test_decimal_comma():
 def test_bad_rows_are_rejected_with_row_and_reason(row, reason):
     good = ["2026-11-01", "Back Squat", "1", "5", "100"]
     sheet = parse_sheet(values(good, row), NOW)
-    assert [s.source_row for s in sheet.lift_sets] == [2]
+    assert [s.source_row for s in sheet.records] == [2]
     [bad] = sheet.rejected
     assert bad.source == "sheets" and bad.ref == "row 3" and reason in bad.reason
     assert bad.seen_at == NOW and row[1] in bad.raw
@@ -101,7 +101,7 @@ def test_every_problem_of_a_row_is_named():
 def test_the_same_set_twice_rejects_the_second_row():
     row = ["2026-11-02", "Back Squat", "1", "5", "100"]
     sheet = parse_sheet(values(row, [row[0], "back squat", "1", "5", "105"]), NOW)
-    assert len(sheet.lift_sets) == 1
+    assert len(sheet.records) == 1
     assert sheet.rejected[0].ref == "row 3" and "row 2" in sheet.rejected[0].reason
 
 
@@ -129,4 +129,4 @@ def test_a_sheet_without_a_usable_header_is_refused_whole(payload, reason):
 
 def test_header_only_is_an_empty_log():
     sheet = parse_sheet(values(), NOW)
-    assert sheet.lift_sets == [] and sheet.rejected == [] and sheet.rows == 0
+    assert sheet.records == [] and sheet.rejected == [] and sheet.rows == 0

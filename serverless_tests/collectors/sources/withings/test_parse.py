@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from collectors.withings import (
+from collectors.sources.withings.parse import (
     TYPES,
     WithingsStatus,
     check_status,
@@ -64,35 +64,35 @@ def test_every_measure_type_maps_to_a_stored_name():
 
 def test_a_group_becomes_one_measurement_per_type():
     page = parse_measures(check_status(answer([group()])), NOW)
-    by_type = {m.type: m for m in page.measurements}
+    by_type = {m.type: m for m in page.records}
     assert by_type["weight_kg"].value == 82.345
     assert by_type["fat_free_mass_kg"].value == 65.12
     assert by_type["fat_ratio_pct"].value == 20.915
     assert by_type["fat_mass_kg"].value == 17.22
-    assert {m.source_id for m in page.measurements} == {
+    assert {m.source_id for m in page.records} == {
         "123456789:1", "123456789:5", "123456789:6", "123456789:8"}
-    assert all(m.time == datetime.fromtimestamp(1_763_612_400, UTC) for m in page.measurements)
-    assert all(m.source == "withings" for m in page.measurements)
+    assert all(m.time == datetime.fromtimestamp(1_763_612_400, UTC) for m in page.records)
+    assert all(m.source == "withings" for m in page.records)
     assert page.groups == 1 and not page.more and page.updatetime == 1_763_700_000
 
 
 def test_all_seven_types_of_a_newer_scale():
     measures = [{"value": 1000 + t, "type": t, "unit": -2} for t in TYPES]
     page = parse_measures(check_status(answer([group(measures=measures)])), NOW)
-    assert {m.type for m in page.measurements} == set(MEASUREMENT_TYPES)
+    assert {m.type for m in page.records} == set(MEASUREMENT_TYPES)
 
 
 def test_objectives_and_types_not_asked_for_are_left_out():
     goal = group(grpid=2, category=2)
     pulse = group(grpid=3, measures=[{"value": 62, "type": 11, "unit": 0}])
     page = parse_measures(check_status(answer([goal, pulse])), NOW)
-    assert page.measurements == [] and page.rejected == []
+    assert page.records == [] and page.rejected == []
 
 
 def test_a_measure_without_value_is_rejected_the_rest_kept():
     measures = [{"value": 82345, "type": 1, "unit": -3}, {"value": None, "type": 6, "unit": -3}]
     page = parse_measures(check_status(answer([group(grpid=55, measures=measures)])), NOW)
-    assert [m.type for m in page.measurements] == ["weight_kg"]
+    assert [m.type for m in page.records] == ["weight_kg"]
     [bad] = page.rejected
     assert bad.source == "withings" and bad.ref == "group 55 type 6"
     assert "value None" in bad.reason and bad.seen_at == NOW
@@ -101,7 +101,7 @@ def test_a_measure_without_value_is_rejected_the_rest_kept():
 def test_groups_without_id_or_date_are_rejected():
     page = parse_measures(
         check_status(answer([group(grpid=None), group(grpid=9, date="today")])), NOW)
-    assert page.measurements == []
+    assert page.records == []
     assert [r.ref for r in page.rejected] == ["group None", "group 9"]
 
 

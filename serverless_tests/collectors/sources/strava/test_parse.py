@@ -1,4 +1,4 @@
-"""Strava parsing on payloads shaped like the API reference's examples, and the request budget."""
+"""Strava parsing on payloads shaped like the API reference's examples, and rate-limit headers."""
 
 from __future__ import annotations
 
@@ -9,11 +9,8 @@ from datetime import UTC, datetime
 import polyline
 import pytest
 
-from collectors.common import BUDGET, StopSync
-from collectors.strava import (
-    Budget,
-    ParseError,
-    oauth_url,
+from collectors.parsing import ParseError
+from collectors.sources.strava.parse import (
     parse_activities,
     parse_activity,
     parse_rate_limits,
@@ -158,7 +155,7 @@ def test_unusable_activities_say_why(changes, reason):
 def test_a_page_rejects_bad_activities_and_keeps_the_rest():
     bad = run(id=77, start_date="not a time")
     page = parse_activities([run(), SWAGGER_RIDE, bad, "junk"], NOW)
-    assert [a.id for a in page.activities] == ["9876543210", str(SWAGGER_RIDE["id"])]
+    assert [a.id for a in page.records] == ["9876543210", str(SWAGGER_RIDE["id"])]
     assert page.stream_ids == ["9876543210"]
     assert page.size == 4
     assert [r.ref for r in page.rejected] == ["activity 77", "activity at index 3"]
@@ -247,7 +244,7 @@ def test_streams_answer_of_the_wrong_shape():
         parse_streams("1", {"time": {"series_type": "time"}})
 
 
-# --- rate limits and the budget -------------------------------------------------------------
+# --- rate limits -------------------------------------------------------------
 
 
 def headers(read_usage="10,100", read_limit="100,1000"):
@@ -260,52 +257,3 @@ def test_rate_limit_headers():
     assert limits["overall"].limit_15min == 200 and limits["overall"].usage_day == 150
     assert limits["read"].usage_15min == 10 and limits["read"].limit_day == 1000
     assert parse_rate_limits({"X-ReadRateLimit-Usage": "garbage"}) == {}
-
-
-class Clock:
-    def __init__(self, t=1_700_000_100.0):
-        self.t = t
-
-    def __call__(self):
-        return self.t
-
-
-def test_budget_follows_the_headers():
-    budget = Budget(request_budget=500, clock=Clock())
-    budget.record(headers(read_usage="97,300"))
-    assert budget.left() == 3
-    budget.record(headers(read_usage="100,301"))
-    with pytest.raises(StopSync) as stopped:
-        budget.check()
-    assert stopped.value.outcome == BUDGET and "100/100" in str(stopped.value)
-
-
-def test_budget_caps_a_generous_header_at_strava_s_read_limits():
-    budget = Budget(request_budget=5000, clock=Clock())
-    budget.record(headers(read_usage="150,300", read_limit="600,6000"))
-    assert budget.left() <= 0
-
-
-def test_budget_counts_its_own_requests_when_headers_are_missing():
-    clock = Clock()
-    budget = Budget(request_budget=1000, limit_15min=3, clock=clock)
-    for _ in range(3):
-        budget.check()
-        budget.record({})
-    with pytest.raises(StopSync):
-        budget.check()
-    clock.t += 900  # the next 15-minute window
-    budget.request_budget = 1000
-    assert budget.left() == 3 - 0
-
-
-def test_per_run_request_budget():
-    budget = Budget(request_budget=2, clock=Clock())
-    budget.record(headers())
-    budget.record(headers())
-    assert budget.left() == 0 and "budget of 2" in budget.reason()
-
-
-def test_oauth_url_follows_the_api_base():
-    assert oauth_url("https://www.strava.com/api/v3") == "https://www.strava.com/oauth"
-    assert oauth_url("http://127.0.0.1:9/strava/api/v3/") == "http://127.0.0.1:9/strava/oauth"
