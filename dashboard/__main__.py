@@ -8,7 +8,10 @@ import sys
 from typing import Any
 
 import settings
-from dashboard import users
+from core import cli
+from dashboard.auth import users
+from storage import open_store
+from storage.base import Store
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -26,7 +29,7 @@ def _serve(args: argparse.Namespace) -> int:
         wsgi = DispatcherMiddleware(_not_found, {prefix.rstrip("/"): server})
     print(f"Pulseboard dashboard on http://{args.host}:{args.port}{prefix}", flush=True)
     run_simple(args.host, args.port, wsgi, threaded=True, use_reloader=False)
-    return 0
+    return cli.EXIT_OK
 
 
 def _not_found(environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -43,10 +46,13 @@ def _read_password(args: argparse.Namespace) -> str:
     return first
 
 
-def _users(args: argparse.Namespace) -> int:
-    from dashboard import data
+def _store() -> Store:
+    current = settings.get()
+    return open_store(current.store_url, current.user, current.aws)
 
-    store = data.store()
+
+def _users(args: argparse.Namespace) -> int:
+    store = _store()
     if args.users_command == "add":
         users.add(store, args.name, _read_password(args), args.role)
         print(f"added {args.name} ({args.role})")
@@ -58,15 +64,13 @@ def _users(args: argparse.Namespace) -> int:
             print(f"{name}\t{role}")
     elif args.users_command == "remove":
         if not users.remove(store, args.name):
-            print(f"no user {args.name!r}", file=sys.stderr)
-            return 1
+            raise users.UserError(f"no user {args.name!r}")
         print(f"removed {args.name}")
-    return 0
+    return cli.EXIT_OK
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="python -m dashboard", description=__doc__)
-    root.add_argument("--debug", action="store_true", help="show tracebacks")
+    root = cli.add_debug(argparse.ArgumentParser(prog="python -m dashboard", description=__doc__))
     sub = root.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the dashboard")
     serve.add_argument("--host", default="127.0.0.1")
@@ -87,21 +91,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    try:
-        return int(args.func(args))
-    except (users.UserError, settings.SettingsError) as exc:
-        if args.debug:
-            raise
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except Exception as exc:
-        from dashboard.app import ConfigError
-
-        if args.debug or not isinstance(exc, ConfigError):
-            raise
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return cli.main(parser(), argv)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ from typing import Any, cast
 
 import pandas as pd
 
-import settings
+from dashboard import config as dashboard_config
+from dashboard.config import DashboardConfig
 from storage import open_store
 from storage.base import Store
 
@@ -84,14 +85,18 @@ def latest(s: Store, kind: str, series: str = "", n: int = 1) -> list[Any]:
     return remembered(s, ("latest", kind, series, n), lambda: s.latest(kind, series, n))
 
 
-def store() -> Store:
-    """The store settings name, opened once per process (and again if the settings change)."""
-    current = settings.get()
-    key = (current.store_url, current.user)
+def store_for(config: DashboardConfig) -> Store:
+    """The store a config names, opened once per process."""
+    key = (config.store_url, config.user)
     with _lock:
         if key not in _stores:
-            _stores[key] = open_store(current.store_url, current.user)
+            _stores[key] = open_store(config.store_url, config.user, config.aws)
         return _stores[key]
+
+
+def store() -> Store:
+    """The store of the app answering this request."""
+    return store_for(dashboard_config.current())
 
 
 def day_bounds(start: str | date | None, end: str | date | None) -> tuple[date | None, date | None]:

@@ -5,7 +5,7 @@ a dozen invocations for bundles, 6.5 MB in all. This uploads Dash's and the comp
 bundles at the installed versions, plotly.js and `dashboard/assets/` under `<blobs prefix>/static/`
 of the dashboard stage's bucket, lets anyone read that folder (and nothing else), and prints the
 URL for the dashboard stage's PULSEBOARD_ASSETS_URL. Bundle paths come from
-`dashboard.app.bundle_path`, the function the dashboard builds its script URLs with."""
+`dashboard.static_hosting.bundle_path`, the function the dashboard builds its script URLs with."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ def bundles() -> set[tuple[str, str]]:
 
 def plan() -> list[StaticFile]:
     """What goes under the static folder: bundles by package and version, then `assets/`."""
-    from dashboard.app import bundle_path
+    from dashboard.static_hosting import bundle_path
 
     files = []
     for namespace, path in sorted(bundles()):

@@ -12,7 +12,8 @@ from dashboard import data
 from dashboard.logic import crossfit
 
 dash.register_page(__name__, path="/crossfit", title="Crossfit · Pulseboard", name="Crossfit",
-                   description="Per exercise: max weight, reps, weight per rep, estimated 1RM.")
+                   description="Per exercise: max weight, reps, weight per rep, estimated 1RM.",
+                   order=3)
 
 
 def layout(**_query: Any) -> Any:

@@ -15,7 +15,7 @@ from storage import MEASUREMENT_TYPES
 
 dash.register_page(__name__, path="/explore", title="Explore · Pulseboard", name="Explore",
                    description="Any numeric field of any dataset: scatter with top 10, bar, "
-                               "line, box, histogram and pie, linked by selection.")
+                               "line, box, histogram and pie, linked by selection.", order=5)
 
 VIEWS = ("scatter", "top", "line", "box", "hist", "pie")
 

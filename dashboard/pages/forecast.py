@@ -8,13 +8,12 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
-import settings
-from dashboard import data
+from dashboard import config, data
 from dashboard.logic import forecast
 
 dash.register_page(__name__, path="/forecast", title="Forecast · Pulseboard", name="Forecast",
                    description="Projected weight and fat ratio for a weekly training plan, from "
-                               "the forecast model.")
+                               "the forecast model.", order=4)
 
 INPUTS = (
     ("distance_km", "Running distance per week (km)", 25, 1),
@@ -51,7 +50,7 @@ def run(values: dict[str, Any], session: Any = None) -> tuple[Any, Any, str]:
     if problem:
         return (forecast.empty_figure(problem), dbc.Alert(problem, color="warning",
                                                           id="forecast-alert"), "")
-    current = settings.get()
+    current = config.current()
     answer = forecast.fetch(current.api_url, current.api_key, params, session=session)
     if not answer.ok or answer.data is None:
         return (forecast.empty_figure("No forecast to draw."),

@@ -16,7 +16,7 @@ from dashboard.logic.weight import LABELS
 
 dash.register_page(__name__, path="/", title="Overview · Pulseboard", name="Overview",
                    description="Latest weight and fat ratio, last run, last lifting session, "
-                               "sync status per source.")
+                               "sync status per source.", order=0)
 
 
 def layout(**_query: Any) -> Any:

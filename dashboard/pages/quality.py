@@ -11,7 +11,8 @@ from dashboard import data
 
 dash.register_page(__name__, path="/quality", title="Data quality · Pulseboard",
                    name="Data quality",
-                   description="Rejected records with source, row or id, reason and raw value.")
+                   description="Rejected records with source, row or id, reason and raw value.",
+                   order=6)
 
 
 def layout(**_query: Any) -> Any:

@@ -14,7 +14,7 @@ from dashboard.logic import running
 
 dash.register_page(__name__, path="/running", title="Running · Pulseboard", name="Running",
                    description="Distance, speed and elevation over time; a map of runs linked "
-                               "to each run's pace, elevation and heart rate.")
+                               "to each run's pace, elevation and heart rate.", order=2)
 
 
 def layout(**_query: Any) -> Any:

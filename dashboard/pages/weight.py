@@ -15,7 +15,7 @@ from storage import MEASUREMENT_TYPES
 
 dash.register_page(__name__, path="/weight", title="Weight · Pulseboard", name="Weight",
                    description="Weight, fat ratio and other body measurements: raw points, "
-                               "rolling mean, trend and weekly change.")
+                               "rolling mean, trend and weekly change.", order=1)
 
 
 def layout(**_query: Any) -> Any:

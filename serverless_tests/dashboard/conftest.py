@@ -5,21 +5,24 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from flask import Flask
 
 import settings
-from dashboard import data, users
-from serverless_tests.dashboard.synthetic import generate, load
+from dashboard import data
+from dashboard.auth import users
+from dashboard.config import CONFIG_KEY, DashboardConfig, from_settings
+from testkit.athlete import dashboard_records, load
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="session")
 def records() -> dict[str, list[Any]]:
-    return generate(days=150)
+    return dashboard_records(days=150)
 
 
 @pytest.fixture
@@ -29,9 +32,15 @@ def dash_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def store(dash_env: None, records: dict[str, list[Any]]) -> Any:
-    """The store the dashboard reads (settings'), holding the athlete, an owner and a viewer."""
-    s = data.store()
+def config(dash_env: None) -> DashboardConfig:
+    """The dashboard's config from this test's settings (its own data dir and store)."""
+    return from_settings(settings.get())
+
+
+@pytest.fixture
+def store(config: DashboardConfig, records: dict[str, list[Any]]) -> Any:
+    """The store the dashboard reads, holding the athlete, an owner and a viewer."""
+    s = data.store_for(config)
     load(s, records)
     users.add(s, "owner", PASSWORD, "owner")
     users.add(s, "viewer", PASSWORD, "viewer")
@@ -39,10 +48,15 @@ def store(dash_env: None, records: dict[str, list[Any]]) -> Any:
 
 
 @pytest.fixture
-def server(store: Any) -> Flask:
-    from dashboard.app import build
+def server(store: Any, config: DashboardConfig) -> Flask:
+    from dashboard.app import create_app
 
-    return build()[0]
+    return create_app(config)
+
+
+def reconfigure(server: Flask, monkeypatch: pytest.MonkeyPatch, **changes: Any) -> None:
+    """The running app with some of its config changed, for this test only."""
+    monkeypatch.setitem(server.config, CONFIG_KEY, replace(server.config[CONFIG_KEY], **changes))
 
 
 def csrf(text: str) -> str:

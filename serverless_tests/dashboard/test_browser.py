@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-import settings
+from dashboard.config import DashboardConfig
 from serverless_tests.browser import chromium
-from serverless_tests.dashboard.conftest import PASSWORD
-from serverless_tests.dashboard.synthetic import generate, load
+from serverless_tests.dashboard.conftest import PASSWORD, reconfigure
+from testkit.athlete import dashboard_records, load
 
 pytestmark = pytest.mark.browser
 
@@ -31,36 +31,31 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def shared_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    from dashboard import users
-    from storage import open_store
+def config(tmp_path_factory: pytest.TempPathFactory) -> DashboardConfig:
+    """One store for the module: the athlete and an owner."""
+    from dashboard import data
+    from dashboard.auth import users
 
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'store.db'}"
-    store = open_store(url)
-    load(store, generate(days=200, seed=3))
+    made = DashboardConfig(store_url=url, secret_key="test-secret-key-0123456789abcdef")
+    store = data.store_for(made)
+    load(store, dashboard_records(days=200, seed=3))
     users.add(store, "owner", PASSWORD, "owner")
-    store.close()
-    return url
-
-
-@pytest.fixture(autouse=True)
-def env(shared_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PULSEBOARD_STORE", shared_db)
-    monkeypatch.setenv("PULSEBOARD_SECRET_KEY", "test-secret-key-0123456789abcdef")
-    settings.reset()
+    return made
 
 
 @pytest.fixture(scope="module")
-def base_url(shared_db: str) -> Iterator[str]:
+def app_server(config: DashboardConfig) -> Any:
+    from dashboard.app import create_app
+
+    return create_app(config)
+
+
+@pytest.fixture(scope="module")
+def base_url(app_server: Any) -> Iterator[str]:
     from werkzeug.serving import make_server
 
-    from dashboard.app import build
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PULSEBOARD_SECRET_KEY", "test-secret-key-0123456789abcdef")
-        settings.reset()
-        server = build()[0]
-    http = make_server("127.0.0.1", 0, server, threaded=True)
+    http = make_server("127.0.0.1", 0, app_server, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{http.server_port}"
@@ -234,10 +229,9 @@ def _forecast(browser: Any, base_url: str, expected: str) -> str:
 
 def test_forecast_with_the_api_up(
     browser: Any, base_url: str, signed_in: None, fake_api: dict[str, Any],
-    monkeypatch: pytest.MonkeyPatch,
+    app_server: Any, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("PULSEBOARD_API_URL", fake_api["url"])
-    settings.reset()
+    reconfigure(app_server, monkeypatch, api_url=fake_api["url"])
     text = _forecast(browser, base_url, "Expected change")
     assert "weight -0.20 kg/week" in text
     fig = drawn(browser, "forecast-graph")
@@ -247,10 +241,10 @@ def test_forecast_with_the_api_up(
 
 
 def test_forecast_with_the_api_down(
-    browser: Any, base_url: str, signed_in: None, monkeypatch: pytest.MonkeyPatch,
+    browser: Any, base_url: str, signed_in: None, app_server: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("PULSEBOARD_API_URL", "http://127.0.0.1:9")
-    settings.reset()
+    reconfigure(app_server, monkeypatch, api_url="http://127.0.0.1:9")
     text = _forecast(browser, base_url, "not answering")
     assert "python -m api serve" in text
     shot(browser, "forecast-down")

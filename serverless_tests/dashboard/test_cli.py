@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-from dashboard import data, users
+from dashboard import data
 from dashboard.__main__ import main
+from dashboard.auth import users
+from dashboard.config import DashboardConfig
 
 
 def run(args: list[str], monkeypatch: pytest.MonkeyPatch, stdin: str = "") -> int:
@@ -16,12 +18,13 @@ def run(args: list[str], monkeypatch: pytest.MonkeyPatch, stdin: str = "") -> in
     return main(args)
 
 
-def test_add_list_remove(dash_env: None, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+def test_add_list_remove(config: DashboardConfig, monkeypatch: pytest.MonkeyPatch,
+                         capsys: Any) -> None:
     assert run(["users", "add", "ann", "--role", "owner", "--password-stdin"], monkeypatch,
                "s3cret-pass\n") == 0
-    assert users.verify(data.store(), "ann", "s3cret-pass") is not None
-    assert users.verify(data.store(), "ann", "wrong-pass") is None
-    stored = data.store().get_doc("users", "ann")
+    assert users.verify(data.store_for(config), "ann", "s3cret-pass") is not None
+    assert users.verify(data.store_for(config), "ann", "wrong-pass") is None
+    stored = data.store_for(config).get_doc("users", "ann")
     assert stored is not None and stored.data["password_hash"].startswith("$argon2")
     assert run(["users", "list"], monkeypatch) == 0
     assert "ann\towner" in capsys.readouterr().out

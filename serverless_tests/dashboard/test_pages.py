@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-import settings
 from dashboard.logic import explore
+from serverless_tests.dashboard.conftest import reconfigure
 from testkit.dashcalls import call
 
 
@@ -101,11 +101,10 @@ def _forecast_values() -> dict[str, Any]:
 
 
 def test_forecast_calls_the_api_server_side_with_the_key(
-    client: Any, deps: Any, fake_api: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    server: Any, client: Any, deps: Any, fake_api: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("PULSEBOARD_API_URL", fake_api["url"])
-    monkeypatch.setenv("PULSEBOARD_API_KEY", "k-123")
-    settings.reset()
+    reconfigure(server, monkeypatch, api_url=fake_api["url"], api_key="k-123")
     status, out = call(client, deps, "forecast-graph.figure", _forecast_values())
     assert status == 200
     assert fake_api["seen"][-1]["key"] == "k-123"
@@ -121,13 +120,12 @@ def test_forecast_calls_the_api_server_side_with_the_key(
     ("no_model", "python -m models train"), ("bad", "weeks"), ("down", "not answering"),
 ])
 def test_forecast_problems_become_messages(
-    client: Any, deps: Any, fake_api: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
-    mode: str, expected: str,
+    server: Any, client: Any, deps: Any, fake_api: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch, mode: str, expected: str,
 ) -> None:
     fake_api["mode"] = mode
     url = "http://127.0.0.1:9" if mode == "down" else fake_api["url"]
-    monkeypatch.setenv("PULSEBOARD_API_URL", url)
-    settings.reset()
+    reconfigure(server, monkeypatch, api_url=url)
     status, out = call(client, deps, "forecast-graph.figure", _forecast_values())
     assert status == 200
     assert expected in json.dumps(out["forecast-message.children"])

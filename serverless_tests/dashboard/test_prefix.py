@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from dashboard import users
+from dashboard.auth import users
 from storage import open_store
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 import flask
 import requests
 
+import settings
 from testkit.reliability.trials import Outcome, free_port, sandbox, trial, wait_http
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,14 +70,24 @@ def _login(client: Any, name: str, password: str = PASSWORD, next_url: str = "/"
                                        "password": password, "next": next_url})
 
 
-def _in_process(out: Outcome) -> None:
-    from dashboard import data, users
-    from dashboard.app import PUBLIC_PATHS, SESSION_LIFETIME_S, build
+def _dashboard() -> tuple[flask.Flask, Any]:
+    """The dashboard app for the sandbox's settings, and its store."""
+    from dashboard import data
+    from dashboard.app import create_app
+    from dashboard.config import from_settings
 
-    store = data.store()
+    config = from_settings(settings.get())
+    return create_app(config), data.store_for(config)
+
+
+def _in_process(out: Outcome) -> None:
+    from dashboard.auth import users
+    from dashboard.auth.login import PUBLIC_PATHS
+    from dashboard.auth.sessions import SESSION_LIFETIME_S
+
+    server, store = _dashboard()
     users.add(store, "owner", PASSWORD, "owner")
     users.add(store, "viewer", PASSWORD, "viewer")
-    server = build()[0]
     cookie_name = server.config["SESSION_COOKIE_NAME"]
     targets = []
     for rule in server.url_map.iter_rules():
@@ -151,10 +162,10 @@ def _in_process(out: Outcome) -> None:
 def _brute_force(out: Outcome, attempts: int, folder: Path) -> str:
     """Wrong passwords sprayed at one account through two dashboard processes sharing the
     store: the store-held counter must hold across both."""
-    from dashboard import data, users
-    from dashboard.app import LOGIN_ATTEMPTS_PER_MINUTE
+    from dashboard.auth import users
+    from dashboard.auth.throttle import LOGIN_ATTEMPTS_PER_MINUTE
 
-    users.add(data.store(), "target", PASSWORD, "owner")
+    users.add(_dashboard()[1], "target", PASSWORD, "owner")
     ports = [free_port(), free_port()]
     with ExitStack() as stack:
         for port in ports:

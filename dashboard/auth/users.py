@@ -7,6 +7,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from core.errors import PulseboardError
 from storage.base import Store
 
 SPACE = "users"
@@ -17,7 +18,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password")
 
 
-class UserError(ValueError):
+class UserError(PulseboardError):
     """A user operation that cannot be done; the message says why."""
 
 

@@ -1,0 +1,1 @@
+"""Who may see the dashboard: users, sign-in, sessions, CSRF and the sign-in throttle."""

@@ -1,0 +1,73 @@
+"""The dashboard's typed configuration: read from settings once by `create_app`, passed down."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
+
+import flask
+
+from core.errors import UsageError
+
+if TYPE_CHECKING:
+    from settings import Settings
+    from storage import AwsConfig
+
+# Where create_app keeps the config on the Flask app, so a callback finds it in any request.
+CONFIG_KEY = "PULSEBOARD_DASHBOARD"
+
+
+class ConfigError(UsageError):
+    """The dashboard cannot start with these settings; the message says which and what to do."""
+
+
+@dataclass(frozen=True)
+class DashboardConfig:
+    store_url: str
+    user: str = "me"
+    aws: AwsConfig | None = None
+    secret_key: str = field(default="", repr=False)
+    api_url: str = "http://127.0.0.1:8051"
+    api_key: str = field(default="", repr=False)
+    # "" = this server serves the browser code; else the public base `make publish-assets` filled.
+    assets_url: str = ""
+
+
+def signing_key(current: Settings) -> str:
+    """The key login sessions are signed with (the environment's, else SSM's)."""
+    key = current.secret("secret_key")
+    if key:
+        return key
+    if current.demo:
+        return _demo_key()
+    raise ConfigError(
+        "PULSEBOARD_SECRET_KEY is not set: the dashboard signs login sessions with it. "
+        "Set it to a long random string, e.g. "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`."
+    )
+
+
+def from_settings(current: Settings) -> DashboardConfig:
+    """The dashboard's share of the settings, secrets resolved now (at the edge, once)."""
+    return DashboardConfig(
+        store_url=current.store_url,
+        user=current.user,
+        aws=current.aws,
+        secret_key=signing_key(current),
+        api_url=current.api_url,
+        api_key=current.secret("api_key"),
+        assets_url=current.assets_url,
+    )
+
+
+@functools.cache
+def _demo_key() -> str:
+    # One per process: sessions end when a demo process stops, acceptable for a demo only.
+    return secrets.token_urlsafe(32)
+
+
+def current() -> DashboardConfig:
+    """The config of the app answering this request."""
+    return cast(DashboardConfig, flask.current_app.config[CONFIG_KEY])

@@ -1,0 +1,82 @@
+"""Static hosting: Dash linking its browser code under a published base (PULSEBOARD_ASSETS_URL).
+
+The one module that reaches into Dash's private methods, written for the release
+DASH_WRITTEN_FOR names; serverless_tests/dashboard/test_static_hosting.py fails loudly when a Dash
+upgrade moves what it relies on."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import dash
+from dash import dcc
+
+# The Dash release these overrides were written and checked against (pin it in pyproject).
+DASH_WRITTEN_FOR = "4.4"
+
+
+def bundle_path(namespace: str, package_path: str) -> str:
+    """Where one of a package's browser files lives under PULSEBOARD_ASSETS_URL. The package and
+    its installed version lead the path, so a published file never changes (it is cached for a
+    year) and `make publish-assets` (deploy/assets.py) uploads to these very names."""
+    version = importlib.import_module(namespace).__version__
+    return f"{namespace}/{version}/{package_path}"
+
+
+class StaticHostedDash(dash.Dash):
+    """Dash that, given `assets_url`, has the browser fetch every component bundle, plotly.js and
+    `assets/` from there instead of from this server. Behind API Gateway each of those files is a
+    Lambda invocation, and a Lambda answer is at most 6 MB: plotly.js alone is 4.8 MB.
+
+    Plain `serve_locally=False` is not enough: Dash then uses each bundle's `external_url`, a
+    public CDN (unpkg, cdn.plot.ly) at Dash's choice, not our copy. So the resource lists keep
+    picking package paths (`scripts`/`css` stay `serve_locally`), and each package path becomes an
+    `external_url` under our base just before Dash writes the tags; a bundle so moved is never
+    registered for `_dash-component-suites/`, so this server cannot be asked for it. The app's own
+    `serve_locally=False` makes the renderer load plotly.js (dcc.Graph fetches it lazily) from
+    `plotlyjs_url`, pointed at our copy below; `assets_external_path` moves `assets/`, and the
+    index's icon link is pointed at our copy of Dash's icon. Lazy chunks (dcc's async-graph.js, …)
+    load from beside their main bundle, so they follow it."""
+
+    def __init__(self, *args: Any, assets_url: str = "", **kwargs: Any) -> None:
+        self.assets_url = assets_url  # before Dash's __init__, which sets plotly.js up
+        if assets_url:
+            kwargs.update(serve_locally=False, assets_external_path=assets_url + "/")
+        super().__init__(*args, **kwargs)
+        if assets_url:
+            self.scripts.config.serve_locally = True
+            self.css.config.serve_locally = True
+
+    def _external(self, resource: dict[str, Any]) -> dict[str, Any]:
+        paths = resource.get("relative_package_path")
+        if not self.assets_url or paths is None:
+            return resource
+        moved = {k: v for k, v in resource.items() if k != "relative_package_path"}
+        moved["external_url"] = [
+            f"{self.assets_url}/{bundle_path(resource['namespace'], path)}"
+            for path in ([paths] if isinstance(paths, str) else paths)
+        ]
+        return moved
+
+    def _collect_and_register_resources(self, resources: Any, include_async: bool = True,
+                                        url_attr: str = "src") -> Any:
+        return super()._collect_and_register_resources(
+            [self._external(r) for r in resources], include_async, url_attr)
+
+    def favicon_url(self) -> str:
+        """The published icon (with `assets_url`): the app's own from assets/, else Dash's."""
+        if self._favicon:
+            return str(self.get_asset_url(self._favicon))
+        return f"{self.assets_url}/{bundle_path('dash', 'favicon.ico')}"
+
+    def interpolate_index(self, **kwargs: Any) -> str:  # type: ignore[override]  # Dash passes keywords
+        if self.assets_url and not self._favicon:  # Dash's own icon, else served from here
+            kwargs["favicon"] = f'<link rel="icon" type="image/x-icon" href="{self.favicon_url()}">'
+        return str(super().interpolate_index(**kwargs))
+
+    def _setup_plotlyjs(self) -> None:
+        super()._setup_plotlyjs()
+        if self.assets_url:
+            plotly = next(r for r in dcc._js_dist if r.get("namespace") == "plotly")
+            self._plotlyjs_url = self._external(plotly)["external_url"][0]

@@ -1,0 +1,107 @@
+"""Static hosting: the Dash internals it overrides are still there, and a page links the base.
+
+When a Dash upgrade breaks these, re-read dashboard/static_hosting.py against the new Dash
+before moving DASH_WRITTEN_FOR and the pin in pyproject.toml."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import dash
+import pytest
+from dash import dcc
+
+from dashboard.static_hosting import DASH_WRITTEN_FOR, StaticHostedDash, bundle_path
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = "https://static.example/pulseboard"
+
+
+def test_the_installed_dash_is_the_one_static_hosting_was_written_for() -> None:
+    assert dash.__version__.startswith(DASH_WRITTEN_FOR + "."), (
+        f"Dash {dash.__version__} is installed but dashboard/static_hosting.py overrides private "
+        f"methods of Dash {DASH_WRITTEN_FOR}: check them against the new release, then move "
+        "DASH_WRITTEN_FOR and the pin in pyproject.toml")
+
+
+@pytest.mark.parametrize("method,parameters", [
+    ("_collect_and_register_resources", [("resources", inspect.Parameter.empty),
+                                         ("include_async", True), ("url_attr", "src")]),
+    ("_setup_plotlyjs", []),
+    ("interpolate_index", [(p, "") for p in ("metas", "title", "css", "config", "scripts",
+                                              "app_entry", "favicon", "renderer")]),
+])
+def test_the_dash_methods_it_overrides_keep_their_signatures(
+    method: str, parameters: list[tuple[str, Any]],
+) -> None:
+    found = inspect.signature(getattr(dash.Dash, method)).parameters
+    assert [(p.name, p.default) for p in found.values()][1:] == parameters, (
+        f"dash.Dash.{method} changed: StaticHostedDash overrides it")
+
+
+def test_the_dash_internals_it_reads_are_there(config: Any) -> None:
+    from dashboard.app import build
+
+    init = inspect.signature(dash.Dash.__init__).parameters
+    assert {"serve_locally", "assets_external_path"} <= set(init)
+    app = build(config)[1]
+    for name in ("_favicon", "_plotlyjs_url", "scripts", "css"):
+        assert hasattr(app, name), f"Dash no longer has {name}: StaticHostedDash relies on it"
+    assert hasattr(app.scripts.config, "serve_locally")
+    assert hasattr(app.css.config, "serve_locally")
+    plotly = [r for r in dcc._js_dist if r.get("namespace") == "plotly"]
+    assert plotly and plotly[0]["relative_package_path"] == "package_data/plotly.min.js"
+    assert StaticHostedDash.__mro__[1] is dash.Dash
+
+
+def test_bundle_paths_carry_the_package_and_its_version() -> None:
+    assert bundle_path("dash", "favicon.ico") == f"dash/{dash.__version__}/favicon.ico"
+
+
+def rendered(db_url: str) -> None:
+    """(In a fresh process, since Dash is built once per process.) Prints what a signed-in
+    page and the login page link, with the dashboard built for BASE."""
+    from dashboard import data
+    from dashboard.app import build
+    from dashboard.auth import users
+    from dashboard.config import DashboardConfig
+
+    config = DashboardConfig(store_url=db_url, secret_key="k" * 32, assets_url=BASE)
+    users.add(data.store_for(config), "ann", "password-123", "owner")
+    server, app = build(config)
+    client = server.test_client()
+    form = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token
+    client.post("/login", data={"csrf_token": token.group(1), "username": "ann",
+                                "password": "password-123"})
+    page = client.get("/weight").get_data(as_text=True)
+    suite = f"/_dash-component-suites/dash/dcc/{bundle_path('dash', 'dcc/dash_core_components.js')}"
+    print(json.dumps({
+        "page": page, "login": form, "suite_status": client.get(suite).status_code,
+        "registered": sorted(app.registered_paths),
+    }))
+
+
+def test_a_page_links_every_bundle_under_the_base(tmp_path: Path) -> None:
+    script = (f"from serverless_tests.dashboard.test_static_hosting import rendered; "
+              f"rendered({f'sqlite:///{tmp_path / "store.db"}'!r})")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=True)
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    page = out["page"]
+    urls = re.findall(r'<(?:script|link)[^>]* (?:src|href)="([^"]+)"', page)
+    assert urls and all(u.startswith(BASE + "/") for u in urls), urls
+    assert f'{BASE}/dash/{dash.__version__}/favicon.ico' in page
+    config = json.loads(re.search(r'id="_dash-config" type="application/json">(.*?)</script>',
+                                  page, re.S).group(1))  # type: ignore[union-attr]
+    assert config["plotlyjs_url"].startswith(f"{BASE}/plotly/")
+    assert f'href="{BASE}/assets/style.css' in out["login"]
+    assert out["registered"] == []  # nothing moved can be asked of this server
+    assert out["suite_status"] != 200
