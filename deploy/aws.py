@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -14,13 +15,15 @@ from urllib.parse import urlparse
 from deploy.package import ROOT, SETTINGS_FILE, PackageError, build, check_limits, stage_config
 
 # Parameters each stage cannot run without (PULSEBOARD_SSM_PREFIX/<name>, SecureStrings).
-# API_KEY and the refresh-token seeds are optional: the API is open without a key, and tokens
-# live in the store once the first sync has run.
+# The refresh-token seeds are optional: tokens live in the store once the first sync has run.
 REQUIRED_SECRETS = {
-    "api": (),
-    "dashboard": ("SECRET_KEY",),
-    "jobs": ("STRAVA_CLIENT_SECRET", "WITHINGS_CLIENT_SECRET"),
+    "api": ("API_KEY", "MODEL_KEY"),
+    "dashboard": ("SECRET_KEY", "API_KEY"),
+    "jobs": ("STRAVA_CLIENT_SECRET", "WITHINGS_CLIENT_SECRET", "MODEL_KEY"),
 }
+# Keys nobody has to choose: the API's key (the dashboard sends it), the model-signing key (the
+# jobs sign what the API checks) and the session-signing key. A deploy creates a missing one.
+GENERATED_SECRETS = ("API_KEY", "MODEL_KEY", "SECRET_KEY")
 
 
 class DeployError(RuntimeError):
@@ -62,11 +65,23 @@ def check_policy(stage: str, config: dict[str, Any]) -> None:
                           "zappa_settings.json so the role and the environment name the same")
 
 
-def check_secrets(stage: str, config: dict[str, Any], ssm: Any) -> None:
+def check_secrets(stage: str, config: dict[str, Any], ssm: Any,
+                  say: Callable[[str], None] = print) -> None:
+    """Every parameter the stage needs is there; a missing generated key is made (random, 256
+    bits, a SecureString), one chosen by the owner (a client secret) stops the deploy."""
     _, _, _, prefix = targets(stage, config)
     found: set[str] = set()
     for page in ssm.get_paginator("get_parameters_by_path").paginate(Path=prefix):
         found |= {p["Name"].rsplit("/", 1)[-1] for p in page["Parameters"]}
+    for name in REQUIRED_SECRETS[stage]:
+        if name in GENERATED_SECRETS and name not in found:
+            try:
+                ssm.put_parameter(Name=f"{prefix}/{name}", Value=secrets.token_urlsafe(32),
+                                  Type="SecureString", Overwrite=False)
+                say(f"created {prefix}/{name} (a random key, kept in Parameter Store)")
+            except ssm.exceptions.ParameterAlreadyExists:
+                pass  # another deploy made it first: use that one
+            found.add(name)
     missing = [name for name in REQUIRED_SECRETS[stage] if name not in found]
     if missing:
         commands = "; ".join(f"aws ssm put-parameter --type SecureString --name {prefix}/{n} "
@@ -156,7 +171,7 @@ def run(action: str, stage: str, say: Callable[[str], None] = print,
             settings_copy = rendered_settings(stage, Path(tmp), extra, settings_file)
             return zappa(["undeploy", stage, "-s", str(settings_copy), "--yes"], say)
     check_policy(stage, config)
-    check_secrets(stage, config, _client("ssm", region))
+    check_secrets(stage, config, _client("ssm", region), say)
     ensure_backends(stage, config, region, say)
     check_assets(stage, config, region)
     is_there = deployed(stage, region)

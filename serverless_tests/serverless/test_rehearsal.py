@@ -59,14 +59,24 @@ def rehearsal(aws: str, packages: dict[str, PackageInfo]) -> None:
 
 def test_missing_secret_stops_the_deploy(rehearsal: None) -> None:
     ssm = client("ssm")
-    for name in ("SECRET_KEY",):
+    for name in ("STRAVA_CLIENT_SECRET", "API_KEY", "MODEL_KEY"):
         try:
             ssm.delete_parameter(Name=f"/pulseboard/{name}")
         except ssm.exceptions.ParameterNotFound:
             pass
-    with pytest.raises(DeployError, match="/pulseboard/SECRET_KEY"):
-        run("deploy", "dashboard", say, extra=dict(NO_TOUCH))
-    assert "pulseboard-dashboard" not in functions()
+    said: list[str] = []
+    with pytest.raises(DeployError, match="/pulseboard/STRAVA_CLIENT_SECRET"):
+        run("deploy", "jobs", said.append, extra=dict(NO_TOUCH))
+    assert "pulseboard-jobs" not in functions()
+    # The keys nobody has to choose were made on the way (random, SecureString), and only once.
+    assert said == ["created /pulseboard/MODEL_KEY (a random key, kept in Parameter Store)"]
+    made = ssm.get_parameter(Name="/pulseboard/MODEL_KEY", WithDecryption=True)["Parameter"]
+    assert made["Type"] == "SecureString" and len(made["Value"]) >= 43
+    with pytest.raises(DeployError, match="STRAVA_CLIENT_SECRET"):
+        run("deploy", "jobs", said.append, extra=dict(NO_TOUCH))
+    assert len(said) == 1
+    assert ssm.get_parameter(Name="/pulseboard/MODEL_KEY",
+                             WithDecryption=True)["Parameter"]["Value"] == made["Value"]
 
 
 def test_deploy_update_undeploy_every_stage(rehearsal: None) -> None:
