@@ -4,6 +4,7 @@ ask it (`settings.get()`) and pass small typed configs down."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
@@ -14,6 +15,7 @@ from urllib.parse import urlparse
 from core.errors import UsageError
 
 PREFIX = "PULSEBOARD_"
+ORIGIN = re.compile(r"https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?/?")
 
 STRAVA_URL_DEFAULT = "https://www.strava.com/api/v3"
 WITHINGS_URL_DEFAULT = "https://wbsapi.withings.net"
@@ -81,6 +83,9 @@ class Settings:
     # Where the dashboard's browser code is fetched from: "" = this server (laptop); in the cloud
     # a public base that `make publish-assets` filled, since Lambda answers at most 6 MB.
     assets_url: str = ""
+    # Sites allowed to frame the dashboard (`?embed=1`), besides the dashboard itself: origins
+    # such as https://notes.example.com, for its Content-Security-Policy frame-ancestors.
+    embed_origins: tuple[str, ...] = ()
     # AWS (boto3 reads credentials itself; these pick the endpoint and region)
     aws_endpoint_url: str = ""
     aws_region: str = "eu-west-1"
@@ -144,6 +149,18 @@ def _base_url(name: str, value: str) -> str:
     if parsed.query or parsed.fragment:
         raise SettingsError(f"{PREFIX}{name}={value!r}: a base URL takes no ?query or #fragment")
     return _http(name, value)
+
+
+def _origins(name: str, value: str) -> tuple[str, ...]:
+    """Origins (scheme://host[:port], nothing after) separated by commas or spaces; each goes
+    into a header as written, so nothing but a host name's characters is let through."""
+    found = []
+    for origin in value.replace(",", " ").split():
+        if not ORIGIN.fullmatch(origin):
+            raise SettingsError(f"{PREFIX}{name}: {origin!r} is not an origin; write it as "
+                                "https://host or https://host:port")
+        found.append(origin.rstrip("/").lower())
+    return tuple(found)
 
 
 def _bool(name: str, value: str) -> bool:
@@ -302,6 +319,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         model_key=_env(env, "MODEL_KEY"),
         secret_key=_env(env, "SECRET_KEY"),
         assets_url=_base_url("ASSETS_URL", _env(env, "ASSETS_URL")),
+        embed_origins=_origins("EMBED_ORIGINS", _env(env, "EMBED_ORIGINS")),
         aws_endpoint_url=env.get("AWS_ENDPOINT_URL", "").strip(),
         aws_region=(env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-west-1").strip(),
         **_ssm(env),
