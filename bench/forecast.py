@@ -183,16 +183,16 @@ def run(args: argparse.Namespace, tmp: Path, env: dict[str, str], bucket: str,
         table: str) -> int:
     import settings
     from models import train
-    from serverless_tests.models.athlete import generate, load
     from storage.dynamodb import DynamoStore
     from storage.s3 import S3Blobs
+    from testkit.athlete import load, training_records
     from testkit.stores import open_blobs, open_store
 
     settings.reset()
     S3Blobs(bucket, "v1").ensure_bucket()
     DynamoStore(table).ensure_table()
     store = open_store()
-    load(store, generate(weeks=156, seed=5))
+    load(store, training_records(weeks=156, seed=5))
     result, manifest = train.run(store, open_blobs())
     S3Blobs(bucket, "v1").put("models/seed/pipeline.pkl", pickle.dumps(result.pipeline))
     print(f"model: {manifest['weeks_used']} weeks, k={manifest['k']}, pickle "

@@ -7,8 +7,7 @@ import pytest
 
 from models import features, train
 from models.features import TARGETS
-from serverless_tests.models.athlete import generate
-from serverless_tests.models.conftest import weeks_of
+from testkit.athlete import training_records, weeks_of
 
 
 def test_cross_validated_error_beats_the_no_change_baseline(trained):
@@ -34,7 +33,7 @@ def test_held_out_final_quarter_beats_no_change(weeks):
 def test_without_any_relation_the_model_does_not_claim_to_beat_the_mean_by_much():
     """Shuffle the targets across weeks: training no longer explains anything, and the report
     must show it (the model is no better than predicting the mean change)."""
-    data = generate(weeks=130, seed=11)
+    data = training_records(weeks=130, seed=11)
     weeks = weeks_of(data)
     used = [w for w in weeks if w.used]
     rng = np.random.default_rng(0)

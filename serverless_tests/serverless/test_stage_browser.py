@@ -33,10 +33,10 @@ def assets_url(cloud: Cloud) -> str:
 @pytest.fixture(scope="module")
 def gateway(cloud: Cloud, unpacked: dict[str, Path], assets_url: str) -> Iterator[LocalGateway]:
     from dashboard import users
-    from serverless_tests.dashboard.synthetic import generate, load
+    from testkit.athlete import dashboard_records, load
 
     store = cloud.store()
-    load(store, generate(days=90, seed=5, stream_points=200))
+    load(store, dashboard_records(days=90, seed=5, stream_points=200))
     users.add(store, "owner", PASSWORD, "owner")
     with cloud.function(unpacked, STAGE, PULSEBOARD_ASSETS_URL=assets_url) as function, \
             LocalGateway(function, STAGE) as served:

@@ -24,13 +24,12 @@ VALID = {"distance_km": 25, "duration_h": 2.5, "crossfit_sessions": 3, "avg_weig
 def _published(folder: Path) -> tuple[Any, Any]:
     """A store and blobs holding a model trained on a synthetic athlete, and a latest weight."""
     from models import artifact, train
-    from serverless_tests.models.athlete import generate
-    from serverless_tests.models.conftest import weeks_of
     from storage import Measurement, open_blobs, open_store
+    from testkit.athlete import training_records, weeks_of
 
     store = open_store(f"sqlite:///{folder / 'store.db'}")
     blobs = open_blobs(f"file://{folder / 'blobs'}")
-    result = train.fit(weeks_of(generate(weeks=120, seed=5)))
+    result = train.fit(weeks_of(training_records(weeks=120, seed=5)))
     artifact.publish(blobs, result.predictor, train.manifest(result, datetime.now(UTC), 16))
     moment = datetime(2025, 1, 5, 7, tzinfo=UTC)
     store.put([Measurement(moment, "weight_kg", 81.4, "withings", "a"),
