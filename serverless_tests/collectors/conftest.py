@@ -123,3 +123,18 @@ def killer(kill_at: int) -> Any:
             raise Killed("power cut")
 
     return after_batch
+
+
+class FakeSsm:
+    """Parameter Store as settings.Settings reads it: `get(name)` under one prefix."""
+
+    prefix = "/pulseboard"
+
+    def __init__(self, **values: str) -> None:
+        self.values = values
+
+    def get(self, name: str) -> str | None:
+        return self.values.get(name)
+
+    def path(self, name: str) -> str:
+        return f"{self.prefix}/{name}"

@@ -3,6 +3,7 @@ adapters: backfill, edits, deletions, new data, rate limits and kills, concurren
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any
 
@@ -167,3 +168,18 @@ def test_two_syncs_at_once_keep_the_refresh_token_chain(store, standins, athlete
     # The stored refresh token still works: the next run refreshes with it.
     assert run("withings", store).outcome == COMPLETE
     assert_complete(store, athlete, ("strava", "withings"))
+
+
+def test_a_source_whose_secret_cannot_be_read_fails_alone(sqlite_store, standins):
+    import settings
+    from collectors.edge import sync_source
+    from serverless_tests.collectors.conftest import FakeSsm
+
+    env = settings.get()
+    # Strava's client id is set but its secret is in neither the environment nor SSM.
+    current = dataclasses.replace(env, strava_client_secret="", _secrets=FakeSsm(
+        WITHINGS_CLIENT_SECRET=env.withings_client_secret))
+    strava = sync_source("strava", sqlite_store, None, current)
+    assert strava.outcome == ERROR and "/pulseboard/STRAVA_CLIENT_SECRET" in strava.message
+    assert sqlite_store.get_doc("sync", "strava").data["last_outcome"] == ERROR
+    assert sync_source("withings", sqlite_store, None, current).outcome == COMPLETE

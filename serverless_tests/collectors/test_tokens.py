@@ -165,3 +165,19 @@ def test_a_run_that_loses_the_compare_and_set_uses_the_stored_token(sqlite_store
 
     assert Tokens(sqlite_store, "withings", refresh).access_token() == "a-other"
     assert stored(sqlite_store)["refresh_token"] == "r-other"
+
+
+def test_a_self_signed_source_needs_no_refresh_token_and_shares_its_access_token(sqlite_store):
+    signed: list[str] = []
+
+    def sign(refresh_token: str) -> Token:
+        signed.append(refresh_token)
+        return Token(f"g{len(signed)}", "", time.time() + 3600)
+
+    first = Tokens(sqlite_store, "sheets", sign, self_signed=True)
+    assert first.access_token() == "g1" and signed == [""]
+    assert stored(sqlite_store, "sheets")["access_token"] == "g1"
+    # Another run within the hour uses the stored token; a refused one is signed again.
+    again = Tokens(sqlite_store, "sheets", sign, self_signed=True)
+    assert again.access_token() == "g1" and len(signed) == 1
+    assert again.access_token(force_refresh_of="g1") == "g2"

@@ -73,6 +73,8 @@ class Cursor:
         try:
             data = json.loads(text)
         except ValueError:
+            data = None
+        if not isinstance(data, dict):
             # An older plain-epoch cursor.
             return cls(newest=int(float(text)))
         return cls(data.get("newest"), data.get("scan"), data.get("pending") or [])

@@ -143,3 +143,13 @@ def test_full_resync_after_an_old_activity_is_edited(sqlite_store, standins, ath
 
 def _start(activity: dict[str, Any]) -> datetime:
     return parse_iso_utc(activity["start_date"])
+
+
+def test_cursor_reads_every_form_it_was_stored_in():
+    from collectors.sources.strava.sync import Cursor
+
+    assert Cursor.load(None) == Cursor()
+    assert Cursor.load("1763600000") == Cursor(newest=1_763_600_000)  # a plain epoch
+    pending = [[1_763_600_000, "42", "file"]]
+    kept = Cursor(9, {"after": 0, "before": 10, "page": 2, "fresh": True}, pending)
+    assert Cursor.load(kept.dump()) == kept
