@@ -37,6 +37,20 @@ def first_row(a1_range: str) -> int:
     return int(match.group(1)) if match else 1
 
 
+def safe_text(text: str) -> str:
+    """`text` as it can be stored and shown: a character UTF-8 cannot encode (a lone surrogate,
+    as a broken paste leaves in a cell) written as its escape, e.g. \\ud800."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _encodable(value: Any) -> bool:
+    try:
+        str(value).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -56,7 +70,7 @@ def header_columns(header: list[Any]) -> dict[str, int]:
     if not any(w in columns for w in WEIGHTS):
         missing.append("weight_kg")
     if missing:
-        found = " | ".join(str(c) for c in header) or "(empty)"
+        found = " | ".join(safe_text(str(c)) for c in header) or "(empty)"
         raise SheetError(
             f"the header row lacks {', '.join(missing)}: found {found}; expected {EXPECTED_HEADER}"
         )
@@ -125,6 +139,12 @@ def parse_row(row: list[Any], columns: dict[str, int], number: int) -> LiftSet:
         # Google leaves trailing empty cells out, so a row may be shorter than the header.
         return row[index] if index is not None and index < len(row) else ""
 
+    # Text that cannot be encoded cannot be stored either: the row is refused before reading it.
+    broken = [f"{name} '{safe_text(str(cell(name)))}' holds a character that is not text; "
+              "retype the cell" for name in (*REQUIRED, *WEIGHTS)
+              if name in columns and not _encodable(cell(name))]
+    if broken:
+        raise ValueError("; ".join(broken))
     problems: list[str] = []
     values: dict[str, Any] = {}
 

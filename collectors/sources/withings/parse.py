@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -69,8 +69,10 @@ def real_value(value: Any, unit: Any) -> float:
 
 @dataclass
 class Page(Parsed[Measurement]):
-    """One getmeas answer: its measurements, and the paging it announces."""
+    """One getmeas answer: its measurements, the measures it lists as 0 (no reading, see
+    parse_measures), and the paging it announces."""
 
+    no_readings: list[Measurement] = field(default_factory=list)
     groups: int = 0
     more: bool = False
     offset: int = 0
@@ -83,7 +85,11 @@ def reject_ref(grpid: Any, kind: Any = None) -> str:
 
 def parse_measures(body: dict[str, Any], now: datetime) -> Page:
     """The body of one getmeas answer: a Measurement per known measure of each real group
-    (category 1), a Rejected for each one that cannot be read."""
+    (category 1), a Rejected for each one that cannot be read.
+
+    A measure of 0 is no reading: a weight typed in by hand (attrib 2) comes with a fat ratio
+    and a fat mass of 0, and no body has 0 % fat or weighs nothing. It goes to `no_readings`
+    (so a 0 stored before can be removed), never to the records."""
     groups = body.get("measuregrps") or []
     page = Page(
         groups=len(groups),
@@ -117,8 +123,7 @@ def parse_measures(body: dict[str, Any], now: datetime) -> Page:
                 page.rejected.append(Rejected(SOURCE, reject_ref(grpid, kind), str(exc),
                                               raw_text(measure), now))
                 continue
-            page.records.append(
-                Measurement(time=when, type=name, value=value, source=SOURCE,
-                            source_id=f"{grpid}:{kind}")
-            )
+            measurement = Measurement(time=when, type=name, value=value, source=SOURCE,
+                                      source_id=f"{grpid}:{kind}")
+            (page.no_readings if value == 0 else page.records).append(measurement)
     return page

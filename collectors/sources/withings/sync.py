@@ -106,21 +106,27 @@ class WithingsSync:
     def _store(self, page: Page) -> None:
         fresh: list[Measurement] = []
         by_type: dict[str, list[Measurement]] = {}
-        for m in page.records:
+        for m in page.records + page.no_readings:
             by_type.setdefault(m.type, []).append(m)
+        absent = {m.sort_key() for m in page.no_readings}
         for kind, items in by_type.items():
             low = min(m.time for m in items)
             high = max(m.time for m in items) + timedelta(seconds=1)
             existing = {r.sort_key(): r for r in self.store.query("measurements", kind,
                                                                    start=low, end=high)}
-            fresh += [m for m in items if existing.get(m.sort_key()) != m]
+            fresh += [m for m in items
+                      if m.sort_key() not in absent and existing.get(m.sort_key()) != m]
+            # A 0 stored before 0 was known to mean "no reading" leaves the store.
+            stale = sorted(absent & set(existing))
+            if stale:
+                self.counts.deleted += self.store.delete("measurements", stale, kind)
         if fresh:
             self.counts.stored += self.store.put(fresh)
         self.progress.update(len(page.records))
         self.quarantine.add(page.rejected)
         self.counts.rejected += len(page.rejected)
         self.quarantine.clear(self.quarantine.key(reject_ref(*m.source_id.split(":")))
-                              for m in page.records)
+                              for m in page.records + page.no_readings)
 
 
 def sync(run: Run, config: WithingsConfig) -> None:

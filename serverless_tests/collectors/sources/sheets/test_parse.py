@@ -130,3 +130,23 @@ def test_a_sheet_without_a_usable_header_is_refused_whole(payload, reason):
 def test_header_only_is_an_empty_log():
     sheet = parse_sheet(values(), NOW)
     assert sheet.records == [] and sheet.rejected == [] and sheet.rows == 0
+
+
+def test_a_lone_surrogate_in_a_cell_rejects_its_row_with_a_reason_that_can_be_stored():
+    broken = ["2026-11-02", "Back\ud800 Squat", "1", "5", "100"]
+    sheet = parse_sheet(values(broken, ["2026-11-02", "Row", "1", "5", "60", "notes \udfff"]),
+                        NOW)
+    [bad] = sheet.rejected
+    assert bad.ref == "row 2" and "exercise 'Back\\ud800 Squat'" in bad.reason
+    assert "retype the cell" in bad.reason
+    for text in (bad.reason, bad.raw):
+        text.encode("utf-8")  # storable and printable as it is
+    # A column the log does not read may hold anything.
+    assert [s.exercise for s in sheet.records] == ["Row"]
+
+
+def test_a_broken_header_is_named_in_a_safe_form():
+    with pytest.raises(SheetError) as refused:
+        parse_sheet(values(header=["date", "exer\ud800cise", "set", "reps", "weight_kg"]), NOW)
+    assert "exer\\ud800cise" in str(refused.value)
+    str(refused.value).encode("utf-8")

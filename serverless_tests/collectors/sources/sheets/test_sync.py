@@ -29,3 +29,17 @@ def test_truncated_answer_is_an_error_and_the_next_run_recovers(sqlite_store, st
     assert run("sheets", sqlite_store).outcome == COMPLETE
     assert sqlite_store.count("lift_sets") + sqlite_store.count("rejected") == \
         expected(athlete)["rows"]
+
+
+def test_a_lone_surrogate_in_a_cell_quarantines_that_row_and_the_sheet_syncs(store, standins,
+                                                                            athlete):
+    rows = [list(r) for r in athlete.sheet_rows]
+    good = next(i for i, r in enumerate(rows) if i and len(r) == 5 and r[4] not in ("", "8O"))
+    rows[good][1] = rows[good][1] + "\ud83d"  # half an emoji, as a broken paste leaves it
+    athlete.set_sheet_rows(rows)
+    counts = run("sheets", store)
+    assert counts.outcome == COMPLETE
+    [quarantined] = [r for r in store.query("rejected") if r.ref == f"row {good + 1}"]
+    assert "\\ud83d" in quarantined.reason and "retype the cell" in quarantined.reason
+    assert store.count("lift_sets") + store.count("rejected") == expected(athlete)["rows"]
+    assert store.get_doc("sync", "sheets").data["last_outcome"] == COMPLETE

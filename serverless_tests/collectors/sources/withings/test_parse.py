@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -125,3 +128,42 @@ def test_errors_come_in_the_body_status(payload, status):
     with pytest.raises(WithingsStatus) as caught:
         check_status(payload)
     assert caught.value.status == status
+
+
+# --- real answers ---------------------------------------------------------------------------
+
+REALDATA = Path(__file__).resolve().parents[4].parent / "shared" / "realdata" / "withings"
+real = pytest.mark.skipif(not REALDATA.is_dir(), reason=f"no real data at {REALDATA}")
+
+
+def test_a_measure_of_zero_is_no_reading():
+    manual = group(grpid=77, measures=[{"value": 670000, "type": 1, "unit": -4},
+                                       {"value": 0, "type": 8, "unit": -3},
+                                       {"value": 0, "type": 6, "unit": -3}])
+    page = parse_measures(check_status(answer([manual])), NOW)
+    assert [(m.type, m.value) for m in page.records] == [("weight_kg", 67.0)]
+    assert {m.type for m in page.no_readings} == {"fat_mass_kg", "fat_ratio_pct"}
+    assert page.rejected == []
+
+
+@real
+def test_real_getmeas_answer_typed_in_weights_carry_no_fat_reading():
+    payload = json.loads((REALDATA / "cjoshmartin-getmeas.json").read_text())
+    page = parse_measures(check_status(payload), NOW)
+    groups = payload["body"]["measuregrps"]
+    by_type: dict[str, list[float]] = {}
+    for m in page.records:
+        by_type.setdefault(m.type, []).append(m.value)
+    assert len(groups) == 48 and page.rejected == []
+    assert len(by_type["weight_kg"]) == 48  # every group's weight, typed in or weighed
+    assert len(by_type["fat_ratio_pct"]) == len(by_type["fat_mass_kg"]) == 19
+    assert min(by_type["fat_ratio_pct"]) > 0 and min(by_type["fat_mass_kg"]) > 0
+    assert len(page.no_readings) == 16  # the 8 typed-in groups' fat ratio and fat mass
+    # Stored exactly, value × 10^unit.
+    stored = {m.source_id: m.value for m in page.records}
+    for g in groups:
+        for measure in g["measures"]:
+            if measure["value"]:
+                want = float(Decimal(measure["value"]).scaleb(measure["unit"]))
+                assert stored[f"{g['grpid']}:{measure['type']}"] == want
+    assert stored["3415696183:1"] == 110.1 and stored["3415696183:6"] == 15.713

@@ -37,3 +37,21 @@ def test_a_stopped_backfill_resumes_one_page_back(sqlite_store, standins, athlet
     assert resumed.outcome == COMPLETE and resumed.fetched == groups - 10 + 5
     assert Cursor.load(sqlite_store.get_cursor("withings")).scan is None
     assert_complete(sqlite_store, athlete, ("withings",))
+
+
+def test_a_typed_in_weight_s_zero_fat_is_never_stored(sqlite_store, standins, athlete):
+    from datetime import UTC, datetime
+
+    from storage.records import Measurement
+
+    assert run("withings", sqlite_store).outcome == COMPLETE
+    typed = athlete.add_weighin(71.3, fat_ratio_pct=0.0)
+    when = datetime.fromtimestamp(typed["date"], UTC)
+    # As an earlier version stored it: a 0 % reading.
+    sqlite_store.put([Measurement(when, "fat_ratio_pct", 0.0, "withings", f"{typed['grpid']}:6")])
+    counts = run("withings", sqlite_store)
+    assert counts.outcome == COMPLETE and counts.deleted == 1
+    fat = [m.value for m in sqlite_store.query("measurements", "fat_ratio_pct")]
+    assert fat and 0.0 not in fat
+    weights = {m.source_id: m.value for m in sqlite_store.query("measurements", "weight_kg")}
+    assert weights[f"{typed['grpid']}:1"] == 71.3
