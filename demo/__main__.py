@@ -8,6 +8,8 @@ import signal
 import sys
 import threading
 
+from core import cli
+
 
 def _standins(args: argparse.Namespace) -> int:
     from demo.athlete import Athlete
@@ -33,6 +35,13 @@ def _standins(args: argparse.Namespace) -> int:
     return 0
 
 
+def _years(text: str) -> float:
+    years = float(text)
+    if years <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return years
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demo", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -40,22 +49,21 @@ def main(argv: list[str] | None = None) -> int:
         "standins", help="serve a synthetic athlete as Strava, Withings and Sheets on loopback"
     )
     serve.add_argument("--seed", type=int, default=7, help="the athlete's seed (default 7)")
-    serve.add_argument("--years", type=float, default=3.0, help="years of history (default 3)")
+    serve.add_argument("--years", type=_years, default=3.0, help="years of history (default 3)")
     serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any)")
     serve.add_argument(
         "--no-rotate", action="store_true", help="keep refresh tokens across refreshes"
     )
+    serve.set_defaults(func=_standins)
+    cli.add_debug(serve)
+    # `up` has options of its own: they are demo.up's to read.
     commands.add_parser("up", help="the whole demo (same as `make demo`)", add_help=False)
     args, rest = parser.parse_known_args(argv)
     if args.command == "up":
         from demo.up import main as up
 
         return up(rest)
-    if rest:
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    if args.years <= 0:
-        parser.error("--years must be greater than 0")
-    return _standins(args)
+    return cli.main(parser, argv)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from core import cli
+from core.errors import PulseboardError
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_USER = "demo"
 # Years of history take several runs of Strava's 15-minute read limit (3 years: about 6).
@@ -22,7 +25,10 @@ WINDOW_S = 15 * 60
 DAY_S = 24 * 3600
 # The scheduler looks this often for "Sync now" requests and files in the inbox.
 SCHEDULER_TICK_S = 2.0
-EXIT_STOPPED = 3  # `collectors sync`: stopped early on a limit, progress saved
+
+
+class DemoError(PulseboardError):
+    """A step of the demo failed: which one, and what it said or how it ended."""
 
 
 class ProviderClock:
@@ -55,7 +61,8 @@ def run(
     """Runs one pipeline step as a user would, in its own process; stops the demo if it fails."""
     done = subprocess.run([sys.executable, *argv], env=env, cwd=ROOT, input=stdin, text=True)
     if done.returncode not in ok:
-        raise SystemExit(f"demo: `python {' '.join(argv)}` failed with exit {done.returncode}")
+        raise DemoError(f"the demo step `python {' '.join(argv)}` failed with exit "
+                        f"{done.returncode}")
     return done.returncode
 
 
@@ -76,8 +83,9 @@ def sync(env: dict[str, str]) -> tuple[int, list[str]]:
     done = subprocess.run([sys.executable, *argv], env=env, cwd=ROOT, text=True,
                           stdout=subprocess.PIPE)
     print(done.stdout, end="", flush=True)
-    if done.returncode not in (0, EXIT_STOPPED):
-        raise SystemExit(f"demo: `python {' '.join(argv)}` failed with exit {done.returncode}")
+    if done.returncode not in (cli.EXIT_OK, cli.EXIT_STOPPED):
+        raise DemoError(f"the demo step `python {' '.join(argv)}` failed with exit "
+                        f"{done.returncode}")
     return done.returncode, done.stdout.splitlines()
 
 
@@ -95,7 +103,7 @@ def sync_until_complete(env: dict[str, str], standins: Any, clock: ProviderClock
         print(f"   stopped early at a rate limit, progress saved; the stand-ins' clock moves "
               f"{moved} on, to the fresh {'day' if day_used else '15-minute window'} the "
               "next scheduled run would meet", flush=True)
-    raise SystemExit(f"demo: the sync did not complete in {MAX_SYNC_RUNS} runs")
+    raise DemoError(f"the sync did not complete in {MAX_SYNC_RUNS} runs")
 
 
 def import_files(athlete: Any, data_dir: Path, env: dict[str, str]) -> None:
@@ -133,7 +141,7 @@ def check_inbox(athlete: Any, data_dir: Path, timeout_s: float = 30.0) -> None:
             print(f"inbox: {dropped.name} was imported by the scheduler", flush=True)
             return
         time.sleep(0.3)
-    raise SystemExit(f"demo: the scheduler did not import {dropped} within {timeout_s:.0f} s")
+    raise DemoError(f"the scheduler did not import {dropped} within {timeout_s:.0f} s")
 
 
 def wait_http(url: str, timeout_s: float = 60.0) -> None:
@@ -146,7 +154,7 @@ def wait_http(url: str, timeout_s: float = 60.0) -> None:
             return  # it answers, even if with 401/404
         except OSError:
             time.sleep(0.3)
-    raise SystemExit(f"demo: nothing answered at {url} within {timeout_s:.0f} s")
+    raise DemoError(f"nothing answered at {url} within {timeout_s:.0f} s")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,8 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check", action="store_true", help="start everything, check it answers, then stop"
     )
-    args = parser.parse_args(argv)
+    args = cli.add_debug(parser).parse_args(argv)
+    return cli.run(lambda: up(args), debug=args.debug)
 
+
+def demo_env(args: argparse.Namespace) -> tuple[Path, dict[str, str]]:
+    """The demo's data dir and the environment every step runs with."""
     # The demo has its own data dir so it never mixes with a real store in ./var.
     data_dir = (ROOT / args.data_dir).resolve()
     env = {
@@ -177,14 +189,18 @@ def main(argv: list[str] | None = None) -> int:
         secret_file.write_text(secrets.token_urlsafe(32))
         secret_file.chmod(0o600)
     env["PULSEBOARD_SECRET_KEY"] = secret_file.read_text().strip()
+    return data_dir, env
 
+
+def up(args: argparse.Namespace) -> int:
+    """Every step in turn, then serves until Ctrl-C (with --check: until all of it answers)."""
     from demo.athlete import Athlete
     from demo.standins import StandIns
 
+    data_dir, env = demo_env(args)
     started = time.monotonic()
     step(f"synthetic athlete: {args.years} years, seed {args.seed}")
     athlete = Athlete.generate(seed=args.seed, years=args.years)
-    children: list[subprocess.Popen[str]] = []
     clock = ProviderClock()
     with StandIns(athlete, clock=clock) as standins:
         env.update(standins.env())
@@ -193,78 +209,86 @@ def main(argv: list[str] | None = None) -> int:
             f"stand-ins on loopback: Strava {standins.strava_url}, Withings "
             f"{standins.withings_url}, Sheets {standins.sheets_url}"
         )
-
-        step("sync: the real collectors against the stand-ins, until complete")
-        runs = sync_until_complete(env, standins, clock)
-        print(f"complete after {runs} sync run{'s' * (runs != 1)}")
-
-        step("activity files: a watch's FIT folder and a Strava export")
-        import_files(athlete, data_dir, env)
-
-        step("sync again (should change nothing)")
-        code, lines = sync(env)
-        changed = [line for line in lines if "stored 0, deleted 0," not in line]
-        if code != 0 or changed:
-            raise SystemExit("demo: a sync right after a complete one changed the store: "
-                             + "; ".join(changed or lines))
-
-        step("the store")
-        run(["-m", "collectors", "status"], env)
-
-        step("train the forecaster")
-        run(["-m", "models", "train"], env)
-
-        step("demo user")
-        password = secrets.token_urlsafe(9)
-        run(["-m", "dashboard", "users", "remove", DEMO_USER], env, ok=(0, 1))
-        run(
-            ["-m", "dashboard", "users", "add", DEMO_USER, "--role", "owner", "--password-stdin"],
-            env,
-            stdin=password + "\n",
-        )
-
-        step("serve, and the scheduler (Sync now, the inbox, the collectors' schedule)")
-        api = ["-m", "api", "serve", "--host", "127.0.0.1", "--port", str(args.api_port)]
-        dash = ["-m", "dashboard", "serve", "--host", "127.0.0.1", "--port", str(args.port)]
-        # Everything was just synced and trained: jobs first run at their next time.
-        scheduler = ["-m", "collectors", "schedule", "--from-now",
-                     "--tick", f"{SCHEDULER_TICK_S:g}"]
-        for argv_ in (api, dash, scheduler):
-            children.append(
-                subprocess.Popen([sys.executable, *argv_], env=env, cwd=ROOT, text=True)
-            )
-        try:
-            wait_http(f"http://127.0.0.1:{args.api_port}/health")
-            wait_http(f"http://127.0.0.1:{args.port}/login")
-            if args.check:
-                check_inbox(athlete, data_dir)
-            print(
-                f"\nPulseboard demo is up in {time.monotonic() - started:.0f} s:  "
-                f"http://127.0.0.1:{args.port}/\n"
-                f"  user:     {DEMO_USER}\n  password: {password}\n"
-                f"  forecast API: http://127.0.0.1:{args.api_port}/forecast (see /openapi.json)\n"
-                f"  inbox: drop .fit/.gpx/.tcx files or a Strava export .zip into "
-                f"{data_dir / 'inbox'}/ (imported within seconds); \"Sync now\" on the overview "
-                "page syncs all sources\n"
-                "Ctrl-C stops it.",
-                flush=True,
-            )
-            while not args.check:
-                time.sleep(1)
-                if any(child.poll() is not None for child in children):
-                    raise SystemExit("demo: a server or the scheduler stopped; see its output "
-                                     "above")
-        except KeyboardInterrupt:
-            pass
-        finally:
-            for child in children:
-                child.terminate()
-            for child in children:
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+        password = fill(env, standins, clock, athlete, data_dir)
+        serve(args, env, athlete, data_dir, password, started)
     return 0
+
+
+def fill(env: dict[str, str], standins: Any, clock: ProviderClock, athlete: Any,
+         data_dir: Path) -> str:
+    """Sync, files, a sync that must change nothing, training, the demo user; its password."""
+    step("sync: the real collectors against the stand-ins, until complete")
+    runs = sync_until_complete(env, standins, clock)
+    print(f"complete after {runs} sync run{'s' * (runs != 1)}")
+
+    step("activity files: a watch's FIT folder and a Strava export")
+    import_files(athlete, data_dir, env)
+
+    step("sync again (should change nothing)")
+    code, lines = sync(env)
+    changed = [line for line in lines if "stored 0, deleted 0," not in line]
+    if code != 0 or changed:
+        raise DemoError("a sync right after a complete one changed the store: "
+                        + "; ".join(changed or lines))
+
+    step("the store")
+    run(["-m", "collectors", "status"], env)
+
+    step("train the forecaster")
+    run(["-m", "models", "train"], env)
+
+    step("demo user")
+    password = secrets.token_urlsafe(9)
+    run(["-m", "dashboard", "users", "remove", DEMO_USER], env, ok=(0, 1))
+    run(
+        ["-m", "dashboard", "users", "add", DEMO_USER, "--role", "owner", "--password-stdin"],
+        env,
+        stdin=password + "\n",
+    )
+    return password
+
+
+def serve(args: argparse.Namespace, env: dict[str, str], athlete: Any, data_dir: Path,
+          password: str, started: float) -> None:
+    """The API, the dashboard and the scheduler, until Ctrl-C or (with --check) they answer."""
+    step("serve, and the scheduler (Sync now, the inbox, the collectors' schedule)")
+    api = ["-m", "api", "serve", "--host", "127.0.0.1", "--port", str(args.api_port)]
+    dash = ["-m", "dashboard", "serve", "--host", "127.0.0.1", "--port", str(args.port)]
+    # Everything was just synced and trained: jobs first run at their next time.
+    scheduler = ["-m", "collectors", "schedule", "--from-now",
+                 "--tick", f"{SCHEDULER_TICK_S:g}"]
+    children = [subprocess.Popen([sys.executable, *argv], env=env, cwd=ROOT, text=True)
+                for argv in (api, dash, scheduler)]
+    try:
+        wait_http(f"http://127.0.0.1:{args.api_port}/health")
+        wait_http(f"http://127.0.0.1:{args.port}/login")
+        if args.check:
+            check_inbox(athlete, data_dir)
+        print(
+            f"\nPulseboard demo is up in {time.monotonic() - started:.0f} s:  "
+            f"http://127.0.0.1:{args.port}/\n"
+            f"  user:     {DEMO_USER}\n  password: {password}\n"
+            f"  forecast API: http://127.0.0.1:{args.api_port}/forecast (see /openapi.json)\n"
+            f"  inbox: drop .fit/.gpx/.tcx files or a Strava export .zip into "
+            f"{data_dir / 'inbox'}/ (imported within seconds); \"Sync now\" on the overview "
+            "page syncs all sources\n"
+            "Ctrl-C stops it.",
+            flush=True,
+        )
+        while not args.check:
+            time.sleep(1)
+            if any(child.poll() is not None for child in children):
+                raise DemoError("a server or the scheduler stopped; see its output above")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
 
 
 def _stop(signum: int, frame: object) -> None:

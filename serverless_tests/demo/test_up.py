@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import settings
+from collectors.edge import sync_source
 from collectors.sources.files import import_paths
-from collectors.runner import sync_source
 from demo import athlete_files, up
 from demo.athlete import Athlete
 from demo.standins import StandIns
