@@ -66,7 +66,7 @@ def open_stores(tmp: Path) -> list[tuple[str, Callable[[], Any], Any]]:
 
 def backfill(store: Any, blobs: Any, standins: Any, clock: Clock) -> dict[str, Any]:
     """Syncs every source until complete; one run per 15-minute window."""
-    from collectors.runner import sync_source
+    from collectors.edge import sync_source
 
     standins.clear_log()
     runs: dict[str, int] = {}
@@ -95,7 +95,7 @@ def backfill(store: Any, blobs: Any, standins: Any, clock: Clock) -> dict[str, A
 
 
 def no_change(store: Any, blobs: Any, standins: Any, clock: Clock) -> dict[str, int]:
-    from collectors.runner import sync_source
+    from collectors.edge import sync_source
 
     standins.clear_log()
     for source in SOURCES:
@@ -109,7 +109,9 @@ def reparse(store: Any, blobs: Any) -> tuple[int, float, int, float]:
     seconds storing). No HTTP: what the collectors' own work costs."""
     import json
 
-    from collectors import sheets, strava, withings
+    from collectors.sources.sheets import parse as sheets
+    from collectors.sources.strava import parse as strava
+    from collectors.sources.withings import parse as withings
 
     now = datetime.now(UTC)
     parsed: list[Any] = []
@@ -201,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def strava_runs() -> tuple[str, ...]:
-    from collectors.strava import RUN_TYPES
+    from collectors.sports import RUN_SPORTS as RUN_TYPES
 
     return tuple(RUN_TYPES)
 

@@ -41,7 +41,8 @@ def _refused(response: Any) -> bool:
     return response.status_code == 302 and urlparse(location).path.endswith("/login")
 
 
-def _session_cookie(server: flask.Flask, secret: str, user: str, age_s: float = 0.0) -> str:
+def _session_cookie(server: flask.Flask, secret: str | bytes | None, user: str,
+                    age_s: float = 0.0) -> str:
     signer = flask.Flask("forger")
     signer.secret_key = secret
     serializer = server.session_interface.get_signing_serializer(signer)  # type: ignore[attr-defined]
