@@ -23,16 +23,25 @@ service = Blueprint("service", __name__)
 
 @service.get("/health")
 def health() -> ResponseReturnValue:
+    """"ok" while a model is served, else "unavailable"; the rest only to the key's holder: an
+    anonymous caller learns nothing about the model or why it failed."""
     models: ModelCache = current_app.extensions["pulseboard.model"]
     loaded = models.get()
-    problem = models.problem
-    return jsonify({
-        "status": "ok",
-        "model_loaded": loaded is not None,
-        "model_version": loaded.manifest["version"] if loaded else None,
-        "trained_at": loaded.manifest["trained_at"] if loaded else None,
-        "problem": {"error": problem.kind, "message": problem.message} if problem else None,
-    })
+    body: dict[str, Any] = {"status": "ok" if loaded else "unavailable"}
+    if _has_key():
+        problem = models.problem
+        body.update({
+            "model_loaded": loaded is not None,
+            "model_version": loaded.manifest["version"] if loaded else None,
+            "trained_at": loaded.manifest["trained_at"] if loaded else None,
+            "problem": {"error": problem.kind, "message": problem.message} if problem else None,
+        })
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    if loaded is None:
+        response.status_code = 503
+        response.headers["Retry-After"] = "60"
+    return response
 
 
 @service.get("/openapi.json")
@@ -44,29 +53,37 @@ def openapi() -> ResponseReturnValue:
     return jsonify(document(request.script_root or "/", loaded.manifest if loaded else None))
 
 
-def _check_key() -> ResponseReturnValue | None:
+def _has_key() -> bool:
+    """Whether the request carries the API's key (always, for an API without one: the demo)."""
     key: str = current_app.config["API_KEY"]
-    if not key or request.endpoint in OPEN_ENDPOINTS:
-        return None
     given = request.headers.get("X-Api-Key")
-    if given is None:
+    return not key or (given is not None and hmac.compare_digest(given.encode(), key.encode()))
+
+
+def _check_key() -> ResponseReturnValue | None:
+    if request.endpoint in OPEN_ENDPOINTS or _has_key():
+        return None
+    if request.headers.get("X-Api-Key") is None:
         return error(401, "unauthorized", "this API needs a key: send it in the X-Api-Key header")
-    if not hmac.compare_digest(given.encode(), key.encode()):
-        return error(401, "unauthorized", "wrong API key in X-Api-Key")
-    return None
+    return error(401, "unauthorized", "wrong API key in X-Api-Key")
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """The API. Settings come from `settings.get()`; `test_config` overrides any of:
-    API_KEY, BLOBS / STORE (adapters to use instead of the configured URLs), MANIFEST_CHECK_S,
-    NO_MODEL_RETRY_S, LATEST_TTL_S, MAX_CONTENT_LENGTH, CLOCK. Nothing is opened or loaded here:
-    the first request that needs the model loads it."""
+    API_KEY, MODEL_KEY, DEMO, BLOBS / STORE (adapters to use instead of the configured URLs),
+    MANIFEST_CHECK_S, NO_MODEL_RETRY_S, LATEST_TTL_S, MAX_CONTENT_LENGTH, CLOCK. Nothing is
+    opened or loaded here: the first request that needs the model loads it.
+
+    Outside the demo the API refuses to start without its key: its answers carry the owner's
+    weight and fat ratio, and its stage is public on API Gateway."""
     import settings
 
-    current = settings.get()
+    current = settings.get()  # the edge: settings are read here and passed down
     app = Flask(__name__)
     app.config.from_mapping(
         API_KEY=current.secret("api_key"),
+        MODEL_KEY=current.secret("model_key"),
+        DEMO=current.demo,
         BLOBS_URL=current.blobs_url,
         STORE_URL=current.store_url,
         USER=current.user,
@@ -82,6 +99,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     config = app.config
+    if not config["API_KEY"] and not config["DEMO"]:
+        raise settings.SettingsError(
+            "PULSEBOARD_API_KEY is not set: outside the demo the forecast API answers only with "
+            "its key. Set it (in the cloud the SSM parameter API_KEY under PULSEBOARD_SSM_PREFIX, "
+            "which make deploy STAGE=api creates), or PULSEBOARD_DEMO=true for the demo"
+        )
 
     def open_blobs() -> Any:
         from storage import open_blobs as open_url
@@ -94,7 +117,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         return config["STORE"] or open_url(config["STORE_URL"], config["USER"], config["AWS"])
 
     app.extensions["pulseboard.model"] = ModelCache(
-        open_blobs, config["MANIFEST_CHECK_S"], config["NO_MODEL_RETRY_S"], config["CLOCK"]
+        open_blobs, config["MANIFEST_CHECK_S"], config["NO_MODEL_RETRY_S"], config["CLOCK"],
+        config["MODEL_KEY"],
     )
     app.extensions["pulseboard.latest"] = LatestValues(
         open_store, config["LATEST_TTL_S"], config["CLOCK"]

@@ -33,10 +33,12 @@ class Problem:
 class ModelCache:
     """Holds the loaded model. At most every `check_s` seconds (every `retry_s` while none is
     loaded) a request pays one HEAD of the manifest; only a changed ETag downloads anything
-    (the manifest, then the pickle it names, its sha256 checked before unpickling).
+    (the manifest, its signature checked when the API has a model key, then the model file it
+    names, HEADed first and its size and sha256 checked before it is decoded).
 
     A warm process keeps answering with the model it has when a newer one cannot be used (a
-    sha256 mismatch, the blob store unreachable); the failure is logged and shown by /health."""
+    sha256 mismatch, a bad signature, the blob store unreachable); the failure is logged and
+    shown by /health to the key's holder."""
 
     def __init__(
         self,
@@ -44,16 +46,18 @@ class ModelCache:
         check_s: float = 300.0,
         retry_s: float = 15.0,
         clock: Callable[[], float] = time.monotonic,
+        signing_key: str = "",
     ) -> None:
         self._open_blobs = open_blobs
         self._blobs: Any = None
         self.check_s = check_s
         self.retry_s = retry_s
         self.clock = clock
+        self.signing_key = signing_key
         self.loaded: Published | None = None
         self.problem: Problem | None = None
         self.checks = 0  # manifest checks made (tests and the bench count them)
-        self.loads = 0  # pickles downloaded and unpickled
+        self.loads = 0  # model files downloaded and decoded
         self._checked_at: float | None = None
         self._refused_etag: str | None = None
         self._lock = threading.Lock()
@@ -83,19 +87,15 @@ class ModelCache:
         self.checks += 1
         etag = None
         try:
-            if self.loaded is None and self._refused_etag is None:
-                # Nothing to compare with yet (a cold start): fetch at once, a HEAD first would
-                # only add a round trip.
-                published = artifact.read(self.blobs)
+            # A HEAD first even on a cold start: it bounds what is downloaded (artifact.read).
+            info = self.blobs.head(artifact.MANIFEST_KEY)
+            if info is None:
+                published = None
             else:
-                info = self.blobs.head(artifact.MANIFEST_KEY)
-                if info is None:
-                    published = None
-                else:
-                    etag = info.etag
-                    if (self.loaded and etag == self.loaded.etag) or etag == self._refused_etag:
-                        return  # unchanged, or already refused: download nothing until it changes
-                    published = artifact.read(self.blobs)
+                etag = info.etag
+                if (self.loaded and etag == self.loaded.etag) or etag == self._refused_etag:
+                    return  # unchanged, or already refused: download nothing until it changes
+                published = artifact.read(self.blobs, self.signing_key, head=info)
             if published is None:
                 if self.loaded is None:
                     self.problem = Problem(NO_MODEL, NO_MODEL_MESSAGE)
@@ -109,18 +109,11 @@ class ModelCache:
                         published.manifest["version"], published.manifest["k"],
                         published.manifest.get("weeks_used"))
         except artifact.ArtifactError as exc:
-            self._refused_etag = etag or self._manifest_etag()
+            self._refused_etag = etag
             self._fail(str(exc))
         except Exception as exc:  # noqa: BLE001 - the store failed: keep what we have, say why
             self._fail(f"the model store cannot be read ({type(exc).__name__}: {exc}); "
                        "check PULSEBOARD_BLOBS and its credentials")
-
-    def _manifest_etag(self) -> str | None:
-        try:
-            info = self.blobs.head(artifact.MANIFEST_KEY)
-        except Exception:  # noqa: BLE001 - without it the manifest is simply fetched again
-            return None
-        return info.etag if info else None
 
     def _fail(self, reason: str) -> None:
         self.problem = Problem(UNAVAILABLE, reason)

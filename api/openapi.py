@@ -7,7 +7,7 @@ from typing import Any
 from api import inputs
 from models.features import TARGETS
 
-VERSION = "1.0.0"
+VERSION = "2.0.0"  # 2: /health tells an anonymous caller only ok or unavailable
 
 
 def _input_schema(field: inputs.Field, trained: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -53,6 +53,11 @@ def _error(description: str, codes: list[str] | None = None,
 DEFAULT_ERROR = _error("Any other error (404 unknown path, 405 method, 500), as JSON")
 
 
+def _health(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/Health"}}}}
+
+
 def document(server_url: str = "/", manifest: dict[str, Any] | None = None) -> dict[str, Any]:
     """The document; with the served model's manifest, input maxima are that model's."""
     fields = [*inputs.FIELDS.values(), inputs.WEEKS]
@@ -81,10 +86,12 @@ def document(server_url: str = "/", manifest: dict[str, Any] | None = None) -> d
         "400": _error("An input is missing, not a finite number, negative, absurd, unknown, "
                       "or the body is too large or not JSON", ["invalid_parameter"],
                       with_field=True),
-        "401": _error("X-Api-Key missing or wrong (only when the API has a key)",
+        "401": _error("X-Api-Key missing or wrong (every API but the demo's has a key)",
                       ["unauthorized"]),
         "503": _error("No usable model: none published yet (no_model), or the newest cannot be "
-                      "loaded (model_unavailable)", ["no_model", "model_unavailable"]),
+                      "loaded: its size, sha256, signature or contents are wrong, or the blob "
+                      "store cannot be read (model_unavailable)",
+                      ["no_model", "model_unavailable"]),
         "default": DEFAULT_ERROR,
     }
     return {
@@ -94,7 +101,9 @@ def document(server_url: str = "/", manifest: dict[str, Any] | None = None) -> d
             "version": VERSION,
             "description": "Weekly change of weight and fat ratio for a weekly training plan, "
                            "from a k-nearest-neighbours model trained on your own weeks. "
-                           + range_note,
+                           "Every endpoint but /health needs the API's key in X-Api-Key (only "
+                           "the demo runs without one): the answers carry the owner's latest "
+                           "weight and fat ratio. " + range_note,
         },
         "servers": [{"url": server_url}],
         "security": [{"ApiKey": []}],
@@ -120,13 +129,15 @@ def document(server_url: str = "/", manifest: dict[str, Any] | None = None) -> d
             "/health": {
                 "get": {
                     "operationId": "getHealth",
-                    "summary": "Liveness, and whether a model is loaded (never needs a key)",
-                    "security": [],
-                    "responses": {"200": {
-                        "description": "The API is up",
-                        "content": {"application/json": {
-                            "schema": {"$ref": "#/components/schemas/Health"}}},
-                    }, "default": DEFAULT_ERROR},
+                    "summary": "Whether forecasts are served; never needs a key, and only with "
+                               "the key says which model and what went wrong",
+                    # No key, or the key: both are answered (the key adds the details).
+                    "security": [{}, {"ApiKey": []}],
+                    "responses": {
+                        "200": _health("A model is served: status ok"),
+                        "503": _health("No model can be served: status unavailable"),
+                        "default": DEFAULT_ERROR,
+                    },
                 },
             },
             "/openapi.json": {
@@ -188,9 +199,10 @@ def document(server_url: str = "/", manifest: dict[str, Any] | None = None) -> d
                 },
                 "Health": {
                     "type": "object",
-                    "required": ["status", "model_loaded"],
+                    "description": "Without the key, status alone",
+                    "required": ["status"],
                     "properties": {
-                        "status": {"const": "ok"},
+                        "status": {"enum": ["ok", "unavailable"]},
                         "model_loaded": {"type": "boolean"},
                         "model_version": {"type": ["string", "null"]},
                         "trained_at": {"type": ["string", "null"]},

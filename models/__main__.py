@@ -25,8 +25,9 @@ def _report(result: Any, manifest: dict[str, Any], blobs_url: str) -> None:
         base = result.baselines
         print(f"  {target:<22}{mae:>10.3f}{base['no_change'][target]:>12.3f}"
               f"{base['mean_change'][target]:>13.3f}")
-    print(f"published {manifest['pickle_key']} (sha256 {manifest['sha256'][:12]}…) "
-          f"and the manifest to {blobs_url}")
+    signed = "signed" if "signature" in manifest else "unsigned: PULSEBOARD_MODEL_KEY is not set"
+    print(f"published {manifest['artifact_key']} (sha256 {manifest['sha256'][:12]}…) "
+          f"and the manifest ({signed}) to {blobs_url}")
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -38,7 +39,8 @@ def _train(args: argparse.Namespace) -> int:
     blobs = open_blobs(current.blobs_url, current.aws)
     with open_store(current.store_url, current.user, current.aws) as store:
         try:
-            result, manifest = train.run(store, blobs, args.min_weeks)
+            result, manifest = train.run(store, blobs, args.min_weeks,
+                                         signing_key=current.secret("model_key"))
         except train.NotEnoughData as exc:
             # A normal outcome, not an error: say why, then stop early (the next week may do).
             print(f"not enough data: {exc}", file=sys.stderr)

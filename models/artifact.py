@@ -1,48 +1,61 @@
-"""The published model: a pickled Predictor and its manifest in blobs, checked before unpickling."""
+"""The published model: a plain model file and its signed manifest in blobs, checked before use."""
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import pickle
+import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from core.errors import PulseboardError
+from models import model_file, signing
+from models.features import FEATURES, TARGETS
 from models.predict import Predictor
-from storage.base import BlobNotFound
+from storage.base import BlobInfo, BlobNotFound
 
 PREFIX = "models/forecast/"
 MANIFEST_KEY = PREFIX + "manifest.json"
 KEEP_VERSIONS = 5
-REQUIRED = ("version", "trained_at", "pickle_key", "sha256", "features", "targets", "k")
+REQUIRED = ("version", "trained_at", "artifact_key", "sha256", "size_bytes", "features",
+            "targets", "k")
+# Far above what they hold (a manifest is ~2 KB; a model file ~130 bytes a week, so 50 years
+# are ~350 KB): nothing larger is downloaded, whatever a manifest says.
+MAX_MANIFEST_BYTES = 64 * 1024
+MAX_MODEL_BYTES = 4 * 1024 * 1024
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_VERSION = re.compile(r"[0-9]{8}T[0-9]{6}Z")
+RETRAIN = model_file.RETRAIN
 
 
 class ArtifactError(PulseboardError):
     """The published model cannot be used; the message says why and what to do."""
 
 
-def pickle_key(version: str) -> str:
-    return f"{PREFIX}{version}.pkl"
+def artifact_key(version: str) -> str:
+    return f"{PREFIX}{version}.json"
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def dump(predictor: Predictor) -> bytes:
-    return pickle.dumps(predictor, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def publish(blobs: Any, predictor: Predictor, manifest: dict[str, Any]) -> dict[str, Any]:
-    """Writes the pickle, then the manifest naming it and its sha256: the manifest goes last,
-    so a reader never sees a manifest for a missing or half-written pickle. Returns the manifest
-    as written; older pickles beyond the newest few are then removed."""
-    data = dump(predictor)
-    key = pickle_key(manifest["version"])
-    written = {**manifest, "pickle_key": key, "sha256": sha256(data), "size_bytes": len(data)}
-    blobs.put(key, data, "application/octet-stream")
+def publish(blobs: Any, predictor: Predictor, manifest: dict[str, Any],
+            signing_key: str = "") -> dict[str, Any]:
+    """Writes the model file, then the manifest naming it, its sha256 and size (signed when a key
+    is given): the manifest goes last, so a reader never sees a manifest for a missing or
+    half-written model. Returns the manifest as written; older model files are then pruned."""
+    data = model_file.encode(predictor)
+    if len(data) > MAX_MODEL_BYTES:
+        raise ArtifactError(f"the model file would be {len(data)} bytes, over the "
+                            f"{MAX_MODEL_BYTES} the API loads")
+    key = artifact_key(manifest["version"])
+    unsigned = {name: value for name, value in manifest.items() if name != signing.FIELD}
+    written = {**unsigned, "artifact_key": key, "sha256": sha256(data), "size_bytes": len(data)}
+    if signing_key:
+        written = signing.sign(written, signing_key)
+    blobs.put(key, data, "application/json")
     blobs.put(
         MANIFEST_KEY,
         json.dumps(written, indent=2, sort_keys=True).encode(),
@@ -53,58 +66,87 @@ def publish(blobs: Any, predictor: Predictor, manifest: dict[str, Any]) -> dict[
 
 
 def prune(blobs: Any, keep: str, versions: int = KEEP_VERSIONS) -> list[str]:
-    """Deletes all but the newest `versions` pickles (versions sort by time); never `keep`."""
-    pickles = sorted(
-        (info.key for info in blobs.list(PREFIX) if info.key.endswith(".pkl")), reverse=True
-    )
-    gone = [key for key in pickles[versions:] if key != keep]
+    """Deletes all but the newest `versions` model files (versions sort by time) and every pickle
+    of the format before; never `keep`."""
+    keys = [info.key for info in blobs.list(PREFIX) if info.key != MANIFEST_KEY]
+    files = sorted((key for key in keys if key.endswith(".json")), reverse=True)
+    gone = [key for key in files[versions:] + [k for k in keys if k.endswith(".pkl")]
+            if key != keep]
     for key in gone:
         blobs.delete(key)
     return gone
 
 
-def parse_manifest(data: bytes) -> dict[str, Any]:
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_fields(manifest: dict[str, Any]) -> str | None:
+    """What is wrong with the manifest's fields, or None."""
+    if not isinstance(manifest["version"], str) or not _VERSION.fullmatch(manifest["version"]):
+        return "a version that is not YYYYMMDDTHHMMSSZ"
+    if manifest["artifact_key"] != artifact_key(manifest["version"]):
+        return f"a model file other than {artifact_key(manifest['version'])}"
+    if not isinstance(manifest["sha256"], str) or not _SHA256.fullmatch(manifest["sha256"]):
+        return "no sha256 of 64 hex digits"
+    size = manifest["size_bytes"]
+    if not isinstance(size, int) or isinstance(size, bool) or not 0 < size <= MAX_MODEL_BYTES:
+        return f"a size that is not 1 to {MAX_MODEL_BYTES} bytes"
+    features = manifest["features"]
+    if not isinstance(features, list) or not all(
+        isinstance(f, dict) and _number(f.get("min")) and _number(f.get("max")) for f in features
+    ) or [f.get("name") for f in features] != list(FEATURES):
+        return f"features other than {', '.join(FEATURES)} with their trained min and max"
+    if manifest["targets"] != list(TARGETS):
+        return f"targets other than {', '.join(TARGETS)}"
+    if not isinstance(manifest["k"], int) or isinstance(manifest["k"], bool):
+        return "a k that is not a whole number"
+    return None
+
+
+def parse_manifest(data: bytes, signing_key: str = "") -> dict[str, Any]:
+    """The manifest, its every field checked (and its signature, when a key is given)."""
     try:
-        manifest = json.loads(data)
-    except ValueError:
-        raise ArtifactError(
-            f"{MANIFEST_KEY} is not JSON; retrain with `python -m models train`"
-        ) from None
+        manifest = json.loads(data, parse_constant=model_file.refuse_constant)
+    except (ValueError, RecursionError):
+        raise ArtifactError(f"{MANIFEST_KEY} is not JSON; {RETRAIN}") from None
     if not isinstance(manifest, dict):
-        raise ArtifactError(f"{MANIFEST_KEY} is not a JSON object; retrain the model")
+        raise ArtifactError(f"{MANIFEST_KEY} is not a JSON object; {RETRAIN}")
+    if "pickle_key" in manifest:
+        raise ArtifactError(f"{MANIFEST_KEY} names a pickle ({manifest['pickle_key']}), the "
+                            f"format models are no longer loaded from; {RETRAIN}")
     missing = [name for name in REQUIRED if name not in manifest]
     if missing:
-        raise ArtifactError(f"{MANIFEST_KEY} lacks {', '.join(missing)}; retrain the model")
-    if not str(manifest["pickle_key"]).startswith(PREFIX):
-        raise ArtifactError(f"{MANIFEST_KEY} names a pickle outside {PREFIX}; retrain the model")
+        raise ArtifactError(f"{MANIFEST_KEY} lacks {', '.join(missing)}; {RETRAIN}")
+    wrong = _check_fields(manifest)
+    if wrong:
+        raise ArtifactError(f"{MANIFEST_KEY} has {wrong}; {RETRAIN}")
+    if signing_key:
+        try:
+            signing.verify(manifest, signing_key)
+        except ValueError as exc:
+            raise ArtifactError(f"{MANIFEST_KEY} refused: {exc}") from None
     return manifest
 
 
-class _OnlyPredictor(pickle.Unpickler):
-    """Even after the sha256 matched, a pickle may build nothing but a Predictor."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) == ("models.predict", "Predictor"):
-            return Predictor
-        raise pickle.UnpicklingError(f"refusing to load {module}.{name} from a model pickle")
-
-
 def load_predictor(data: bytes, manifest: dict[str, Any]) -> Predictor:
-    """Unpickles `data` only when its sha256 is the manifest's, and only into a Predictor."""
+    """Decodes `data` only when its size and sha256 are the manifest's, then checks the model
+    against the manifest."""
+    key = manifest["artifact_key"]
     digest = sha256(data)
-    if digest != manifest["sha256"]:
+    if len(data) != manifest["size_bytes"] or digest != manifest["sha256"]:
         raise ArtifactError(
-            f"{manifest['pickle_key']} has sha256 {digest[:12]}…, the manifest says "
-            f"{str(manifest['sha256'])[:12]}…: not loaded; retrain with `python -m models train`"
+            f"{key} has sha256 {digest[:12]}… ({len(data)} bytes), the manifest says "
+            f"{manifest['sha256'][:12]}… ({manifest['size_bytes']} bytes): not loaded; {RETRAIN}"
         )
     try:
-        predictor = _OnlyPredictor(io.BytesIO(data)).load()
-    except (pickle.UnpicklingError, ValueError, TypeError, EOFError) as exc:
-        raise ArtifactError(f"{manifest['pickle_key']} is not a forecast model ({exc})") from None
-    if not isinstance(predictor, Predictor):
-        raise ArtifactError(f"{manifest['pickle_key']} holds no Predictor; retrain the model")
+        predictor = model_file.decode(data)
+    except ValueError as exc:
+        raise ArtifactError(f"{key} is not a forecast model: {exc}") from None
     if list(predictor.feature_names) != [f["name"] for f in manifest["features"]]:
-        raise ArtifactError(f"{manifest['pickle_key']}: features differ from the manifest's")
+        raise ArtifactError(f"{key}: features differ from the manifest's; {RETRAIN}")
+    if list(predictor.target_names) != list(manifest["targets"]) or predictor.k != manifest["k"]:
+        raise ArtifactError(f"{key}: targets or k differ from the manifest's; {RETRAIN}")
     return predictor
 
 
@@ -115,18 +157,38 @@ class Published:
     etag: str  # the manifest's: a new publication changes it
 
 
-def read(blobs: Any) -> Published | None:
-    """The published manifest and predictor, or None when nothing was published yet."""
+def _too_large(key: str, size_bytes: int, cap_bytes: int) -> ArtifactError:
+    return ArtifactError(f"{key} is {size_bytes} bytes, over the {cap_bytes} it may be: not "
+                         f"downloaded; {RETRAIN}")
+
+
+def read(blobs: Any, signing_key: str = "", head: BlobInfo | None = None) -> Published | None:
+    """The published manifest and predictor, or None when nothing was published yet.
+
+    Every blob is HEADed before it is downloaded (the manifest's `head` may be given when the
+    caller just made it): nothing larger than the manifest says, or than the caps, is fetched."""
+    head = head or blobs.head(MANIFEST_KEY)
+    if head is None:
+        return None
+    if head.size_bytes > MAX_MANIFEST_BYTES:
+        raise _too_large(MANIFEST_KEY, head.size_bytes, MAX_MANIFEST_BYTES)
     try:
         raw, info = blobs.get(MANIFEST_KEY)
     except BlobNotFound:
-        return None
-    manifest = parse_manifest(raw)
+        return None  # removed since the HEAD
+    if len(raw) > MAX_MANIFEST_BYTES:  # replaced by a larger one since the HEAD
+        raise _too_large(MANIFEST_KEY, len(raw), MAX_MANIFEST_BYTES)
+    manifest = parse_manifest(raw, signing_key)
+    key = manifest["artifact_key"]
+    missing = ArtifactError(f"{MANIFEST_KEY} names {key}, which is missing; {RETRAIN}")
+    model_head = blobs.head(key)
+    if model_head is None:
+        raise missing
+    if model_head.size_bytes != manifest["size_bytes"]:
+        raise ArtifactError(f"{key} is {model_head.size_bytes} bytes, the manifest says "
+                            f"{manifest['size_bytes']}: not downloaded; {RETRAIN}")
     try:
-        data, _ = blobs.get(manifest["pickle_key"])
+        data, _ = blobs.get(key)
     except BlobNotFound:
-        raise ArtifactError(
-            f"{MANIFEST_KEY} names {manifest['pickle_key']}, which is missing; retrain with "
-            "`python -m models train`"
-        ) from None
+        raise missing from None
     return Published(manifest, load_predictor(data, manifest), info.etag)

@@ -20,7 +20,8 @@ def train(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     blobs = open_blobs(current.blobs_url, current.aws)
     with open_store(current.store_url, current.user, current.aws) as store:
         try:
-            result, manifest = training.run(store, blobs)
+            result, manifest = training.run(store, blobs,
+                                            signing_key=current.secret("model_key"))
         except training.NotEnoughData as exc:
             logger.warning("forecast not retrained: %s", exc)
             return {
@@ -33,7 +34,8 @@ def train(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     summary = {
         "outcome": "published",
         "version": manifest["version"],
-        "pickle_key": manifest["pickle_key"],
+        "artifact_key": manifest["artifact_key"],
+        "signed": "signature" in manifest,
         "weeks_used": result.weeks_used,
         "weeks_left_out": result.weeks_left_out,
         "k": result.k,

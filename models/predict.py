@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any
 
 # Serving must not pay for training's imports. The table is a few hundred weeks of four numbers:
@@ -44,6 +44,8 @@ class Predictor:
             raise ValueError("scaler parameters do not match the feature names")
         if any(not math.isfinite(s) or s <= 0 for s in self.scale):
             raise ValueError("scaler scales must be finite and positive")
+        if not all(map(math.isfinite, (*self.mean, *chain(*self.table_x), *chain(*self.table_y)))):
+            raise ValueError("the scaler means and the neighbour table must be finite numbers")
         if len(self.table_x) != len(self.table_y) or not self.table_x:
             raise ValueError("the neighbour table needs as many target rows as feature rows")
         if any(len(row) != n_features for row in self.table_x):
@@ -53,19 +55,15 @@ class Predictor:
         if not 1 <= self.k <= len(self.table_x):
             raise ValueError(f"k={self.k} must be between 1 and {len(self.table_x)} (the rows)")
 
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        # Pickled as a constructor call: loading re-runs the checks above and needs no other class.
-        return (
-            Predictor,
-            (self.feature_names, self.target_names, self.mean, self.scale, self.table_x,
-             self.table_y, self.k),
-        )
+    def parameters(self) -> dict[str, Any]:
+        """Everything the predictor is, as the constructor's keyword arguments."""
+        return {name: getattr(self, name) for name in self.__slots__}
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Predictor) and self.__reduce__()[1] == other.__reduce__()[1]
+        return isinstance(other, Predictor) and self.parameters() == other.parameters()
 
     def __hash__(self) -> int:
-        return hash(self.__reduce__()[1])
+        return hash(tuple(self.parameters().values()))
 
     def scaled(self, values: Sequence[float]) -> tuple[float, ...]:
         return tuple((v - m) / s for v, m, s in zip(values, self.mean, self.scale, strict=True))

@@ -17,7 +17,7 @@ from sklearn.preprocessing import StandardScaler
 
 from core.cli import EXIT_STOPPED
 from core.errors import PulseboardError
-from models import artifact, features
+from models import artifact, features, model_file
 from models.features import FEATURES, TARGETS, Week
 from models.predict import Predictor
 
@@ -173,7 +173,7 @@ def manifest(result: Result, trained_at: datetime, min_weeks: int) -> dict[str, 
             "numpy": np.__version__,
             "scikit-learn": sklearn.__version__,
         },
-        "predictor": "models.predict.Predictor",
+        "model_format": model_file.FORMAT,
     }
 
 
@@ -182,9 +182,13 @@ def run(
     blobs: Any,
     min_weeks: int = DEFAULT_MIN_WEEKS,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    signing_key: str = "",
 ) -> tuple[Result, dict[str, Any]]:
-    """Store → weeks → model → blobs. Raises NotEnoughData without publishing anything."""
+    """Store → weeks → model → blobs, the manifest signed when `signing_key` is given. Raises
+    NotEnoughData without publishing anything."""
     now = clock()
     weeks = features.fetch(store, today=now.date())
     result = fit(weeks, min_weeks)
-    return result, artifact.publish(blobs, result.predictor, manifest(result, now, min_weeks))
+    written = artifact.publish(blobs, result.predictor, manifest(result, now, min_weeks),
+                               signing_key)
+    return result, written

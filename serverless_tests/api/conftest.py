@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from models import artifact, train
-from serverless_tests.models.athlete import generate
-from serverless_tests.models.conftest import weeks_of
 from storage import Measurement, open_blobs
+from testkit.athlete import training_records, weeks_of
+
+SERVE_KEY = "serve-key-0123"
 
 
 class Clock:
@@ -26,7 +27,7 @@ class Clock:
 
 @pytest.fixture(scope="session")
 def trained() -> train.Result:
-    return train.fit(weeks_of(generate(weeks=120, seed=21)))
+    return train.fit(weeks_of(training_records(weeks=120, seed=21)))
 
 
 def publish(blobs: Any, result: train.Result, when: datetime | None = None) -> dict[str, Any]:
@@ -46,12 +47,14 @@ def clock() -> Clock:
 
 @pytest.fixture
 def make_app(sqlite_store, file_blobs, clock):
-    """create_app with this test's store, blobs and clock; extra config as keywords."""
+    """create_app with this test's store, blobs and clock; extra config as keywords. Keyless,
+    as only the demo may be (test_app checks the key), unless API_KEY is given."""
     from api import create_app
 
     def make(**config: Any) -> Any:
         base = {"TESTING": True, "STORE": sqlite_store, "BLOBS": file_blobs, "CLOCK": clock,
-                "MANIFEST_CHECK_S": 300, "NO_MODEL_RETRY_S": 15, "LATEST_TTL_S": 300}
+                "MANIFEST_CHECK_S": 300, "NO_MODEL_RETRY_S": 15, "LATEST_TTL_S": 300,
+                "API_KEY": "", "MODEL_KEY": "", "DEMO": True}
         return create_app({**base, **config})
 
     return make
@@ -77,4 +80,4 @@ def serve_env(tmp_path, trained):
     publish(open_blobs(f"file://{tmp_path}/blobs"), trained)
     return {"PATH": "/usr/bin:/bin", "PULSEBOARD_DATA_DIR": str(tmp_path / "var"),
             "PULSEBOARD_STORE": f"sqlite:///{tmp_path}/store.db",
-            "PULSEBOARD_BLOBS": f"file://{tmp_path}/blobs"}
+            "PULSEBOARD_BLOBS": f"file://{tmp_path}/blobs", "PULSEBOARD_API_KEY": SERVE_KEY}

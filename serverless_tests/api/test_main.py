@@ -1,4 +1,4 @@
-"""`python -m api serve` answers on a local port; a bad setting is one line, not a traceback."""
+"""`python -m api serve` answers on a local port; a bad or missing setting is one line."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from serverless_tests.api.conftest import SERVE_KEY
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -20,9 +22,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def get(url: str, timeout_s: float = 5.0) -> tuple[int, dict]:
+def get(url: str, timeout_s: float = 5.0, key: str = SERVE_KEY) -> tuple[int, dict]:
+    request = urllib.request.Request(url, headers={"X-Api-Key": key} if key else {})
     try:
-        with urllib.request.urlopen(url, timeout=timeout_s) as response:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
@@ -62,3 +65,12 @@ def test_a_bad_setting_is_one_line_not_a_traceback(serve_env):
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 2  # a setting is wrong: the usage-or-settings exit code
     assert "PULSEBOARD_BLOBS" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_outside_the_demo_serving_without_a_key_is_refused_in_one_line(serve_env):
+    env = {name: value for name, value in serve_env.items() if name != "PULSEBOARD_API_KEY"}
+    done = subprocess.run([sys.executable, "-m", "api", "serve", "--port", str(free_port())],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert "PULSEBOARD_API_KEY is not set" in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -1,4 +1,5 @@
-"""The model cache: 503 without a model, sha256 checked before loading, ETag re-checks, reloads."""
+"""The model cache: 503 without a model, size, sha256 and signature checked before loading, ETag
+re-checks, reloads."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from models import artifact
+from models import artifact, model_file, train
 from serverless_tests.api.cases import GOOD_JSON
 from serverless_tests.api.conftest import publish
 
@@ -42,7 +43,7 @@ def test_no_model_is_503_saying_what_to_run(make_app):
     assert payload["error"] == "no_model"
     assert "python -m models train" in payload["message"]
     health = client.get("/health").get_json()
-    assert health["status"] == "ok" and health["model_loaded"] is False
+    assert health["status"] == "unavailable" and health["model_loaded"] is False
     assert health["problem"]["error"] == "no_model"
 
 
@@ -73,10 +74,11 @@ def test_the_model_is_loaded_once_and_the_manifest_rechecked_only_when_due(
         assert forecast(client).status_code == 200
         clock.advance(5)  # 100 s in all: under the check interval
     assert cache.loads == 1 and cache.checks == 1
-    assert counting.calls == {"head": 0, "get": 2}  # cold: manifest and pickle, no HEAD first
+    # Cold: each of the manifest and the model file HEADed (sizes known) before it is fetched.
+    assert counting.calls == {"head": 2, "get": 2}
     clock.advance(20)
     forecast(client)
-    assert cache.checks == 2 and counting.calls["head"] == 1
+    assert cache.checks == 2 and counting.calls["head"] == 3
     assert cache.loads == 1 and counting.calls["get"] == 2  # unchanged ETag: nothing downloaded
 
 
@@ -94,19 +96,19 @@ def test_a_new_model_replaces_the_old_after_the_check_interval(make_app, file_bl
 
 
 def tamper(blobs, manifest):
-    data, _ = blobs.get(manifest["pickle_key"])
-    blobs.put(manifest["pickle_key"], data.replace(b"distance_km", b"distance_mi"))
+    data, _ = blobs.get(manifest["artifact_key"])
+    blobs.put(manifest["artifact_key"], data.replace(b"distance_km", b"distance_mi"))
 
 
-def test_a_tampered_pickle_is_never_unpickled_503_with_the_reason_logged(
+def test_a_tampered_model_file_is_never_decoded_503_with_the_reason_logged(
     make_app, file_blobs, trained, monkeypatch, caplog
 ):
     tamper(file_blobs, publish(file_blobs, trained))
 
     def refuse(*args, **kwargs):
-        raise AssertionError("unpickled despite a sha256 mismatch")
+        raise AssertionError("decoded despite a sha256 mismatch")
 
-    monkeypatch.setattr(artifact, "_OnlyPredictor", refuse)
+    monkeypatch.setattr(model_file, "decode", refuse)
     client = make_app().test_client()
     with caplog.at_level(logging.ERROR):
         response = forecast(client)
@@ -117,7 +119,7 @@ def test_a_tampered_pickle_is_never_unpickled_503_with_the_reason_logged(
     assert client.get("/health").get_json()["problem"]["error"] == "model_unavailable"
 
 
-def test_a_refused_pickle_is_not_downloaded_again_until_the_manifest_changes(
+def test_a_refused_model_is_not_downloaded_again_until_the_manifest_changes(
     make_app, file_blobs, trained, clock
 ):
     counting = Counting(file_blobs)
@@ -128,7 +130,7 @@ def test_a_refused_pickle_is_not_downloaded_again_until_the_manifest_changes(
     for _ in range(3):
         clock.advance(10)
         assert forecast(client).status_code == 503
-    assert counting.calls["get"] == gets and counting.calls["head"] == 4
+    assert counting.calls["get"] == gets and counting.calls["head"] == 2 + 3
     publish(file_blobs, trained, datetime(2025, 2, 3, tzinfo=UTC))
     clock.advance(10)
     assert forecast(client).status_code == 200
@@ -193,3 +195,58 @@ def test_served_from_s3_on_moto(make_app, blobs, trained, clock):
     tamper(blobs, publish(blobs, trained, datetime(2025, 1, 20, tzinfo=UTC)))
     fresh = make_app(BLOBS=blobs).test_client()
     assert forecast(fresh).status_code == 503
+
+
+# --- finding 5: a signed manifest, nothing larger than announced ---------------------------
+
+def signed(blobs, result, key, when=None):
+    when = when or datetime(2025, 1, 6, 4, tzinfo=UTC)
+    return artifact.publish(blobs, result.predictor, train.manifest(result, when, 16), key)
+
+
+def test_with_a_model_key_only_models_signed_under_it_are_served(make_app, file_blobs, trained,
+                                                                 clock):
+    signed(file_blobs, trained, "model-key")
+    assert forecast(make_app(MODEL_KEY="model-key").test_client()).status_code == 200
+    publish(file_blobs, trained)  # unsigned, as anyone with write access to the bucket can
+    response = forecast(make_app(MODEL_KEY="model-key").test_client())
+    assert response.status_code == 503 and response.get_json()["error"] == "model_unavailable"
+    assert "not signed" in response.get_json()["message"]
+
+
+def test_a_forged_signature_is_503_naming_the_reason_and_a_warm_model_stays(
+    make_app, file_blobs, trained, clock
+):
+    signed(file_blobs, trained, "model-key")
+    client = make_app(MODEL_KEY="model-key", MANIFEST_CHECK_S=60).test_client()
+    assert forecast(client).status_code == 200
+    signed(file_blobs, trained, "a-guessed-key", datetime(2025, 1, 13, tzinfo=UTC))
+    clock.advance(60)
+    assert forecast(client).get_json()["model"]["version"] == "20250106T040000Z"
+    problem = client.get("/health").get_json()["problem"]
+    assert "signature does not match PULSEBOARD_MODEL_KEY" in problem["message"]
+    cold = forecast(make_app(MODEL_KEY="model-key").test_client())
+    assert cold.status_code == 503 and "signature does not match" in cold.get_json()["message"]
+
+
+def test_an_oversize_model_file_is_503_and_never_downloaded(make_app, file_blobs, trained):
+    manifest = publish(file_blobs, trained)
+    data, _ = file_blobs.get(manifest["artifact_key"])
+    file_blobs.put(manifest["artifact_key"], data + b" " * 2_000_000)
+    counting = Counting(file_blobs)
+    response = forecast(make_app(BLOBS=counting).test_client())
+    assert response.status_code == 503 and "not downloaded" in response.get_json()["message"]
+    assert counting.calls["get"] == 1  # the manifest alone
+
+
+def test_an_old_pickle_is_503_saying_retrain(make_app, file_blobs):
+    import json
+
+    file_blobs.put("models/forecast/20250106T040000Z.pkl", b"\x80\x05old")
+    file_blobs.put(artifact.MANIFEST_KEY, json.dumps({
+        "version": "20250106T040000Z", "trained_at": "2025-01-06T04:00:00Z", "k": 3,
+        "pickle_key": "models/forecast/20250106T040000Z.pkl", "sha256": "0" * 64,
+        "features": [], "targets": []}).encode())
+    response = forecast(make_app().test_client())
+    assert response.status_code == 503
+    assert "retrain: python -m models train" in response.get_json()["message"]

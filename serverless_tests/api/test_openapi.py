@@ -72,13 +72,27 @@ def test_health_401_and_503_match_the_document(make_app, file_blobs, trained):
     doc = client.get("/openapi.json").get_json()
     no_model = client.get("/forecast", query_string=GOOD_JSON)
     schema_for(doc, "/forecast", "GET", 503).validate(no_model.get_json())
-    schema_for(doc, "/health", "GET", 200).validate(client.get("/health").get_json())
+    health = client.get("/health")
+    assert health.status_code == 503
+    schema_for(doc, "/health", "GET", 503).validate(health.get_json())
     keyed = make_app(API_KEY="k").test_client()
     denied = keyed.post("/forecast", json=GOOD_JSON)
     schema_for(doc, "/forecast", "POST", 401).validate(denied.get_json())
+    anonymous = keyed.get("/health")
+    schema_for(doc, "/health", "GET", anonymous.status_code).validate(anonymous.get_json())
     with pytest.raises(ValidationError):  # the check can fail: a health body is no error body
         schema_for(doc, "/forecast", "GET", 400).validate(
             client.get("/health").get_json())
+
+
+def test_the_document_says_the_key_is_needed_and_what_health_tells(client):
+    doc = client.get("/openapi.json").get_json()
+    assert doc["security"] == [{"ApiKey": []}] and "X-Api-Key" in doc["info"]["description"]
+    health = doc["paths"]["/health"]["get"]
+    assert set(health["responses"]) == {"200", "503", "default"}
+    schema = doc["components"]["schemas"]["Health"]
+    assert schema["required"] == ["status"]
+    assert schema["properties"]["status"] == {"enum": ["ok", "unavailable"]}
 
 
 def test_the_server_url_is_the_stage_behind_api_gateway(client):

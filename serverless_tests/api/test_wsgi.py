@@ -15,7 +15,7 @@ import pytest
 
 import settings
 from serverless_tests.api.cases import ALL, Case
-from serverless_tests.api.conftest import publish
+from serverless_tests.api.conftest import SERVE_KEY, publish
 from serverless_tests.api.test_forecast import send
 from storage import Measurement
 from testkit.stores import open_blobs, open_store
@@ -24,6 +24,15 @@ from testkit.zappa import Context, lambda_handler
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "serverless_tests" / "events"
 HEAVY = ("numpy", "scipy", "sklearn", "pandas")
+KEY = "lambda-key-0123"
+
+
+def keyed(event: dict, key: str = KEY) -> dict:
+    """The event with the API's key, as a client sends it (API Gateway keeps its casing)."""
+    event = copy.deepcopy(event)
+    event["headers"]["x-api-key"] = key
+    event["multiValueHeaders"]["x-api-key"] = [key]
+    return event
 
 
 def recorded(name: str) -> dict:
@@ -67,6 +76,7 @@ def deployed(tmp_path, monkeypatch, trained):
     """Settings as the Lambda gets them from its environment, a model and a weigh-in stored."""
     monkeypatch.setenv("PULSEBOARD_STORE", f"sqlite:///{tmp_path}/store.db")
     monkeypatch.setenv("PULSEBOARD_BLOBS", f"file://{tmp_path}/blobs")
+    monkeypatch.setenv("PULSEBOARD_API_KEY", KEY)
     settings.reset()
     publish(open_blobs(), trained)
     from datetime import UTC, datetime
@@ -99,28 +109,28 @@ def test_cases_answer_as_through_flasks_test_client(handler):
 
     client = app.test_client()
     for case in ALL:
-        status, body, headers = invoke(handler, event_for(case))
+        status, body, headers = invoke(handler, keyed(event_for(case)))
         assert status == case.status, (case.id, body)
         assert headers["Content-Type"] == "application/json", case.id
         if case.error:
             assert body["error"] == case.error and body.get("field") == case.field, case.id
-        expected = send(client, case)
+        expected = send(client, case, {"X-Api-Key": KEY})
         assert (status, body) == (expected.status_code, expected.get_json()), case.id
 
 
 def test_the_recorded_events_answer(handler, trained):
-    status, body, _ = invoke(handler, recorded("api_get_forecast.json"))
+    status, body, _ = invoke(handler, keyed(recorded("api_get_forecast.json")))
     assert status == 200 and body["weeks"] == 12
     assert body["start"] == {"weight_kg": 81.4, "fat_ratio_pct": 21.3}
     assert body["model"]["k"] == trained.k
-    status, posted, _ = invoke(handler, recorded("api_post_forecast.json"))
+    status, posted, _ = invoke(handler, keyed(recorded("api_post_forecast.json")))
     assert status == 200 and posted == body
-    status, health, _ = invoke(handler, recorded("api_get_health.json"))
+    status, health, _ = invoke(handler, keyed(recorded("api_get_health.json")))
     assert status == 200 and health["status"] == "ok" and health["model_loaded"] is True
 
 
 def test_the_stage_is_the_script_root(handler):
-    event = event_for(Case("doc", "GET", 200, path="/openapi.json"))
+    event = keyed(event_for(Case("doc", "GET", 200, path="/openapi.json")))
     status, doc, _ = invoke(handler, event)
     assert status == 200 and doc["servers"] == [{"url": "/dev"}]
 
@@ -129,7 +139,7 @@ def test_a_base64_body_is_decoded(handler):
     case = Case("post", "POST", 200, body=json.dumps(
         {"distance_km": 25, "duration_h": 2.5, "crossfit_sessions": 3, "avg_weight_kg": 40}
     ).encode(), content_type="application/json")
-    event = event_for(case)
+    event = keyed(event_for(case))
     event["body"] = base64.b64encode(case.body).decode()
     event["isBase64Encoded"] = True
     status, body, _ = invoke(handler, event)
@@ -144,20 +154,19 @@ def test_api_key_from_the_lambda_environment(deployed, tmp_path, monkeypatch):
     get = recorded("api_get_forecast.json")
     status, body, _ = invoke(handler, get)
     assert status == 401 and body["error"] == "unauthorized"
-    keyed = copy.deepcopy(get)
-    keyed["headers"]["x-api-key"] = "lambda-key"  # API Gateway keeps the client's casing
-    keyed["multiValueHeaders"]["x-api-key"] = ["lambda-key"]
-    assert invoke(handler, keyed)[0] == 200
-    assert invoke(handler, recorded("api_get_health.json"))[0] == 200
+    assert invoke(handler, keyed(get, "lambda-key"))[0] == 200
+    status, health, _ = invoke(handler, recorded("api_get_health.json"))
+    assert (status, health) == (200, {"status": "ok"})  # anonymous: nothing more
 
 
 def test_no_model_through_lambda_is_503(tmp_path, monkeypatch):
     monkeypatch.setenv("PULSEBOARD_STORE", f"sqlite:///{tmp_path}/store.db")
     monkeypatch.setenv("PULSEBOARD_BLOBS", f"file://{tmp_path}/empty")
+    monkeypatch.setenv("PULSEBOARD_API_KEY", KEY)
     settings.reset()
     monkeypatch.delitem(sys.modules, "api.wsgi", raising=False)
     handler = lambda_handler(tmp_path, monkeypatch, "api.wsgi.app")
-    status, body, _ = invoke(handler, recorded("api_get_forecast.json"))
+    status, body, _ = invoke(handler, keyed(recorded("api_get_forecast.json")))
     assert status == 503 and body["error"] == "no_model"
     assert "python -m models train" in body["message"]
 
@@ -171,6 +180,7 @@ def test_cloud_settings_s3_and_dynamodb_on_moto(aws, tmp_path, monkeypatch, trai
     DynamoStore(table).ensure_table()
     monkeypatch.setenv("PULSEBOARD_STORE", f"dynamodb://{table}")
     monkeypatch.setenv("PULSEBOARD_BLOBS", f"s3://{bucket}/v1")
+    monkeypatch.setenv("PULSEBOARD_API_KEY", KEY)
     settings.reset()
     publish(open_blobs(), trained)
     from datetime import UTC, datetime
@@ -179,7 +189,7 @@ def test_cloud_settings_s3_and_dynamodb_on_moto(aws, tmp_path, monkeypatch, trai
                                   "withings", "b")])
     monkeypatch.delitem(sys.modules, "api.wsgi", raising=False)
     handler = lambda_handler(tmp_path, monkeypatch, "api.wsgi.app")
-    status, body, _ = invoke(handler, recorded("api_get_forecast.json"))
+    status, body, _ = invoke(handler, keyed(recorded("api_get_forecast.json")))
     assert status == 200
     assert body["start"] == {"weight_kg": 79.9, "fat_ratio_pct": None}
     assert body["end"]["fat_ratio_pct"] is None
@@ -190,7 +200,8 @@ def test_answering_imports_no_numpy_scipy_sklearn_or_pandas(serve_env):
 import json, sys
 from api.wsgi import app
 client = app.test_client()
-answer = client.get('/forecast?distance_km=20&duration_h=2&crossfit_sessions=2&avg_weight_kg=50')
+answer = client.get('/forecast?distance_km=20&duration_h=2&crossfit_sessions=2&avg_weight_kg=50',
+                    headers={{"X-Api-Key": {SERVE_KEY!r}}})
 heavy = sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})
 print(json.dumps({{"status": answer.status_code, "heavy": heavy}}))
 """

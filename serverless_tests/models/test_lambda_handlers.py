@@ -28,3 +28,15 @@ def test_weekly_scheduled_event_through_zappa_publishes(configured, tmp_path, mo
     manifest = json.loads(open_blobs().get(artifact.MANIFEST_KEY)[0])
     assert summary["version"] == manifest["version"] and summary["k"] == manifest["k"]
     json.dumps(summary)
+
+
+def test_the_weekly_model_is_signed_with_the_model_key(configured, monkeypatch):
+    import settings
+    from models.lambda_handlers import train
+
+    monkeypatch.setenv("PULSEBOARD_MODEL_KEY", "model-key-2")
+    settings.reset()
+    fill(40)
+    summary = train(scheduled_event("models.lambda_handlers.train"), Context())
+    assert summary["outcome"] == "published" and summary["signed"] is True
+    assert artifact.read(open_blobs(), "model-key-2").manifest["version"] == summary["version"]

@@ -31,7 +31,7 @@ def test_train_prints_weeks_k_and_errors_and_publishes(configured, capsys):
         base = manifest["baselines"]
         assert line.split()[1:] == [f"{mae:.3f}", f"{base['no_change'][target]:.3f}",
                                     f"{base['mean_change'][target]:.3f}"]
-    assert manifest["pickle_key"] in out
+    assert manifest["artifact_key"] in out and "unsigned: PULSEBOARD_MODEL_KEY is not set" in out
 
 
 def test_too_few_weeks_exits_3_with_a_clear_message(configured, capsys):
@@ -83,3 +83,16 @@ def test_a_bad_setting_is_one_line_and_the_settings_exit_code(configured, capsys
     assert main(["train"]) == 2
     err = capsys.readouterr().err
     assert "PULSEBOARD_STORE" in err and "Traceback" not in err and len(err.splitlines()) == 1
+
+
+def test_with_a_model_key_the_manifest_is_signed_under_it(configured, capsys, monkeypatch):
+    import settings
+    from models import signing
+
+    monkeypatch.setenv("PULSEBOARD_MODEL_KEY", "model-key-1")
+    settings.reset()
+    fill(40)
+    assert main(["train"]) == 0
+    assert "(signed)" in capsys.readouterr().out
+    manifest = json.loads(open_blobs().get(artifact.MANIFEST_KEY)[0])
+    signing.verify(manifest, "model-key-1")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import pickle
 import random
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models import artifact
+from models import model_file
 from models.features import FEATURES, TARGETS
 from models.predict import Predictor
 
@@ -31,7 +30,13 @@ def test_predictions_equal_the_pipeline_on_continuous_queries(trained):
     expected = trained.pipeline.predict(queries)
     got = np.array(trained.predictor.predict(queries.tolist()))
     assert got.shape == expected.shape == (300, len(TARGETS))
-    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+    # Weeks trained alike are equal rows: a query whose k-th and next neighbour are two copies
+    # is a tie either answer settles validly (see Predictor), so only untied ones are compared.
+    distances, _ = trained.pipeline[-1].kneighbors(trained.pipeline[:-1].transform(queries),
+                                                   n_neighbors=trained.k + 1)
+    untied = distances[:, -1] - distances[:, -2] > 1e-9
+    assert untied.sum() > 0.9 * len(queries)
+    np.testing.assert_allclose(got[untied], expected[untied], rtol=1e-9, atol=1e-12)
 
 
 def test_on_training_rows_neighbour_distances_always_match_and_forecasts_match_without_ties(
@@ -79,36 +84,15 @@ def test_inconsistent_predictors_are_refused(bad):
         Predictor(**args)
 
 
-def test_pickle_round_trip_is_equal_and_needs_only_the_predictor_class(trained):
-    data = artifact.dump(trained.predictor)
-    manifest = {"sha256": artifact.sha256(data), "pickle_key": "models/forecast/x.pkl",
-                "features": [{"name": n} for n in FEATURES]}
-    again = artifact.load_predictor(data, manifest)
-    assert again == trained.predictor
-    assert again.predict_one([20, 2, 2, 50]) == trained.predictor.predict_one([20, 2, 2, 50])
-
-
-class Boom:
-    def __reduce__(self):
-        return (print, ("unpickled something else",))
-
-
-def test_a_pickle_of_anything_else_is_refused_even_with_a_matching_sha256():
-    data = pickle.dumps(Boom())
-    manifest = {"sha256": artifact.sha256(data), "pickle_key": "models/forecast/x.pkl",
-                "features": []}
-    with pytest.raises(artifact.ArtifactError, match="refusing to load builtins.print"):
-        artifact.load_predictor(data, manifest)
-
-
 def test_serving_a_forecast_imports_no_numpy_scipy_sklearn_or_pandas(trained, tmp_path):
-    (tmp_path / "model.pkl").write_bytes(artifact.dump(trained.predictor))
+    (tmp_path / "model.json").write_bytes(model_file.encode(trained.predictor))
     code = f"""
 import json, sys
 from models import artifact
-data = open({str(tmp_path / 'model.pkl')!r}, 'rb').read()
-manifest = {{"sha256": artifact.sha256(data), "pickle_key": "models/forecast/x.pkl",
-            "features": [{{"name": n}} for n in {list(FEATURES)!r}]}}
+data = open({str(tmp_path / 'model.json')!r}, 'rb').read()
+manifest = {{"sha256": artifact.sha256(data), "size_bytes": len(data),
+            "artifact_key": "models/forecast/x.json", "targets": {list(TARGETS)!r},
+            "k": {trained.k}, "features": [{{"name": n}} for n in {list(FEATURES)!r}]}}
 p = artifact.load_predictor(data, manifest)
 out = p.predict_one([25.0, 2.5, 3, 40.0])
 heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'scipy', 'sklearn', 'pandas'))
