@@ -40,17 +40,3 @@ def configured(tmp_path, monkeypatch):
 def fill(weeks: int) -> None:
     with open_store() as store:
         load(store, training_records(weeks=weeks, seed=2))
-
-
-def newobj_build_pickle(k: int = 0) -> bytes:
-    """A pickle that makes a Predictor with NEWOBJ and fills its slots with BUILD: its
-    constructor never runs, so neither do its checks (k=0 would be refused there). An allow-list
-    of classes let it through (issue 14, finding 5)."""
-    import pickle
-
-    from models.features import FEATURES, TARGETS
-
-    slots = {"feature_names": FEATURES, "target_names": TARGETS, "mean": (0.0,) * 4,
-             "scale": (1.0,) * 4, "table_x": ((0.0,) * 4,), "table_y": ((0.0, 0.0),), "k": k}
-    state = pickle.dumps((None, slots), protocol=2)[2:-1]  # without its PROTO and STOP
-    return b"\x80\x02cmodels.predict\nPredictor\n)\x81" + state + b"b."

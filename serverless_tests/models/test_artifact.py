@@ -11,8 +11,8 @@ import pytest
 from models import artifact, model_file, train
 from models.features import FEATURES, TARGETS
 from models.predict import Predictor
-from serverless_tests.models.conftest import newobj_build_pickle
 from testkit.athlete import load
+from testkit.reliability.api_trials import newobj_build_pickle
 
 
 class Recording:

@@ -10,7 +10,7 @@ import pytest
 from models import model_file
 from models.features import FEATURES, TARGETS
 from models.predict import Predictor
-from serverless_tests.models.conftest import newobj_build_pickle
+from testkit.reliability.api_trials import newobj_build_pickle
 
 QUERY = [20.0, 2.0, 2.0, 50.0]
 SMALL = Predictor(FEATURES, TARGETS, [0.0] * 4, [1.0] * 4, [[0.0] * 4, [1.0] * 4],

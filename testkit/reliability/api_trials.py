@@ -1,5 +1,6 @@
 """Trials 6 and 8: the forecast API fuzzed from its own OpenAPI document and by hand, and model
-artifacts tampered with (never unpickled; 503 with a reason; the dashboard says so)."""
+artifacts tampered with (never unpickled nor downloaded past their size; a signature a forger
+cannot make; 503 with a reason; the dashboard says so)."""
 
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ VALID = {"distance_km": 25, "duration_h": 2.5, "crossfit_sessions": 3, "avg_weig
          "weeks": 4}
 
 
-def _published(folder: Path) -> tuple[Any, Any]:
-    """A store and blobs holding a model trained on a synthetic athlete, and a latest weight."""
+def _published(folder: Path, model_key: str = "") -> tuple[Any, Any]:
+    """A store and blobs holding a model trained on a synthetic athlete (its manifest signed
+    when a model key is given), and a latest weight."""
     from models import artifact, train
     from storage import Measurement, open_blobs, open_store
     from testkit.athlete import training_records, weeks_of
@@ -30,7 +32,8 @@ def _published(folder: Path) -> tuple[Any, Any]:
     store = open_store(f"sqlite:///{folder / 'store.db'}")
     blobs = open_blobs(f"file://{folder / 'blobs'}")
     result = train.fit(weeks_of(training_records(weeks=120, seed=5)))
-    artifact.publish(blobs, result.predictor, train.manifest(result, datetime.now(UTC), 16))
+    artifact.publish(blobs, result.predictor, train.manifest(result, datetime.now(UTC), 16),
+                     model_key)
     moment = datetime(2025, 1, 5, 7, tzinfo=UTC)
     store.put([Measurement(moment, "weight_kg", 81.4, "withings", "a"),
                Measurement(moment, "fat_ratio_pct", 21.3, "withings", "a")])
@@ -178,6 +181,84 @@ def _serving(app: Any) -> Iterator[str]:
         thread.join(5)
 
 
+MODEL_KEY = "integrity-model-key-0123"
+
+
+def newobj_build_pickle(k: int = 0) -> bytes:
+    """A pickle that makes a Predictor with NEWOBJ and fills its slots with BUILD: its
+    constructor never runs, so neither do its checks (k=0 would be refused there). An allow-list
+    of classes let it through (issue 14, finding 5); the model tests use it too."""
+    from models.features import FEATURES, TARGETS
+
+    slots = {"feature_names": FEATURES, "target_names": TARGETS, "mean": (0.0,) * 4,
+             "scale": (1.0,) * 4, "table_x": ((0.0,) * 4,), "table_y": ((0.0, 0.0),), "k": k}
+    state = pickle.dumps((None, slots), protocol=2)[2:-1]  # without its PROTO and STOP
+    return b"\x80\x02cmodels.predict\nPredictor\n)\x81" + state + b"b."
+
+
+class _CountingBlobs:
+    """Blobs that note every key downloaded: an oversize blob must never be one of them."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.fetched: list[str] = []
+
+    def get(self, key: str) -> Any:
+        self.fetched.append(key)
+        return self.inner.get(key)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def _tampered(good: bytes, manifest: dict[str, Any], tripwire: Path,
+              ) -> dict[str, tuple[bytes, dict[str, Any] | None]]:
+    """Label → (model file bytes, manifest written beside it; None = not JSON). Labels that end
+    in "signature" are refused for their signature alone: an API without a model key serves
+    them."""
+    from models import artifact, model_file, signing
+    from models.predict import Predictor
+
+    evil = pickle.dumps(_Tripwire(tripwire))
+    build = newobj_build_pickle()
+    # A valid model file, but not the published one: the same table asking one neighbour only.
+    other = model_file.encode(Predictor(**{**model_file.decode(good).parameters(), "k": 1}))
+
+    def flip(data: bytes) -> bytes:
+        middle = len(data) // 2
+        return data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1:]
+
+    def describing(data: bytes, key: str = "") -> dict[str, Any]:
+        """The manifest fixed up for `data` (as write access to the bucket allows), re-signed
+        under `key` (a forger's guess) or left with the old, now wrong, signature."""
+        fixed = {**manifest, "sha256": artifact.sha256(data), "size_bytes": len(data)}
+        return signing.sign(fixed, key) if key else fixed
+
+    unsigned = {name: value for name, value in manifest.items() if name != signing.FIELD}
+    old = {name: value for name, value in unsigned.items() if name != "artifact_key"}
+    return {
+        "one byte of the model file flipped": (flip(good), manifest),
+        "model file replaced by a pickle that runs code": (evil, manifest),
+        "model file and its sha256 replaced by a pickle that runs code": (evil, describing(evil)),
+        "NEWOBJ/BUILD pickle of a Predictor, sha256 and size consistent": (build,
+                                                                          describing(build)),
+        "model file truncated": (good[: len(good) // 3], manifest),
+        "oversize model file (2 MB more than the manifest says)": (good + b" " * 2_000_000,
+                                                                  manifest),
+        "manifest announcing a model over the cap": (good, {**manifest, "size_bytes": 2**40}),
+        "manifest sha256 edited": (good, {**manifest, "sha256": "0" * 64}),
+        "another model, manifest fixed up: a stale signature": (other, describing(other)),
+        "another model, manifest signed with a guessed key: a forged signature": (
+            other, describing(other, "guess")),
+        "manifest without its signature": (good, unsigned),
+        "manifest names a missing model file": (good, {**manifest, "artifact_key":
+                                                       "models/forecast/gone.json"}),
+        "manifest names a file elsewhere": (good, {**manifest, "artifact_key": "raw/x.json"}),
+        "manifest of the pickle format": (good, {**old, "pickle_key": manifest["artifact_key"]}),
+        "manifest not JSON": (good, None),
+    }
+
+
 def integrity(_runs: int) -> Outcome:
     from api import create_app
     from dashboard.logic import forecast as dashboard_forecast
@@ -185,57 +266,56 @@ def integrity(_runs: int) -> Outcome:
 
     out = Outcome(0, 0, "")
     with sandbox() as folder:
-        store, blobs = _published(folder)
+        store, blobs = _published(folder, MODEL_KEY)
         manifest = json.loads(blobs.get(artifact.MANIFEST_KEY)[0])
-        good = blobs.get(manifest["pickle_key"])[0]
+        good = blobs.get(manifest["artifact_key"])[0]
         tripwire = folder / "unpickled"
-        evil = pickle.dumps(_Tripwire(tripwire))
 
-        def flip(data: bytes) -> bytes:
-            middle = len(data) // 2
-            return data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1:]
+        def serve(model: bytes, written: dict[str, Any] | None,
+                  model_key: str = MODEL_KEY) -> tuple[Any, _CountingBlobs]:
+            blobs.put(manifest["artifact_key"], model)
+            raw = b"{not json" if written is None else json.dumps(written).encode()
+            blobs.put(artifact.MANIFEST_KEY, raw)
+            counting = _CountingBlobs(blobs)
+            config = {"TESTING": True, "STORE": store, "BLOBS": counting, "API_KEY": KEY,
+                      "MODEL_KEY": model_key}
+            return create_app(config), counting
 
-        cases: dict[str, tuple[bytes, dict[str, Any]]] = {
-            "one byte of the pickle flipped": (flip(good), manifest),
-            "pickle replaced by code": (evil, manifest),
-            "pickle and its sha256 both replaced": (evil, {**manifest,
-                                                          "sha256": artifact.sha256(evil)}),
-            "pickle truncated": (good[: len(good) // 3], manifest),
-            "manifest sha256 edited": (good, {**manifest, "sha256": "0" * 64}),
-            "manifest names a missing pickle": (good, {**manifest, "pickle_key":
-                                                       "models/forecast/gone.pkl"}),
-            "manifest names a pickle elsewhere": (good, {**manifest, "pickle_key": "raw/x.pkl"}),
-            "manifest not JSON": (good, {}),
-        }
-        for label, (pickle_bytes, tampered) in cases.items():
+        # With the model key every case is refused; without it, all but the signature ones:
+        # the checks of the model file itself stand on their own.
+        cases = [(f"{label} (model key {'set' if key else 'unset'})", model, written, key)
+                 for label, (model, written) in _tampered(good, manifest, tripwire).items()
+                 for key in (MODEL_KEY, "") if key or not label.endswith("signature")]
+        for label, model, written, model_key in cases:
             out.runs += 1
-            blobs.put(manifest["pickle_key"], pickle_bytes)
-            if tampered:
-                blobs.put(artifact.MANIFEST_KEY, json.dumps(tampered).encode())
-            else:
-                blobs.put(artifact.MANIFEST_KEY, b"{not json")
-            app = create_app({"TESTING": True, "STORE": store, "BLOBS": blobs})
-            response = app.test_client().get("/forecast", query_string=VALID)
+            app, counting = serve(model, written, model_key)
+            response = app.test_client().get("/forecast", query_string=VALID,
+                                             headers={"X-Api-Key": KEY})
             body = response.get_json(silent=True) or {}
             if tripwire.exists():
                 out.fail(f"{label}: the pickle was unpickled")
                 tripwire.rmdir()
+            if len(model) > len(good) and manifest["artifact_key"] in counting.fetched:
+                out.fail(f"{label}: the oversize model file was downloaded")
             if response.status_code != 503 or not body.get("message"):
                 out.fail(f"{label}: answered {response.status_code} {body!r}")
                 continue
+            health = app.test_client().get("/health")
+            if health.get_json() != {"status": "unavailable"}:
+                out.fail(f"{label}: /health told an anonymous caller {health.get_json()!r}")
             with _serving(app) as url:
-                answer = dashboard_forecast.fetch(url, "", VALID)
+                answer = dashboard_forecast.fetch(url, KEY, VALID)
             if answer.ok or not answer.message:
                 out.fail(f"{label}: the dashboard did not show the problem")
         # Control: the untouched artifact loads and answers, so the refusals above were earned.
         out.runs += 1
-        blobs.put(manifest["pickle_key"], good)
-        blobs.put(artifact.MANIFEST_KEY, json.dumps(manifest).encode())
-        app = create_app({"TESTING": True, "STORE": store, "BLOBS": blobs})
-        if app.test_client().get("/forecast", query_string=VALID).status_code != 200:
+        app, _ = serve(good, manifest)
+        if app.test_client().get("/forecast", query_string=VALID,
+                                 headers={"X-Api-Key": KEY}).status_code != 200:
             out.fail("control: the untouched model was not served")
     out.figure = (f"{out.runs - 1 - out.failures} of {out.runs - 1} tampered artifacts refused "
-                  "with 503, none unpickled; untouched one served")
+                  "with 503 (pickles, oversize blobs, forged signatures among them), none "
+                  "unpickled or downloaded past its size; untouched one served")
     return out
 
 
