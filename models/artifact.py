@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -77,10 +76,6 @@ def prune(blobs: Any, keep: str, versions: int = KEEP_VERSIONS) -> list[str]:
     return gone
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def _check_fields(manifest: dict[str, Any]) -> str | None:
     """What is wrong with the manifest's fields, or None."""
     if not isinstance(manifest["version"], str) or not _VERSION.fullmatch(manifest["version"]):
@@ -94,7 +89,8 @@ def _check_fields(manifest: dict[str, Any]) -> str | None:
         return f"a size that is not 1 to {MAX_MODEL_BYTES} bytes"
     features = manifest["features"]
     if not isinstance(features, list) or not all(
-        isinstance(f, dict) and _number(f.get("min")) and _number(f.get("max")) for f in features
+        isinstance(f, dict) and model_file.finite_number(f.get("min"))
+        and model_file.finite_number(f.get("max")) for f in features
     ) or [f.get("name") for f in features] != list(FEATURES):
         return f"features other than {', '.join(FEATURES)} with their trained min and max"
     if manifest["targets"] != list(TARGETS):

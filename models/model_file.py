@@ -34,7 +34,7 @@ def _names(doc: dict[str, Any], field: str) -> list[str]:
     return value
 
 
-def _finite(value: Any) -> bool:
+def finite_number(value: Any) -> bool:
     # bool is an int in Python, but `true` is no scaler mean; JSON integers may be too large
     # for any float.
     if not isinstance(value, int | float) or isinstance(value, bool):
@@ -46,7 +46,7 @@ def _finite(value: Any) -> bool:
 
 
 def _numbers(value: Any, field: str) -> list[float]:
-    if not isinstance(value, list) or not all(map(_finite, value)):
+    if not isinstance(value, list) or not all(map(finite_number, value)):
         raise ValueError(f"{field} must be a list of finite numbers")
     return value
 

@@ -207,6 +207,7 @@ def test_a_consistent_newobj_build_pickle_is_refused_and_runs_nothing(published)
     {"k": True}, {"k": 0}, {"size_bytes": -1}, {"sha256": "Z" * 64},
     {"version": "../../x"}, {"targets": ["weight_kg"]},
     {"features": [{"name": "distance_km", "min": 0, "max": "huge"}]},
+    {"features": [{"name": n, "min": 0, "max": 10 ** 400} for n in FEATURES]},
 ])
 def test_every_manifest_field_is_checked(published, changes):
     blobs, manifest = published
