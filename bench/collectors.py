@@ -121,14 +121,14 @@ def reparse(store: Any, blobs: Any) -> tuple[int, float, int, float]:
         name = info.key.rsplit("/", 1)[1]
         if info.key.startswith("raw/strava/") and "-activities-" in name:
             page = strava.parse_activities(data, now)
-            parsed += page.activities
+            parsed += page.records
         elif info.key.startswith("raw/strava/") and "-streams-" in name:
             activity_id = name.split("-streams-")[1].removesuffix(".json")
             parsed.append(strava.parse_streams(activity_id, data))
         elif info.key.startswith("raw/withings/"):
-            parsed += withings.parse_measures(withings.check_status(data), now).measurements
+            parsed += withings.parse_measures(withings.check_status(data), now).records
         elif info.key.startswith("raw/sheets/"):
-            parsed += sheets.parse_sheet(data, now).lift_sets
+            parsed += sheets.parse_sheet(data, now).records
     # The archive holds re-scans too (the 7-day window, the no-change run): one of each.
     parsed = list({(r.KIND, r.series(), r.sort_key()): r for r in parsed}.values())
     t1 = time.perf_counter()
