@@ -93,6 +93,7 @@ class Athlete:
         athlete.sheet_rows = lifting_log(rng, weeks, end_dt.date(), programme)
         athlete.measure_groups = weighins(rng, start_dt, end_dt, run_km_by_day, lifts_by_day, body)
         return athlete
+
     def _make_activities(
         self, rng: np.random.Generator, weeks: list[Week]
     ) -> tuple[dict[date, float], dict[date, int]]:
