@@ -22,6 +22,9 @@ FILE_SOURCE = "file"
 def same_activity(a: Activity, b: Activity) -> bool:
     if abs(a.start_time - b.start_time) > START_WINDOW:
         return False
+    if a.event_id and a.event_id == b.event_id:
+        # Legs of one multisport file are one upload: the same leg again, never its neighbour.
+        return a.leg == b.leg
     da, db = a.distance_m or 0.0, b.distance_m or 0.0
     if da < NO_DISTANCE_M and db < NO_DISTANCE_M:
         return True

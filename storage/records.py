@@ -132,6 +132,11 @@ class Activity(Record):
     max_speed_mps: float | None = None
     average_heartrate_bpm: float | None = None
     summary_polyline: str | None = None
+    # A leg of a multisport event (a triathlon's swim, bike, run): the legs share `event_id`,
+    # `leg` counts from 1 to `legs`. A single-sport activity is no event: "", 0, 0.
+    event_id: str = ""
+    leg: int = 0
+    legs: int = 0
 
     def sort_key(self) -> str:
         return f"{iso_utc(self.start_time)}#{self.source}:{self.id}"

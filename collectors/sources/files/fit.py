@@ -1,17 +1,22 @@
-"""FIT activity files (Garmin, Wahoo, Coros, …) read with fitdecode into a Track."""
+"""FIT activity files (Garmin, Wahoo, Coros, …) read with fitdecode: one Track per leg."""
 
 from __future__ import annotations
 
 import io
-from datetime import datetime
+import math
+from array import array
+from datetime import UTC, datetime
 from typing import Any
 
 import fitdecode
+import numpy as np
 
-from collectors.sources.files.track import FileRejected, Track
+from collectors.sources.files.track import SERIES, FileRejected, Track
 
 SEMICIRCLE_DEG = 180.0 / 2**31
 FIT_FILE_TYPES_OK = ("activity", None)
+# A multisport file's session between two legs (changing shoes, mounting the bike).
+TRANSITION = "transition"
 
 
 def looks_like(data: bytes) -> bool:
@@ -34,8 +39,9 @@ def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def parse(data: bytes) -> Track:
-    """Samples from `record` messages; totals from `session` messages (summed over sessions)."""
+def parse(data: bytes) -> list[Track]:
+    """Samples from `record` messages, totals from `session` messages: one Track, or one per
+    leg of a multisport or chained file (see legs)."""
     if not looks_like(data):
         raise FileRejected("not a FIT file (no '.FIT' signature in its header)")
     track = Track(fmt="fit")
@@ -93,14 +99,17 @@ def parse(data: bytes) -> Track:
         if isinstance(exc, FileRejected):
             raise
         raise FileRejected(f"unreadable FIT file ({exc}): copy it from the device again") from None
-    if undated and not track.times:
+    if undated and not len(track):
         raise FileRejected(
             "timestamps are not dates but time since the device was switched on (before 1990): "
             "its clock was not set; set it and record again, or fix the file"
         )
+    legs = [s for s in sessions if s.get("sport") != TRANSITION]
+    if len(legs) > 1:
+        return split_legs(track, sessions)
     if sessions:
         _apply_sessions(track, sessions)
-    return track
+    return [track]
 
 
 def _apply_sessions(track: Track, sessions: list[dict[str, Any]]) -> None:
@@ -123,3 +132,41 @@ def _apply_sessions(track: Track, sessions: list[dict[str, Any]]) -> None:
         track.average_speed_mps = _float(_first(first, "enhanced_avg_speed", "avg_speed"))
         track.max_speed_mps = _float(_first(first, "enhanced_max_speed", "max_speed"))
         track.average_heartrate_bpm = _float(first.get("avg_heart_rate"))
+
+
+def _end_s(session: dict[str, Any]) -> float:
+    end = session.get("timestamp")
+    if isinstance(end, datetime):
+        return end.timestamp()
+    start = session.get("start_time")
+    elapsed = _float(session.get("total_elapsed_time")) or 0.0
+    return start.timestamp() + elapsed if isinstance(start, datetime) else math.inf
+
+
+def split_legs(track: Track, sessions: list[dict[str, Any]]) -> list[Track]:
+    """One Track per leg of a multisport (or chained) file, transitions folded away.
+
+    A leg holds the samples recorded after the previous session ended, up to its own end: its
+    `start_time` may be later than its first sample (a fenix writes the time the leg's sport
+    was chosen, not when recording began), and each leg's distance counter starts again.
+    """
+    ordered = sorted(sessions, key=_end_s)
+    t = np.frombuffer(track.t_s, dtype=float)
+    out: list[Track] = []
+    previous_end = -math.inf
+    for session in ordered:
+        end = _end_s(session)
+        inside = np.flatnonzero((t > previous_end) & (t <= end))
+        previous_end = end
+        if session.get("sport") == TRANSITION:
+            continue
+        leg = Track(fmt=track.fmt, sport=track.sport, sub_sport=track.sub_sport)
+        for name in ("t_s", *SERIES):
+            column = np.frombuffer(getattr(track, name), dtype=float)[inside]
+            setattr(leg, name, array("d", column.tobytes()))
+        _apply_sessions(leg, [session])
+        first = datetime.fromtimestamp(float(t[inside].min()), UTC) if len(inside) else None
+        if first is not None and leg.start_time is not None and first < leg.start_time:
+            leg.start_time = first
+        out.append(leg)
+    return out

@@ -65,30 +65,45 @@ class _Batch:
 
 def import_item(
     store: Store, item: Item, batch: _Batch, now: datetime, read: FileRead | None = None
-) -> Outcome:
+) -> list[Outcome]:
+    """The item's outcome (one per file, however many legs it holds), and one per leg refused."""
     read = read_item(store, item, now) if read is None else read
     if read.reason:
-        return Outcome(item.ref, "rejected", read.reason)
+        return [Outcome(item.ref, "rejected", read.reason)]
     if read.known is not None:
         known = read.known
         note = f"this file was imported before ({known.source} {known.id})"
-        return Outcome(item.ref, "duplicate", note, activity_id=known.id)
-    activity, stream = read.activity, read.stream
-    assert activity is not None
-    duplicate = dedupe.find_duplicate(store, activity, pending=batch.activities.values())
-    if duplicate is None:
-        batch.add(activity, *([stream] if stream is not None else []))
-        batch.mark_seen(read.digest, activity)
-        return Outcome(item.ref, "imported", activity_id=activity.id)
-    note = f"same activity as {duplicate.source} {duplicate.id}"
-    if stream is not None:
-        offset_s = (activity.start_time - duplicate.start_time).total_seconds()
-        filled = dedupe.fill_stream(batch.stream(duplicate.id), stream, offset_s, duplicate.id)
-        if filled is not None:
-            batch.add(filled)
-            note += "; its missing stream filled from this file"
-    batch.mark_seen(read.digest, duplicate)
-    return Outcome(item.ref, "duplicate", note, activity_id=duplicate.id)
+        return [Outcome(item.ref, "duplicate", note, activity_id=known.id)]
+    imported: list[Activity] = []
+    notes: list[str] = []
+    kept: list[Activity] = []
+    for activity in read.activities:
+        stream = read.stream(activity.id)
+        duplicate = dedupe.find_duplicate(store, activity, pending=batch.activities.values())
+        if duplicate is None:
+            batch.add(activity, *([stream] if stream is not None else []))
+            imported.append(activity)
+            kept.append(activity)
+            continue
+        note = f"same activity as {duplicate.source} {duplicate.id}"
+        if stream is not None:
+            offset_s = (activity.start_time - duplicate.start_time).total_seconds()
+            filled = dedupe.fill_stream(batch.stream(duplicate.id), stream, offset_s,
+                                        duplicate.id)
+            if filled is not None:
+                batch.add(filled)
+                note += "; its missing stream filled from this file"
+        notes.append(note)
+        kept.append(duplicate)
+    refused = [Outcome(item.ref + r.ref, "rejected", r.reason) for r in read.rejected]
+    if not kept:
+        return refused
+    # The file is "seen" as its first activity kept: importing it again is one lookup.
+    batch.mark_seen(read.digest, kept[0])
+    if imported:
+        return [Outcome(item.ref, "imported", "; ".join(notes), activity_id=imported[0].id),
+                *refused]
+    return [Outcome(item.ref, "duplicate", "; ".join(notes), activity_id=kept[0].id), *refused]
 
 
 def import_items(
@@ -122,7 +137,7 @@ def import_items(
             if should_stop is not None and index > start and should_stop():
                 summary.stopped_at = index
                 break
-            summary.outcomes.append(import_item(store, items[index], batch, now, read))
+            summary.outcomes += import_item(store, items[index], batch, now, read)
             if bar is not None:
                 bar.update()
         batch.flush()

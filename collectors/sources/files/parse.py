@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import zlib
 from datetime import datetime
 
 from collectors.parsing import Parsed
 from collectors.sources.files import fit, gpx, tcx
-from collectors.sources.files.track import FileRejected, to_records
-from storage.records import Activity, ActivityStream
+from collectors.sources.files.totals import to_records
+from collectors.sources.files.track import SOURCE, FileRejected, Track
+from storage.records import Activity, ActivityStream, Rejected
 
 FORMATS = ("fit", "gpx", "tcx")
 # The largest real activity files are a few MB (a 24-hour FIT at 1 Hz is ~5 MB); anything that
@@ -134,11 +136,33 @@ def parse(
             f"named .{fmt} but its content is {_DESCRIBED.get(found, found)}{hint}"
         )
     if fmt == "fit":
-        track = fit.parse(data)
+        tracks = fit.parse(data)
     elif fmt == "gpx":
         # Strava's exports can start with blank lines before the XML declaration.
-        track = gpx.parse(data.lstrip(b"\xef\xbb\xbf \t\r\n").decode("utf-8", errors="replace"))
+        text = data.lstrip(b"\xef\xbb\xbf \t\r\n").decode("utf-8", errors="replace")
+        tracks = [gpx.parse(text)]
     else:
-        track = tcx.parse(data.lstrip(b"\xef\xbb\xbf \t\r\n"))
-    activity, stream = to_records(track, activity_id(data), now)
-    return Parsed(records=[activity, stream])
+        tracks = [tcx.parse(data.lstrip(b"\xef\xbb\xbf \t\r\n"))]
+    return _records(tracks, activity_id(data), now)
+
+
+def _records(tracks: list[Track], base_id: str, now: datetime) -> Parsed[Activity | ActivityStream]:
+    """Each track's activity and stream; the legs of a multisport file linked as one event."""
+    if len(tracks) == 1:
+        return Parsed(records=list(to_records(tracks[0], base_id, now)))
+    parsed: Parsed[Activity | ActivityStream] = Parsed()
+    refusals: list[FileRejected] = []
+    for leg, track in enumerate(tracks, start=1):
+        try:
+            activity, stream = to_records(track, f"{base_id}-{leg}", now)
+        except FileRejected as exc:
+            # One unusable leg (no samples, impossible totals) does not take the others along.
+            refusals.append(exc)
+            parsed.rejected.append(Rejected(source=SOURCE, ref=f"#leg{leg}", reason=str(exc),
+                                            raw="", seen_at=now))
+            continue
+        activity = dataclasses.replace(activity, event_id=base_id, leg=leg, legs=len(tracks))
+        parsed.records += [activity, stream]
+    if not parsed.records:
+        raise refusals[0]
+    return parsed

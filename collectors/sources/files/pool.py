@@ -17,7 +17,7 @@ from collectors.sources.files import parse, strava_export
 from collectors.sources.files.archive import Item
 from collectors.sources.files.track import FileRejected
 from storage.base import Store
-from storage.records import Activity, ActivityStream
+from storage.records import Activity, ActivityStream, Rejected
 
 # Below this many files a process pool costs more to start than it saves.
 PARALLEL_MIN_ITEMS = 16
@@ -27,14 +27,23 @@ SEEN_SPACE = "files-seen"
 
 @dataclass(frozen=True)
 class FileRead:
-    """What reading one item gave: its records, why it was refused, or the stored activity
+    """What reading one item gave: its activities (one, or a multisport file's legs) with
+    their streams and the legs refused, why it was refused as a whole, or the stored activity
     the very same bytes were imported as before."""
 
-    activity: Activity | None = None
-    stream: ActivityStream | None = None
+    records: tuple[Activity | ActivityStream, ...] = ()
+    rejected: tuple[Rejected, ...] = ()
     reason: str = ""
     digest: str = ""
     known: Activity | None = None
+
+    @property
+    def activities(self) -> list[Activity]:
+        return [r for r in self.records if isinstance(r, Activity)]
+
+    def stream(self, activity_id: str) -> ActivityStream | None:
+        return next((r for r in self.records
+                     if isinstance(r, ActivityStream) and r.activity_id == activity_id), None)
 
 
 def _load(item: Item) -> bytes:
@@ -57,16 +66,18 @@ def read_data(
         return FileRead(
             reason=f"could not be read ({type(exc).__name__}: {exc}); please report this file"
         )
-    activity = next(r for r in parsed.records if isinstance(r, Activity))
-    stream = next((r for r in parsed.records if isinstance(r, ActivityStream)), None)
+    records = list(parsed.records)
     changes: dict[str, Any] = {}
     if name_override:
         changes["name"] = name_override
     if sport_override:
         changes["sport_type"] = sport_override
-    if changes:
-        activity = dataclasses.replace(activity, **changes)
-    return FileRead(activity=activity, stream=stream)
+    activities = [r for r in records if isinstance(r, Activity)]
+    # An export's row names one activity: the legs of a multisport file keep their own.
+    if changes and len(activities) == 1:
+        records = [dataclasses.replace(r, **changes) if isinstance(r, Activity) else r
+                   for r in records]
+    return FileRead(records=tuple(records), rejected=tuple(parsed.rejected))
 
 
 def _known(store: Store, digest: str) -> Activity | None:
@@ -85,7 +96,7 @@ def _prepare(store: Store, item: Item, now: datetime) -> tuple[FileRead | None, 
     whole folder every week costs a lookup per old file, not a parse."""
     try:
         if item.row is not None:
-            return FileRead(activity=strava_export.manual_activity(item.row, now)), b"", ""
+            return FileRead(records=(strava_export.manual_activity(item.row, now),)), b"", ""
         data = _load(item)
     except FileRejected as exc:
         return FileRead(reason=str(exc)), b"", ""

@@ -8,10 +8,11 @@ from datetime import datetime
 
 from collectors.common import Quarantine
 from collectors.sources.files.outcomes import Outcome
+from collectors.sources.files.track import SOURCE
 from storage.base import Store
 from storage.records import Rejected
 
-SOURCE = "files"
+__all__ = ["SOURCE", "key", "record", "update"]
 # Rejections stored before the source had one name were kept as source "file".
 LEGACY_SOURCE = "file"
 

@@ -32,7 +32,7 @@ def parse(data: bytes) -> Track:
             speed_mps=(point.tpx_ext or {}).get("Speed"),
             heartrate_bpm=point.hr_value,
         )
-    if exercise.distance and track.times:
+    if exercise.distance and len(track):
         # The laps' DistanceMeters is what the device measured; the track's is the fallback.
         track.total_distance_m = float(exercise.distance)
     return track

@@ -1,50 +1,47 @@
-"""A recorded track (samples plus the device's own totals) and its turn into Activity + stream."""
+"""A recorded track: samples as compact columns, plus the totals the device computed itself."""
 
 from __future__ import annotations
 
 import math
+from array import array
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import numpy as np
-import polyline
-
 from collectors.parsing import ParseError
-from collectors.sources.files.sports import sport_type
-from storage.records import Activity, ActivityStream
 
+# The source's one name: quarantine, sync status, the registry.
+SOURCE = "files"
 # An imported activity's provenance (Activity.source), part of its key: stored activities keep it.
 ACTIVITY_SOURCE = "file"
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 # A device clock a few minutes ahead is not a future activity.
 CLOCK_SKEW = timedelta(minutes=10)
-POLYLINE_POINTS = 300
-# Streams are one DynamoDB item (400 KB, compressed): a 10-hour ride at 1 Hz must still fit.
-MAX_STREAM_POINTS = 10_000
-# Between samples, slower than this counts as standing still (Strava's moving time does the same).
-MOVING_SPEED_MPS = 0.5
-# Altitude must rise this much above the last low before it counts as climbing: GPS altitude
-# jitters by a metre or two, and summing every wiggle would double a flat run's gain.
-CLIMB_THRESHOLD_M = 2.0
-EARTH_RADIUS_M = 6_371_000.0
+ABSENT = math.nan
+SERIES = ("lat", "lon", "altitude_m", "distance_m", "speed_mps", "heartrate_bpm")
 
 
 class FileRejected(ParseError):
     """The file is not a usable activity; the message says why and what to do."""
 
 
+def _column() -> array[float]:
+    return array("d")
+
+
 @dataclass
 class Track:
-    """Samples as parallel lists (None where a sample lacks a value) and the file's own totals."""
+    """Samples as parallel columns of 8-byte floats (NaN where a sample lacks a value: a
+    60 MB file's points must fit in a Lambda, not as one Python object per value), and the
+    file's own totals. Times are seconds since the Unix epoch."""
 
     fmt: str
-    times: list[datetime] = field(default_factory=list)
-    lat: list[float | None] = field(default_factory=list)
-    lon: list[float | None] = field(default_factory=list)
-    altitude_m: list[float | None] = field(default_factory=list)
-    distance_m: list[float | None] = field(default_factory=list)
-    speed_mps: list[float | None] = field(default_factory=list)
-    heartrate_bpm: list[float | None] = field(default_factory=list)
+    t_s: array[float] = field(default_factory=_column)
+    lat: array[float] = field(default_factory=_column)
+    lon: array[float] = field(default_factory=_column)
+    altitude_m: array[float] = field(default_factory=_column)
+    distance_m: array[float] = field(default_factory=_column)
+    speed_mps: array[float] = field(default_factory=_column)
+    heartrate_bpm: array[float] = field(default_factory=_column)
     sport: str | None = None
     sub_sport: str | None = None
     name: str = ""
@@ -58,6 +55,9 @@ class Track:
     max_speed_mps: float | None = None
     average_heartrate_bpm: float | None = None
 
+    def __len__(self) -> int:
+        return len(self.t_s)
+
     def add(
         self,
         time: datetime,
@@ -70,7 +70,7 @@ class Track:
     ) -> None:
         if time.tzinfo is None:  # GPX/TCX times without an offset are UTC by their schemas
             time = time.replace(tzinfo=UTC)
-        self.times.append(time.astimezone(UTC))
+        self.t_s.append(time.timestamp())
         self.lat.append(_num(lat))
         self.lon.append(_num(lon))
         self.altitude_m.append(_num(altitude_m))
@@ -78,77 +78,21 @@ class Track:
         self.speed_mps.append(_num(speed_mps))
         self.heartrate_bpm.append(_num(heartrate_bpm))
 
+    def first_time(self) -> datetime:
+        return datetime.fromtimestamp(min(self.t_s), UTC)
 
-def _num(value: object) -> float | None:
+    def last_time(self) -> datetime:
+        return datetime.fromtimestamp(max(self.t_s), UTC)
+
+
+def _num(value: object) -> float:
     if value is None or isinstance(value, bool):
-        return None
+        return ABSENT
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _filled(values: list[float | None], t: np.ndarray) -> np.ndarray | None:
-    """A series with its gaps filled by linear interpolation in time; None if it has no value."""
-    arr = np.array([np.nan if v is None else v for v in values], dtype=float)
-    ok = ~np.isnan(arr)
-    if not ok.any():
-        return None
-    if ok.all():
-        return arr
-    return np.interp(t, t[ok], arr[ok])
-
-
-def _haversine_m(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Metres between consecutive points (length n-1)."""
-    p1, p2 = np.radians(lat[:-1]), np.radians(lat[1:])
-    dp = p2 - p1
-    dl = np.radians(lon[1:] - lon[:-1])
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
-def elevation_gain(altitude_m: np.ndarray, threshold_m: float = CLIMB_THRESHOLD_M) -> float:
-    gain = 0.0
-    low = float(altitude_m[0])
-    for value in altitude_m[1:]:
-        if value > low + threshold_m:
-            gain += float(value) - low
-            low = float(value)
-        elif value < low:
-            low = float(value)
-    return gain
-
-
-def _moving_time_s(t: np.ndarray, dist: np.ndarray) -> float:
-    dt = np.diff(t)
-    dd = np.diff(dist)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        speed = np.where(dt > 0, dd / dt, 0.0)
-    return float(dt[speed >= MOVING_SPEED_MPS].sum())
-
-
-def _smoothed_speed(t: np.ndarray, dist: np.ndarray, window: int = 5) -> np.ndarray:
-    """Speed over a few samples either side: one noisy fix must not make a sprint."""
-    n = len(t)
-    lo = np.clip(np.arange(n) - window // 2, 0, n - 1)
-    hi = np.clip(np.arange(n) + window // 2, 0, n - 1)
-    dt = t[hi] - t[lo]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        speed = np.where(dt > 0, (dist[hi] - dist[lo]) / dt, 0.0)
-    return np.maximum(speed, 0.0)
-
-
-def _evenly(n: int, k: int) -> np.ndarray:
-    """k indices spread over 0..n-1, first and last included."""
-    if n <= k:
-        return np.arange(n)
-    return np.unique(np.linspace(0, n - 1, k).round().astype(int))
-
-
-def _rounded(values: np.ndarray | None, digits: int) -> list[float]:
-    return [] if values is None else [round(float(v), digits) for v in values]
+        return ABSENT
+    return number if math.isfinite(number) else ABSENT
 
 
 def check_times(times: list[datetime], now: datetime) -> None:
@@ -163,91 +107,3 @@ def check_times(times: list[datetime], now: datetime) -> None:
             f"timestamps run to {last:%Y-%m-%d %H:%M} UTC, in the future: the device clock was "
             "wrong; fix the times in the file or re-export it"
         )
-
-
-def to_records(
-    track: Track, activity_id: str, now: datetime
-) -> tuple[Activity, ActivityStream]:
-    """The Activity (Strava's summary fields, SI units) and stream a track stands for."""
-    if not track.times:
-        raise FileRejected(
-            f"no track points with a time in this {track.fmt.upper()} file: it is a route or an "
-            "empty recording, not an activity"
-        )
-    check_times(track.times + ([track.start_time] if track.start_time else []), now)
-    order = sorted(range(len(track.times)), key=track.times.__getitem__)
-    start = track.times[order[0]]
-    t = np.array([(track.times[i] - start).total_seconds() for i in order], dtype=float)
-
-    def series(values: list[float | None]) -> np.ndarray | None:
-        return _filled([values[i] for i in order], t)
-
-    lat, lon = series(track.lat), series(track.lon)
-    alt = series(track.altitude_m)
-    hr = series(track.heartrate_bpm)
-    dist = series(track.distance_m)
-    if dist is None and lat is not None and lon is not None and len(t) > 1:
-        dist = np.concatenate([[0.0], np.cumsum(_haversine_m(lat, lon))])
-    if dist is not None:
-        # Devices restart odometers on lap resets; a track's distance never goes back.
-        dist = np.maximum.accumulate(dist - dist[0])
-    speed = series(track.speed_mps)
-    if speed is None and dist is not None:
-        speed = _smoothed_speed(t, dist)
-
-    distance_m = track.total_distance_m
-    if distance_m is None:
-        distance_m = float(dist[-1]) if dist is not None else 0.0
-    elapsed_s = track.elapsed_time_s if track.elapsed_time_s is not None else float(t[-1])
-    moving_s = track.moving_time_s
-    if moving_s is None:
-        moving_s = _moving_time_s(t, dist) if dist is not None and len(t) > 1 else elapsed_s
-    gain_m = track.elevation_gain_m
-    if gain_m is None:
-        gain_m = elevation_gain(alt) if alt is not None else 0.0
-    avg_speed = track.average_speed_mps
-    if avg_speed is None and moving_s > 0 and distance_m > 0:
-        avg_speed = distance_m / moving_s
-    max_speed = track.max_speed_mps
-    if max_speed is None and speed is not None and len(speed):
-        max_speed = float(speed.max())
-    avg_hr = track.average_heartrate_bpm
-    if avg_hr is None and hr is not None:
-        avg_hr = float(hr.mean())
-
-    summary = None
-    if lat is not None and lon is not None:
-        keep = _evenly(len(t), POLYLINE_POINTS)
-        summary = polyline.encode(list(zip(lat[keep], lon[keep], strict=True)), 5)
-    sport = sport_type(track.sport, track.sub_sport)
-    activity = Activity(
-        id=activity_id,
-        source=ACTIVITY_SOURCE,
-        start_time=track.start_time or start,
-        sport_type=sport,
-        name=track.name or f"{sport} {start:%Y-%m-%d}",
-        # float(): numpy scalars must not reach the store (DynamoDB refuses them).
-        distance_m=round(float(distance_m), 1),
-        moving_time_s=float(round(moving_s)),
-        elapsed_time_s=float(round(elapsed_s)),
-        elevation_gain_m=round(float(gain_m), 1),
-        average_speed_mps=None if avg_speed is None else round(float(avg_speed), 3),
-        max_speed_mps=None if max_speed is None else round(float(max_speed), 3),
-        average_heartrate_bpm=None if avg_hr is None else round(float(avg_hr), 1),
-        summary_polyline=summary,
-    )
-    keep = _evenly(len(t), MAX_STREAM_POINTS)
-    latlng = None
-    if lat is not None and lon is not None:
-        pairs = zip(lat[keep], lon[keep], strict=True)
-        latlng = [[round(float(a), 6), round(float(b), 6)] for a, b in pairs]
-    stream = ActivityStream(
-        activity_id=activity_id,
-        time_s=_rounded(t[keep], 1),
-        distance_m=_rounded(None if dist is None else dist[keep], 1),
-        altitude_m=_rounded(None if alt is None else alt[keep], 1),
-        velocity_mps=_rounded(None if speed is None else speed[keep], 2),
-        heartrate_bpm=None if hr is None else _rounded(hr[keep], 0),
-        latlng=latlng,
-    )
-    return activity, stream

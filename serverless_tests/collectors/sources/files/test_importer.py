@@ -225,3 +225,35 @@ def test_an_export_and_a_fit_folder_show_on_the_running_page(sqlite_store, tmp_p
     graph = running.session(stream, chosen)
     assert {t.name for t in graph.data} == {"pace", "elevation", "heart rate"}
     assert len(graph.data[0].x) > 10
+
+
+def test_a_multisport_file_stores_its_legs_as_one_upload_and_its_run_is_a_run(store, tmp_path):
+    from dashboard import data
+    from serverless_tests.collectors.sources.files.fitgen import Leg, fit_file
+
+    start = DAY + timedelta(hours=2)
+    legs = [Leg("cycling", start, n=200, speed_mps=9.0),
+            Leg("transition", start + timedelta(minutes=17), n=6),
+            Leg("running", start + timedelta(minutes=18), n=150, speed_mps=3.5),
+            # Two strength legs with no distance, 40 s apart: legs, not copies of each other.
+            Leg("training", start + timedelta(minutes=32), n=6, speed_mps=0.0),
+            Leg("training", start + timedelta(minutes=32, seconds=40), n=6, speed_mps=0.0)]
+    (tmp_path / "brick.fit").write_bytes(fit_file(legs))
+    summary = import_paths(store, [tmp_path / "brick.fit"], now=NOW)
+    assert (summary.imported, summary.duplicates, summary.rejected) == (1, 0, 0)
+    stored = store.query("activities")
+    assert [(a.sport_type, a.leg, a.legs) for a in stored] == [
+        ("Ride", 1, 4), ("Run", 2, 4), ("Workout", 3, 4), ("Workout", 4, 4)]
+    assert len({a.event_id for a in stored}) == 1
+    assert all(store.get("streams", a.id) is not None for a in stored)
+    runs = data.activities(store, runs_only=True)
+    assert list(runs["distance_m"]) == [pytest.approx(legs[2].distance_m, abs=0.1)]
+    before = snapshot(store)
+    again = import_paths(store, [tmp_path / "brick.fit"], now=NOW)
+    assert (again.imported, again.duplicates) == (0, 1)
+    assert snapshot(store) == before
+    # Another copy of the same recording (other bytes): each leg finds its own twin.
+    (tmp_path / "brick.fit.gz").write_bytes(gz(fit_file(legs)))
+    copy = import_paths(store, [tmp_path / "brick.fit.gz"], now=NOW)
+    assert (copy.imported, copy.duplicates) == (0, 1)
+    assert store.query("activities") == stored

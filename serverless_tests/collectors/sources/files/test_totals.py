@@ -1,4 +1,4 @@
-"""A track's samples as an Activity and its stream: map, heart rate, dates, position fixes."""
+"""A track as an Activity and its stream: the map, heart rate, dates, position fixes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import polyline
 import pytest
 
-from collectors.sources.files.track import POLYLINE_POINTS
+from collectors.sources.files.totals import POLYLINE_POINTS
 from demo.activity_files import (
     fit_bytes,
     gpx_text,
