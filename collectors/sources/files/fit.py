@@ -131,7 +131,8 @@ def _apply_sessions(track: Track, sessions: list[dict[str, Any]]) -> None:
     if len(sessions) == 1:
         track.average_speed_mps = _float(_first(first, "enhanced_avg_speed", "avg_speed"))
         track.max_speed_mps = _float(_first(first, "enhanced_max_speed", "max_speed"))
-        track.average_heartrate_bpm = _float(first.get("avg_heart_rate"))
+        # 0 is what a device without a heart-rate sensor writes: no average, not a zero one.
+        track.average_heartrate_bpm = _float(first.get("avg_heart_rate")) or None
 
 
 def _end_s(session: dict[str, Any]) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import sys
 import zipfile
@@ -93,6 +94,11 @@ def import_item(
             if filled is not None:
                 batch.add(filled)
                 note += "; its missing stream filled from this file"
+                if duplicate.average_heartrate_bpm is None and filled.heartrate_bpm:
+                    # Heart rate it lacked (no strap that day) now comes with its average.
+                    duplicate = dataclasses.replace(
+                        duplicate, average_heartrate_bpm=activity.average_heartrate_bpm)
+                    batch.add(duplicate)
         notes.append(note)
         kept.append(duplicate)
     refused = [Outcome(item.ref + r.ref, "rejected", r.reason) for r in read.rejected]

@@ -76,7 +76,9 @@ class Track:
         self.altitude_m.append(_num(altitude_m))
         self.distance_m.append(_num(distance_m))
         self.speed_mps.append(_num(speed_mps))
-        self.heartrate_bpm.append(_num(heartrate_bpm))
+        # Devices without a heart-rate sensor (Zwift without a strap, OpenTracks) write 0.
+        heart = _num(heartrate_bpm)
+        self.heartrate_bpm.append(heart if heart > 0 else ABSENT)
 
     def first_time(self) -> datetime:
         return datetime.fromtimestamp(min(self.t_s), UTC)

@@ -16,6 +16,8 @@ from storage.records import Activity, ActivityStream
 # The tests' "today": every generated activity lies before it.
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 DAY = datetime(2025, 5, 1, 6, 0, tzinfo=UTC)
+# The real files were recorded up to this year: read them as of today.
+TODAY = datetime.now(UTC)
 # The real device files beside the repository (see their README); never copied into it.
 REALDATA = Path(__file__).resolve().parents[4].parent / "shared" / "realdata"
 

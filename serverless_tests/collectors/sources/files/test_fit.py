@@ -12,7 +12,7 @@ from demo.activity_files import (
     fit_bytes,
     samples,
 )
-from serverless_tests.collectors.sources.files.conftest import real_file, rejected
+from serverless_tests.collectors.sources.files.conftest import TODAY, real_file, rejected
 from storage.records import Activity, ActivityStream
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -90,7 +90,7 @@ def test_a_multisport_file_is_one_activity_per_leg_linked_as_one_event():
 
 def test_the_real_fenix_multisport_day_becomes_its_legs():
     data = real_file("fit/activity-large-fenxi2-multisport.fit").read_bytes()
-    parsed = parse("multisport.fit", data, NOW)
+    parsed = parse("multisport.fit", data, TODAY)
     activities = [r for r in parsed.records if isinstance(r, Activity)]
     streams = {r.activity_id: r for r in parsed.records if isinstance(r, ActivityStream)}
     assert [a.sport_type for a in activities][1:] == ["Run", "Run", "Ride"]
@@ -103,3 +103,23 @@ def test_the_real_fenix_multisport_day_becomes_its_legs():
         assert stream.distance_m[0] == 0.0
         assert stream.distance_m[-1] == pytest.approx(activity.distance_m, rel=0.01)
         assert stream.time_s[-1] == pytest.approx(activity.elapsed_time_s, abs=5)
+
+
+def test_a_heart_rate_of_zero_is_no_heart_rate():
+    from serverless_tests.collectors.sources.files.fitgen import Leg, fit_file
+
+    data = fit_file([Leg("cycling", START, n=90, speed_mps=8.0, heart_rate=0,
+                         sub_sport="virtual_activity")])
+    [activity, stream] = parse("zwift.fit", data, NOW).records
+    assert isinstance(activity, Activity) and isinstance(stream, ActivityStream)
+    assert activity.sport_type == "VirtualRide"
+    assert activity.average_heartrate_bpm is None and stream.heartrate_bpm is None
+
+
+def test_the_real_zwift_ride_without_a_strap_has_no_heart_rate():
+    data = real_file("fit/null_compressed_speed_dist.fit").read_bytes()
+    [activity, stream] = parse("zwift.fit", data, TODAY).records
+    assert isinstance(activity, Activity) and isinstance(stream, ActivityStream)
+    assert activity.sport_type == "VirtualRide"
+    assert activity.distance_m == pytest.approx(13_400, abs=1)
+    assert activity.average_heartrate_bpm is None and stream.heartrate_bpm is None

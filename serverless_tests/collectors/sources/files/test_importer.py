@@ -257,3 +257,23 @@ def test_a_multisport_file_stores_its_legs_as_one_upload_and_its_run_is_a_run(st
     copy = import_paths(store, [tmp_path / "brick.fit.gz"], now=NOW)
     assert (copy.imported, copy.duplicates) == (0, 1)
     assert store.query("activities") == stored
+
+
+def test_a_later_file_with_heart_rate_fills_an_activity_recorded_without(store, tmp_path):
+    import dataclasses
+
+    points = samples(DAY, n=100)
+    strapless = [dataclasses.replace(p, heartrate_bpm=0) for p in points]
+    (tmp_path / "watch.gpx").write_text(gpx_text(strapless))
+    (tmp_path / "strap.fit").write_bytes(fit_bytes(points))
+    import_paths(store, [tmp_path / "watch.gpx"], now=NOW)
+    [first] = store.query("activities")
+    assert first.average_heartrate_bpm is None
+    assert store.get("streams", first.id).heartrate_bpm is None
+    summary = import_paths(store, [tmp_path / "strap.fit"], now=NOW)
+    assert summary.duplicates == 1
+    [kept] = store.query("activities")
+    assert kept.id == first.id
+    hrs = [p.heartrate_bpm for p in points]
+    assert kept.average_heartrate_bpm == pytest.approx(sum(hrs) / len(hrs), abs=1)
+    assert len(store.get("streams", kept.id).heartrate_bpm) == len(points)
