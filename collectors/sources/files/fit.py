@@ -11,7 +11,7 @@ from typing import Any
 import fitdecode
 import numpy as np
 
-from collectors.sources.files.track import SERIES, FileRejected, Track
+from collectors.sources.files.track import COLUMNS, FileRejected, Track
 
 SEMICIRCLE_DEG = 180.0 / 2**31
 FIT_FILE_TYPES_OK = ("activity", None)
@@ -162,7 +162,7 @@ def split_legs(track: Track, sessions: list[dict[str, Any]]) -> list[Track]:
         if session.get("sport") == TRANSITION:
             continue
         leg = Track(fmt=track.fmt, sport=track.sport, sub_sport=track.sub_sport)
-        for name in ("t_s", *SERIES):
+        for name in COLUMNS:
             column = np.frombuffer(getattr(track, name), dtype=float)[inside]
             setattr(leg, name, array("d", column.tobytes()))
         _apply_sessions(leg, [session])

@@ -35,6 +35,7 @@ def parse(text: str) -> Track:
         if not track.name and trk.name:
             track.name = trk.name.strip()
         for segment in trk.segments:
+            track.new_segment()
             for point in segment.points:
                 if point.time is None:
                     continue

@@ -53,19 +53,28 @@ def elevation_gain(altitude_m: np.ndarray, threshold_m: float = CLIMB_THRESHOLD_
     return gain
 
 
-def _moving_time_s(t: np.ndarray, dist: np.ndarray) -> float:
+def _moving_time_s(t: np.ndarray, dist: np.ndarray, inside: np.ndarray) -> float:
+    """Seconds spent moving, between samples of one segment (`inside`, length n-1)."""
     dt = np.diff(t)
     dd = np.diff(dist)
     with np.errstate(divide="ignore", invalid="ignore"):
         speed = np.where(dt > 0, dd / dt, 0.0)
-    return float(dt[speed >= MOVING_SPEED_MPS].sum())
+    return float(dt[(speed >= MOVING_SPEED_MPS) & inside].sum())
 
 
-def _smoothed_speed(t: np.ndarray, dist: np.ndarray, window: int = 5) -> np.ndarray:
-    """Speed over a few samples either side: one noisy fix must not make a sprint."""
+def _smoothed_speed(
+    t: np.ndarray, dist: np.ndarray, segment: np.ndarray, window: int = 5
+) -> np.ndarray:
+    """Speed over a few samples either side, within the sample's segment: one noisy fix must
+    not make a sprint, nor the straight line across a recording gap."""
     n = len(t)
-    lo = np.clip(np.arange(n) - window // 2, 0, n - 1)
-    hi = np.clip(np.arange(n) + window // 2, 0, n - 1)
+    index = np.arange(n)
+    starts = np.flatnonzero(np.r_[True, segment[1:] != segment[:-1]])
+    first = starts[np.searchsorted(starts, index, side="right") - 1]
+    ends = np.r_[starts[1:] - 1, n - 1]
+    last = ends[np.searchsorted(starts, index, side="right") - 1]
+    lo = np.maximum(index - window // 2, first)
+    hi = np.minimum(index + window // 2, last)
     dt = t[hi] - t[lo]
     with np.errstate(divide="ignore", invalid="ignore"):
         speed = np.where(dt > 0, (dist[hi] - dist[lo]) / dt, 0.0)
@@ -102,18 +111,22 @@ def to_records(
     def series(values: object) -> np.ndarray | None:
         return _filled(np.frombuffer(values, dtype=float)[order], t)  # type: ignore[call-overload]
 
+    segment = np.frombuffer(track.segment, dtype=float)[order]
+    inside = segment[1:] == segment[:-1]
     lat, lon = series(track.lat), series(track.lon)
     alt = series(track.altitude_m)
     hr = series(track.heartrate_bpm)
     dist = series(track.distance_m)
     if dist is None and lat is not None and lon is not None and len(t) > 1:
-        dist = np.concatenate([[0.0], np.cumsum(_haversine_m(lat, lon))])
+        # Measured along each segment; nothing is counted across a gap between two.
+        steps = np.where(inside, _haversine_m(lat, lon), 0.0)
+        dist = np.concatenate([[0.0], np.cumsum(steps)])
     if dist is not None:
         # Devices restart odometers on lap resets; a track's distance never goes back.
         dist = np.maximum.accumulate(dist - dist[0])
     speed = series(track.speed_mps)
     if speed is None and dist is not None:
-        speed = _smoothed_speed(t, dist)
+        speed = _smoothed_speed(t, dist, segment)
 
     distance_m = track.total_distance_m
     if distance_m is None:
@@ -121,7 +134,8 @@ def to_records(
     elapsed_s = track.elapsed_time_s if track.elapsed_time_s is not None else float(t[-1])
     moving_s = track.moving_time_s
     if moving_s is None:
-        moving_s = _moving_time_s(t, dist) if dist is not None and len(t) > 1 else elapsed_s
+        moving_s = (_moving_time_s(t, dist, inside) if dist is not None and len(t) > 1
+                    else elapsed_s)
     gain_m = track.elevation_gain_m
     if gain_m is None:
         gain_m = elevation_gain(alt) if alt is not None else 0.0

@@ -18,6 +18,8 @@ EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 CLOCK_SKEW = timedelta(minutes=10)
 ABSENT = math.nan
 SERIES = ("lat", "lon", "altitude_m", "distance_m", "speed_mps", "heartrate_bpm")
+# Every column of a track, the segment number included.
+COLUMNS = ("t_s", *SERIES, "segment")
 
 
 class FileRejected(ParseError):
@@ -42,6 +44,9 @@ class Track:
     distance_m: array[float] = field(default_factory=_column)
     speed_mps: array[float] = field(default_factory=_column)
     heartrate_bpm: array[float] = field(default_factory=_column)
+    # Which recording segment each sample is in (a GPX <trkseg>; a new <trk> starts one too):
+    # nothing was recorded between two segments, so no distance or time is counted across.
+    segment: array[float] = field(default_factory=_column)
     sport: str | None = None
     sub_sport: str | None = None
     name: str = ""
@@ -55,8 +60,15 @@ class Track:
     max_speed_mps: float | None = None
     average_heartrate_bpm: float | None = None
 
+    _segment: int = field(default=0, repr=False)
+
     def __len__(self) -> int:
         return len(self.t_s)
+
+    def new_segment(self) -> None:
+        """The samples added from now on follow a gap in the recording."""
+        if len(self) and self.segment[-1] == self._segment:
+            self._segment += 1
 
     def add(
         self,
@@ -79,6 +91,7 @@ class Track:
         # Devices without a heart-rate sensor (Zwift without a strap, OpenTracks) write 0.
         heart = _num(heartrate_bpm)
         self.heartrate_bpm.append(heart if heart > 0 else ABSENT)
+        self.segment.append(self._segment)
 
     def first_time(self) -> datetime:
         return datetime.fromtimestamp(min(self.t_s), UTC)

@@ -46,3 +46,49 @@ def test_the_real_opentracks_hike_without_a_sensor_has_no_heart_rate():
     activity, stream = read_activity("cadzand.gpx", data, TODAY)
     assert activity.distance_m == pytest.approx(2_692, rel=0.01)
     assert activity.average_heartrate_bpm is None and stream.heartrate_bpm is None
+
+
+def segmented_gpx(parts: list[list], new_track: list[bool]) -> bytes:
+    """One GPX of several `<trkseg>`s; `new_track[i]` puts part i in a `<trk>` of its own."""
+    body = ""
+    for i, part in enumerate(parts):
+        text = gpx_text(part)
+        segment = text[text.index("<trkseg>"):text.index("</trkseg>") + len("</trkseg>")]
+        if i == 0 or new_track[i]:
+            body += ("</trk>" if i else "") + "<trk><type>running</type>"
+        body += segment
+    head = gpx_text(parts[0])
+    return (head[:head.index("<trk>")] + body + "</trk></gpx>\n").encode()
+
+
+def test_distance_moving_time_and_max_speed_come_from_inside_the_segments():
+    from datetime import timedelta
+
+    minute = timedelta(minutes=1)
+    parts = [samples(START, n=60, speed_mps=3.0),
+             # 2 minutes later, 3 km away: the watch was off in a car.
+             samples(START + 7 * minute, n=60, speed_mps=3.0, origin=(48.88, 2.3522)),
+             samples(START + 14 * minute, n=60, speed_mps=3.0, origin=(48.91, 2.3522))]
+    data = segmented_gpx(parts, new_track=[True, False, True])
+    activity, stream = read_activity("gaps.gpx", data, NOW)
+    inside_m = sum(p[-1].distance_m for p in parts)
+    assert activity.distance_m == pytest.approx(inside_m, rel=0.02)
+    assert activity.moving_time_s == pytest.approx(3 * 59 * 5.0, abs=5)
+    assert activity.elapsed_time_s == pytest.approx((parts[-1][-1].time - START).total_seconds())
+    assert activity.max_speed_mps == pytest.approx(3.0, rel=0.05)
+    assert max(stream.velocity_mps) == pytest.approx(3.0, rel=0.05)
+    # Across a gap the distance stays where it was.
+    assert stream.distance_m[60] == stream.distance_m[59]
+
+
+def test_the_real_lake_walk_of_eight_tracks_agrees_with_gpxpy():
+    import gpxpy
+
+    path = real_file("gpx/cerknicko-jezero.gpx")
+    activity, _ = read_activity("cerknicko.gpx", path.read_bytes(), TODAY)
+    document = gpxpy.parse(path.read_text())
+    assert activity.distance_m == pytest.approx(document.length_2d(), rel=0.005)
+    assert activity.distance_m == pytest.approx(4_580, rel=0.01)
+    recorded_s = sum((s.points[-1].time - s.points[0].time).total_seconds()
+                     for t in document.tracks for s in t.segments if s.points)
+    assert activity.moving_time_s <= recorded_s < activity.elapsed_time_s
