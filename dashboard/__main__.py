@@ -1,4 +1,4 @@
-"""`python -m dashboard serve | users add|list|remove`: run the dashboard and manage its users."""
+"""`python -m dashboard serve | users add|list|passwd|role|signout|remove`: run it, manage users."""
 
 from __future__ import annotations
 
@@ -62,6 +62,15 @@ def _users(args: argparse.Namespace) -> int:
             print("no users yet — add one with `python -m dashboard users add NAME`")
         for name, role in found:
             print(f"{name}\t{role}")
+    elif args.users_command == "passwd":
+        users.passwd(store, args.name, _read_password(args))
+        print(f"new password for {args.name}; their sessions have ended")
+    elif args.users_command == "role":
+        users.set_role(store, args.name, args.role)
+        print(f"{args.name} is now {args.role}; their sessions have ended")
+    elif args.users_command == "signout":
+        users.end_sessions(store, args.name)
+        print(f"signed {args.name} out everywhere")
     elif args.users_command == "remove":
         if not users.remove(store, args.name):
             raise users.UserError(f"no user {args.name!r}")
@@ -76,14 +85,22 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8050)
     serve.set_defaults(func=_serve)
-    manage = sub.add_parser("users", help="add, list or remove dashboard users")
+    manage = sub.add_parser("users", help="add, list, change or remove dashboard users")
     msub = manage.add_subparsers(dest="users_command", required=True)
     add = msub.add_parser("add", help="add a user (prompts for the password)")
     add.add_argument("name")
     add.add_argument("--role", choices=users.ROLES, default="viewer")
-    add.add_argument("--password-stdin", action="store_true",
-                     help="read the password from the first line of stdin (for scripts)")
+    passwd = msub.add_parser("passwd", help="change a user's password (ends their sessions)")
+    passwd.add_argument("name")
+    for command in (add, passwd):
+        command.add_argument("--password-stdin", action="store_true",
+                             help="read the password from the first line of stdin (for scripts)")
     msub.add_parser("list", help="list users and roles")
+    role = msub.add_parser("role", help="change a user's role (ends their sessions)")
+    role.add_argument("name")
+    role.add_argument("role", choices=users.ROLES)
+    signout = msub.add_parser("signout", help="sign a user out everywhere")
+    signout.add_argument("name")
     remove = msub.add_parser("remove", help="remove a user")
     remove.add_argument("name")
     manage.set_defaults(func=_users)

@@ -14,9 +14,9 @@ from dash import Input, Output, dcc
 from dash import html as dhtml
 
 import settings
+from dashboard import callback_guard, data, headers
 from dashboard import config as dashboard_config
-from dashboard import data
-from dashboard.auth import login
+from dashboard.auth import csrf, login
 from dashboard.config import CONFIG_KEY, DashboardConfig
 from dashboard.logic.common import use_light_template
 from dashboard.static_hosting import StaticHostedDash
@@ -39,12 +39,21 @@ def navbar() -> dbc.Navbar:
             ], className="app-nav", navbar=True),
             dhtml.Div([
                 dhtml.Span(who, className="app-user", id="app-user"),
-                dhtml.A("Sign out", href=dash.get_relative_path("/logout"), id="app-logout",
-                        className="app-logout"),
+                sign_out(),
             ], className="app-user-box"),
         ], fluid=True, className="app-nav-container"),
         id="app-navbar", className="app-navbar", dark=True, color="primary",
     )
+
+
+def sign_out() -> Any:
+    """Signing out is a form post with the session's CSRF token, never a link another site
+    could make the browser follow."""
+    token = csrf.token() if flask.has_request_context() else ""
+    return dhtml.Form([
+        dcc.Input(type="hidden", name="csrf_token", value=token, id="app-logout-csrf"),
+        dhtml.Button("Sign out", type="submit", id="app-logout", className="app-logout"),
+    ], method="POST", action=dash.get_relative_path("/logout"), className="app-logout-form")
 
 
 def serve_layout() -> Any:
@@ -53,6 +62,7 @@ def serve_layout() -> Any:
         dcc.Interval(id="app-live-interval", interval=LIVE_INTERVAL_MS),
         dcc.Store(id="app-data-version"),
         navbar(),
+        dhtml.Div(id=callback_guard.ERROR_ID),
         dbc.Container(dash.page_container, fluid=True, className="app-main"),
     ], id="app-root")
 
@@ -131,10 +141,13 @@ def _make(config: DashboardConfig) -> tuple[flask.Flask, StaticHostedDash]:
         title="Pulseboard",
         update_title=None,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+        on_error=callback_guard.on_error,
     )
     app.layout = serve_layout
     _install_routes(server)
     login.install(server, app.config.requests_pathname_prefix)
+    callback_guard.install(app)
+    headers.install(server)
     _install_live(app)
     return server, app
 

@@ -33,6 +33,8 @@ class DashboardConfig:
     api_key: str = field(default="", repr=False)
     # "" = this server serves the browser code; else the public base `make publish-assets` filled.
     assets_url: str = ""
+    # Sites besides this one that may frame the dashboard (`?embed=1`).
+    embed_origins: tuple[str, ...] = ()
 
 
 def signing_key(current: Settings) -> str:
@@ -59,6 +61,7 @@ def from_settings(current: Settings) -> DashboardConfig:
         api_url=current.api_url,
         api_key=current.secret("api_key"),
         assets_url=current.assets_url,
+        embed_origins=current.embed_origins,
     )
 
 

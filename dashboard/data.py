@@ -12,6 +12,7 @@ import pandas as pd
 
 from dashboard import config as dashboard_config
 from dashboard.config import DashboardConfig
+from dashboard.logic import inputs
 from storage import open_store
 from storage.base import Store
 
@@ -99,11 +100,11 @@ def store() -> Store:
     return store_for(dashboard_config.current())
 
 
-def day_bounds(start: str | date | None, end: str | date | None) -> tuple[date | None, date | None]:
-    """A date-picker range as half-open store bounds (the end day is included)."""
-    low = date.fromisoformat(str(start)[:10]) if start else None
-    high = date.fromisoformat(str(end)[:10]) + timedelta(days=1) if end else None
-    return low, high
+def day_bounds(start: Any, end: Any) -> tuple[date | None, date | None]:
+    """A date-picker range as half-open store bounds (the end day is included); InputError
+    when it is not a range of days."""
+    low, high = inputs.day_range(start, end)
+    return low, high + timedelta(days=1) if high else None
 
 
 def recent_start(s: Store, kind: str, series: str = "", days: int = 400) -> Any:

@@ -13,34 +13,43 @@ import flask_login
 
 from dashboard import data
 from dashboard.auth import csrf, sessions, users
-from dashboard.auth.throttle import throttled
+from dashboard.auth.throttle import client_address, throttled
 from dashboard.static_hosting import StaticHostedDash
 
 # What the login page itself loads before anyone is logged in.
 PUBLIC_PATHS = {"/login", "/assets/style.css", "/health"}
 
-LOGIN_PAGE = """<!doctype html>
+PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Pulseboard · sign in</title>
+<title>Pulseboard · {title}</title>
 <link rel="stylesheet" href="{stylesheet}">{icon}</head>
 <body class="login-body">
 <main class="login-card">
   <h1 class="brand">Pulseboard</h1>
-  <p class="muted">Sign in to see your dashboard.</p>
+  {body}
+</main></body></html>"""
+LOGIN_FORM = """<p class="muted">Sign in to see your dashboard.</p>
   {error}
   <form method="post" action="{prefix}login">
     <input type="hidden" name="csrf_token" value="{csrf}">
     <input type="hidden" name="next" value="{next}">
     <label for="username">User name</label>
     <input class="form-control" id="username" name="username" autocomplete="username"
-           value="{username}" required autofocus>
+           value="{username}" maxlength="{max_name}" required autofocus>
     <label for="password">Password</label>
     <input class="form-control" id="password" name="password" type="password"
            autocomplete="current-password" required>
     <button class="btn btn-primary" id="login-submit" type="submit">Sign in</button>
-  </form>
-</main></body></html>"""
+  </form>"""
+LOGOUT_FORM = """<p class="muted">Sign out of Pulseboard?</p>
+  {error}
+  <form method="post" action="{prefix}logout">
+    <input type="hidden" name="csrf_token" value="{csrf}">
+    <button class="btn btn-primary" id="logout-submit" type="submit">Sign out</button>
+    <button class="btn" id="logout-everywhere" name="everywhere" value="1" type="submit">
+      Sign out everywhere</button>
+  </form>"""
 
 
 def safe_next(target: str | None, prefix: str) -> str:
@@ -55,22 +64,33 @@ def safe_next(target: str | None, prefix: str) -> str:
     return target
 
 
-def _render(prefix: str, next_url: str, error: str = "", username: str = "",
-            status: int = 200) -> flask.Response:
+def _page(title: str, body: str, status: int) -> flask.Response:
     app = cast(StaticHostedDash, dash.get_app())
     # Without a link the browser asks for /favicon.ico, outside the stage behind API Gateway; the
     # one Dash serves needs a session, so only the published copy is linked.
     icon = f'<link rel="icon" href="{html.escape(app.favicon_url())}">' if app.assets_url else ""
-    body = LOGIN_PAGE.format(
-        prefix=html.escape(prefix), stylesheet=html.escape(dash.get_asset_url("style.css")),
-        icon=icon, csrf=html.escape(csrf.token()), next=html.escape(next_url),
-        username=html.escape(username),
-        error=f'<div class="alert alert-danger" id="login-error">{html.escape(error)}</div>'
-        if error else "",
-    )
-    response = flask.make_response(body, status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    page = PAGE.format(title=title, body=body, icon=icon,
+                       stylesheet=html.escape(dash.get_asset_url("style.css")))
+    return flask.make_response(page, status)
+
+
+def _error(text: str) -> str:
+    return f'<div class="alert alert-danger" id="login-error">{html.escape(text)}</div>' \
+        if text else ""
+
+
+def _render(prefix: str, next_url: str, error: str = "", username: str = "",
+            status: int = 200) -> flask.Response:
+    return _page("sign in", LOGIN_FORM.format(
+        prefix=html.escape(prefix), csrf=html.escape(csrf.token()), next=html.escape(next_url),
+        username=html.escape(username), max_name=users.MAX_NAME_CHARS, error=_error(error),
+    ), status)
+
+
+def _render_logout(prefix: str, error: str = "", status: int = 200) -> flask.Response:
+    return _page("sign out", LOGOUT_FORM.format(
+        prefix=html.escape(prefix), csrf=html.escape(csrf.token()), error=_error(error),
+    ), status)
 
 
 def _wants_json(path: str) -> bool:
@@ -93,15 +113,19 @@ def install(server: flask.Flask, prefix: str) -> None:
 
     @server.before_request
     def guard() -> Any:
-        path = flask.request.path
+        request = flask.request
+        if request.method == "POST" and csrf.cross_site(request):
+            return flask.jsonify(error="cross_site",
+                                 message="Refused: this request came from another site."), 403
+        path = request.path
         if path in PUBLIC_PATHS or flask_login.current_user.is_authenticated:
             return None
         if _wants_json(path):
             return flask.jsonify(error="unauthorized",
                                  message="Sign in first: this needs a session."), 401
         here = prefix + path.lstrip("/")
-        if flask.request.query_string:
-            here += "?" + flask.request.query_string.decode("latin-1")
+        if request.query_string:
+            here += "?" + request.query_string.decode("latin-1")
         return flask.redirect(f"{prefix}login?next={quote(here, safe='/')}")
 
     @server.route("/login", methods=["GET", "POST"])
@@ -116,8 +140,14 @@ def install(server: flask.Flask, prefix: str) -> None:
             return _render(prefix, next_url, "The form expired. Please sign in again.",
                            status=400)
         name = request.form.get("username", "").strip()
+        if len(name) > users.MAX_NAME_CHARS:
+            # No such user can exist: refused before anything is counted or stored.
+            return _render(prefix, next_url,
+                           f"User names have at most {users.MAX_NAME_CHARS} characters.",
+                           status=400)
         password = request.form.get("password", "")
-        if throttled(data.store(), name, request.remote_addr or "", time.time()):
+        client = client_address(request.environ)
+        if throttled(data.store(), name, client, time.time()):
             return _render(prefix, next_url,
                            "Too many sign-in attempts. Wait a minute, then try again.",
                            username=name, status=429)
@@ -130,5 +160,12 @@ def install(server: flask.Flask, prefix: str) -> None:
 
     @server.route("/logout", methods=["GET", "POST"])
     def logout() -> Any:
-        sessions.end()
+        # A link (GET) only asks: signing out is a form post with this session's token, so
+        # another site cannot sign anyone out.
+        request = flask.request
+        if request.method == "GET":
+            return _render_logout(prefix)
+        if not csrf.valid(request.form.get("csrf_token", "")):
+            return _render_logout(prefix, "The form expired. Please try again.", status=400)
+        sessions.end(everywhere=request.form.get("everywhere") == "1")
         return flask.redirect(f"{prefix}login")

@@ -1,9 +1,10 @@
-"""Login sessions: the signed cookie, who it names, and how long it lasts."""
+"""Login sessions: a signed cookie naming the user and a session the store holds open."""
 
 from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import flask
 import flask_login
@@ -13,7 +14,8 @@ from dashboard import data
 from dashboard.auth import users
 
 SESSION_LIFETIME_S = 24 * 3600
-USER_CACHE_S = 30.0
+SESSION_CHECK_S = 5.0
+SESSION_ID = "sid"  # the cookie's key for the session id (the store keeps its digest)
 
 
 class User(flask_login.UserMixin):
@@ -50,33 +52,59 @@ def configure(server: flask.Flask) -> None:
     server.session_interface = CookieSessions()
 
 
-_users_cache: dict[str, tuple[float, User | None]] = {}
-_users_lock = threading.Lock()
+_records: dict[tuple[int, str], tuple[float, dict[str, Any] | None]] = {}
+_records_lock = threading.Lock()
+
+
+def _record(name: str) -> dict[str, Any] | None:
+    """The user's record, read from the store at most every SESSION_CHECK_S per process: a
+    sign-out, password or role change or removal on any process reaches this one within that,
+    and Dash's many requests per page do not each cost a store read."""
+    store = data.store()
+    key = (id(store), name)
+    now = time.monotonic()
+    with _records_lock:
+        cached = _records.get(key)
+        if cached and now - cached[0] < SESSION_CHECK_S:
+            return cached[1]
+    record = users.get(store, name)
+    with _records_lock:
+        _records[key] = (now, record)
+    return record
+
+
+def _forget(name: str) -> None:
+    with _records_lock:
+        _records.pop((id(data.store()), name), None)
 
 
 def load_user(name: str) -> User | None:
-    """Users are read from the store at most every USER_CACHE_S per process: a removed user
-    loses access within that, and Dash's many requests do not each cost a store read."""
-    now = time.monotonic()
-    with _users_lock:
-        cached = _users_cache.get(name)
-        if cached and now - cached[0] < USER_CACHE_S:
-            return cached[1]
-    record = users.get(data.store(), name)
-    user = User(name, str(record.get("role", "viewer"))) if record else None
-    with _users_lock:
-        _users_cache[name] = (now, user)
-    return user
+    """The user this request's cookie names, if the session it carries is still open."""
+    session_id = flask.session.get(SESSION_ID)
+    record = _record(name) if isinstance(session_id, str) else None
+    if record is None or not users.session_open(record, str(session_id), time.time()):
+        return None
+    return User(name, str(record.get("role", "viewer")))
 
 
 def start(name: str, role: str) -> None:
     """A fresh session for a user who just proved who they are (no fixation)."""
     flask.session.clear()
-    with _users_lock:
-        _users_cache.pop(name, None)
+    session_id = users.open_session(data.store(), name, time.time(), SESSION_LIFETIME_S)
+    _forget(name)
+    flask.session[SESSION_ID] = session_id
     flask_login.login_user(User(name, role))
 
 
-def end() -> None:
+def end(everywhere: bool = False) -> None:
+    """Signs the current user out: this session, or `everywhere` every session they have."""
+    user = flask_login.current_user
+    session_id = flask.session.get(SESSION_ID)
+    if user.is_authenticated:
+        if everywhere:
+            users.end_sessions(data.store(), user.id)
+        elif isinstance(session_id, str):
+            users.close_session(data.store(), user.id, session_id)
+        _forget(user.id)
     flask_login.logout_user()
     flask.session.clear()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from collections.abc import Callable
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -22,22 +25,75 @@ class UserError(PulseboardError):
     """A user operation that cannot be done; the message says why."""
 
 
+MAX_NAME_CHARS = 64
+MIN_PASSWORD_CHARS = 8
+# A user's open sessions live in its record, so ending them is one write every process sees.
+MAX_SESSIONS = 20
+_CAS_TRIES = 5
+
+
 def check_name(name: str) -> str:
     name = name.strip()
-    if not name or len(name) > 64 or any(c.isspace() or c in "#/\\" for c in name):
-        raise UserError(f"user name {name!r}: use 1-64 characters, no spaces, '#', '/' or '\\'")
+    if not name or len(name) > MAX_NAME_CHARS or any(c.isspace() or c in "#/\\" for c in name):
+        raise UserError(f"user name {name!r}: use 1-{MAX_NAME_CHARS} characters, no spaces, "
+                        "'#', '/' or '\\'")
     return name
+
+
+def _check_role(role: str) -> str:
+    if role not in ROLES:
+        raise UserError(f"role {role!r}: use one of {', '.join(ROLES)}")
+    return role
+
+
+def _hash(password: str) -> str:
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise UserError(f"password too short: use at least {MIN_PASSWORD_CHARS} characters")
+    return _hasher.hash(password)
 
 
 def add(store: Store, name: str, password: str, role: str) -> None:
     name = check_name(name)
-    if role not in ROLES:
-        raise UserError(f"role {role!r}: use one of {', '.join(ROLES)}")
-    if len(password) < 8:
-        raise UserError("password too short: use at least 8 characters")
-    if not store.put_doc(SPACE, name, {"password_hash": _hasher.hash(password), "role": role},
-                         expected_version=0):
-        raise UserError(f"user {name!r} already exists; remove it first to change it")
+    record = {"password_hash": _hash(password), "role": _check_role(role), "sessions": {}}
+    if not store.put_doc(SPACE, name, record, expected_version=0):
+        raise UserError(f"user {name!r} already exists; change it with `users passwd` or "
+                        "`users role`")
+
+
+def _update(store: Store, name: str, change: Callable[[dict[str, Any]], None]) -> bool:
+    """Applies `change` to the user's record with a compare-and-set (another process may be
+    opening or closing a session at the same moment); False when there is no such user."""
+    for _ in range(_CAS_TRIES):
+        doc = store.get_doc(SPACE, name)
+        if doc is None:
+            return False
+        record = dict(doc.data)
+        change(record)
+        if store.put_doc(SPACE, name, record, expected_version=doc.version):
+            return True
+    raise UserError(f"user {name!r} is being changed by someone else; try again")
+
+
+def _must(found: bool, name: str) -> None:
+    if not found:
+        raise UserError(f"no user {name!r}; `python -m dashboard users list` shows who exists")
+
+
+def passwd(store: Store, name: str, password: str) -> None:
+    """A new password; every session the user had ends."""
+    new_hash = _hash(password)
+    _must(_update(store, name, lambda r: r.update(password_hash=new_hash, sessions={})), name)
+
+
+def set_role(store: Store, name: str, role: str) -> None:
+    """A new role; every session the user had ends (they sign in again with the new one)."""
+    _check_role(role)
+    _must(_update(store, name, lambda r: r.update(role=role, sessions={})), name)
+
+
+def end_sessions(store: Store, name: str) -> None:
+    """Signs the user out everywhere."""
+    _must(_update(store, name, lambda r: r.update(sessions={})), name)
 
 
 def remove(store: Store, name: str) -> bool:
@@ -65,3 +121,35 @@ def verify(store: Store, name: str, password: str) -> dict[str, Any] | None:
     except (VerificationError, InvalidHashError):
         return None
     return record
+
+
+def _digest(session_id: str) -> str:
+    # The store keeps a digest: reading the store is not enough to present a session.
+    return hashlib.sha256(session_id.encode()).hexdigest()[:32]
+
+
+def open_session(store: Store, name: str, now_s: float, lifetime_s: float) -> str:
+    """A new session id for the user, valid `lifetime_s`; expired ones are dropped, and past
+    MAX_SESSIONS the oldest goes."""
+    session_id = secrets.token_urlsafe(24)
+
+    def add_one(record: dict[str, Any]) -> None:
+        live = {k: v for k, v in dict(record.get("sessions") or {}).items() if v > now_s}
+        live[_digest(session_id)] = now_s + lifetime_s
+        record["sessions"] = dict(sorted(live.items(), key=lambda kv: kv[1])[-MAX_SESSIONS:])
+
+    _must(_update(store, name, add_one), name)
+    return session_id
+
+
+def close_session(store: Store, name: str, session_id: str) -> None:
+    """Ends one session (signing out on one device)."""
+    key = _digest(session_id)
+    _update(store, name, lambda r: r.update(
+        sessions={k: v for k, v in dict(r.get("sessions") or {}).items() if k != key}))
+
+
+def session_open(record: dict[str, Any], session_id: str, now_s: float) -> bool:
+    """Whether the record holds this session, unexpired."""
+    expires_at_s = dict(record.get("sessions") or {}).get(_digest(session_id))
+    return isinstance(expires_at_s, int | float) and expires_at_s > now_s

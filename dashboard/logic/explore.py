@@ -138,9 +138,17 @@ def views(table: pd.DataFrame, dataset: str, field: str | None, other: str | Non
     return out
 
 
-def selected_indices(selection: dict[str, Any] | None) -> list[int] | None:
-    if not selection or not selection.get("points"):
+def selected_indices(selection: Any) -> list[int] | None:
+    """The scatter's selected rows (their index is each point's customdata); anything else a
+    selection may hold is ignored."""
+    points = selection.get("points") if isinstance(selection, dict) else None
+    if not isinstance(points, list):
         return None
-    found = [int(p["customdata"]) for p in selection["points"]
-             if p.get("curveNumber") == 0 and p.get("customdata") is not None]
-    return found or None
+    found = []
+    for point in points:
+        if isinstance(point, dict) and point.get("curveNumber") == 0:
+            try:
+                found.append(int(point["customdata"]))
+            except (KeyError, TypeError, ValueError, OverflowError):
+                continue
+    return [i for i in found if i >= 0] or None

@@ -9,7 +9,8 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
 from dashboard import data
-from dashboard.logic import crossfit
+from dashboard.logic import crossfit, inputs
+from dashboard.logic.common import empty_figure
 
 dash.register_page(__name__, path="/crossfit", title="Crossfit · Pulseboard", name="Crossfit",
                    description="Per exercise: max weight, reps, weight per rep, estimated 1RM.",
@@ -51,6 +52,10 @@ def exercises(_v: Any, current: str | None) -> Any:
     Output("crossfit-scatter", "figure"), Output("crossfit-volume", "figure"),
     Input("crossfit-exercise", "value"), Input("app-data-version", "data"),
 )
-def update(exercise: str | None, _v: Any) -> Any:
+def update(exercise: Any, _v: Any) -> Any:
+    try:
+        exercise = inputs.text(exercise, "exercise")
+    except inputs.InputError as exc:
+        return (empty_figure(str(exc)),) * 4
     figs = crossfit.figures(data.lift_sets(data.store()), exercise)
     return figs["progress"], figs["e1rm"], figs["scatter"], figs["volume"]

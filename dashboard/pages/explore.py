@@ -10,7 +10,8 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from dashboard import data
-from dashboard.logic import explore
+from dashboard.logic import explore, inputs
+from dashboard.logic.common import empty_figure
 from storage import MEASUREMENT_TYPES
 
 dash.register_page(__name__, path="/explore", title="Explore · Pulseboard", name="Explore",
@@ -55,7 +56,11 @@ def table(dataset: str) -> pd.DataFrame:
     Input("explore-dataset", "value"),
     State("explore-field", "value"), State("explore-other", "value"),
 )
-def fields(dataset: str, field: str | None, other: str | None) -> Any:
+def fields(dataset: Any, field: Any, other: Any) -> Any:
+    try:
+        dataset = inputs.one_of(dataset, explore.DATASETS, "dataset")
+    except inputs.InputError:
+        return [], None, [], None
     names = explore.numeric_fields(table(dataset), dataset)
     options = [{"label": explore.label(n), "value": n} for n in names]
     field = field if field in names else (names[0] if names else None)
@@ -69,7 +74,12 @@ def fields(dataset: str, field: str | None, other: str | None) -> Any:
     Input("explore-scatter", "selectedData"), Input("app-data-version", "data"),
     State("explore-dataset", "value"),
 )
-def update(field: str | None, other: str | None, selection: Any, _v: Any, dataset: str) -> Any:
+def update(field: Any, other: Any, selection: Any, _v: Any, dataset: Any) -> Any:
+    try:
+        dataset = inputs.one_of(dataset, explore.DATASETS, "dataset")
+        field, other = inputs.text(field, "field"), inputs.text(other, "against")
+    except inputs.InputError as exc:
+        return (empty_figure(str(exc), 280),) * len(VIEWS)
     if dash.ctx.triggered_id in ("explore-field", "explore-other"):
         selection = None  # a new field starts from all points
     figs = explore.views(table(dataset), dataset, field, other,

@@ -114,7 +114,7 @@ def request_sync(n_clicks: int | None) -> Any:
     """Owners may ask for a sync now; it is a request in the store that the collectors' scheduler
     (locally) or the next jobs run (in the cloud) carries out, so the dashboard never calls a
     provider itself and the data still flows one way."""
-    if not n_clicks:
+    if not isinstance(n_clicks, int) or isinstance(n_clicks, bool) or n_clicks < 1:
         return dash.no_update
     user = flask_login.current_user
     return overview.request_sync(data.store(), getattr(user, "id", ""),

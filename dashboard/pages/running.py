@@ -10,7 +10,8 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
 from dashboard import data
-from dashboard.logic import running
+from dashboard.logic import inputs, running
+from dashboard.logic.common import empty_figure
 
 dash.register_page(__name__, path="/running", title="Running · Pulseboard", name="Running",
                    description="Distance, speed and elevation over time; a map of runs linked "
@@ -50,8 +51,11 @@ def layout(**_query: Any) -> Any:
     Input("running-range", "start_date"), Input("running-range", "end_date"),
     Input("app-data-version", "data"),
 )
-def overview(start: str | None, end: str | None, _v: Any) -> Any:
-    low, high = data.day_bounds(start, end)
+def overview(start: Any, end: Any, _v: Any) -> Any:
+    try:
+        low, high = data.day_bounds(start, end)
+    except inputs.InputError as exc:
+        return empty_figure(str(exc)), empty_figure(str(exc)), []
     runs = data.activities(data.store(), low, high, runs_only=True)
     return running.over_time(runs), running.speed_vs_elevation(runs), running.run_options(runs)
 
@@ -73,9 +77,13 @@ def select(map_click: Any, scatter_click: Any, current: str | None) -> Any:
     Input("running-run", "value"), Input("running-range", "start_date"),
     Input("running-range", "end_date"), Input("app-data-version", "data"),
 )
-def draw(run_id: str | None, start: str | None, end: str | None, _v: Any) -> Any:
+def draw(run_id: Any, start: Any, end: Any, _v: Any) -> Any:
     store = data.store()
-    low, high = data.day_bounds(start, end)
+    try:
+        run_id = inputs.text(run_id, "run")
+        low, high = data.day_bounds(start, end)
+    except inputs.InputError as exc:
+        return empty_figure(str(exc)), empty_figure(str(exc))
     runs = data.activities(store, low, high, runs_only=True)
     fig = running.run_map(runs, run_id)
     fig.update_layout(uirevision="runs")  # keep the reader's pan and zoom across redraws

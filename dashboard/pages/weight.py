@@ -10,12 +10,16 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 
 from dashboard import data
-from dashboard.logic import weight
+from dashboard.logic import inputs, weight
+from dashboard.logic.common import empty_figure
 from storage import MEASUREMENT_TYPES
 
 dash.register_page(__name__, path="/weight", title="Weight · Pulseboard", name="Weight",
                    description="Weight, fat ratio and other body measurements: raw points, "
                                "rolling mean, trend and weekly change.", order=1)
+
+
+WINDOWS_DAYS = (7, 14, 30, 90)
 
 
 def layout(**_query: Any) -> Any:
@@ -34,7 +38,7 @@ def layout(**_query: Any) -> Any:
                 display_format="YYYY-MM-DD")], xs=12, md=5),
             dbc.Col([dbc.Label("Rolling mean"), dcc.Dropdown(
                 id="weight-window", clearable=False, value=7,
-                options=[{"label": f"{d} days", "value": d} for d in (7, 14, 30, 90)])],
+                options=[{"label": f"{d} days", "value": d} for d in WINDOWS_DAYS])],
                 xs=12, md=3),
         ], className="g-2 controls"),
         html.Div(id="weight-summary", className="summary"),
@@ -50,7 +54,12 @@ def layout(**_query: Any) -> Any:
     Input("weight-range", "end_date"), Input("weight-window", "value"),
     Input("app-data-version", "data"),
 )
-def update(kind: str, start: str | None, end: str | None, window: int, _v: Any) -> Any:
-    low, high = data.day_bounds(start, end)
+def update(kind: Any, start: Any, end: Any, window: Any, _v: Any) -> Any:
+    try:
+        kind = inputs.one_of(kind, MEASUREMENT_TYPES, "measurement")
+        window_days = inputs.one_of(7 if window is None else window, WINDOWS_DAYS, "rolling mean")
+        low, high = data.day_bounds(start, end)
+    except inputs.InputError as exc:
+        return empty_figure(str(exc)), empty_figure(str(exc)), str(exc)
     frame = data.measurements(data.store(), kind, low, high)
-    return weight.figures(frame, kind, int(window or 7))
+    return weight.figures(frame, kind, int(window_days))

@@ -23,11 +23,22 @@ SHOTS = ROOT / "test-artifacts" / "screenshots"
 PAGES = ["/", "/weight", "/running", "/crossfit", "/forecast", "/explore", "/quality"]
 
 
+# Every Content-Security-Policy refusal the page meets, kept where the tests can read it.
+CSP_LISTENER = """window.__csp = [];
+document.addEventListener("securitypolicyviolation", e => window.__csp.push(
+    e.effectiveDirective + " " + (e.blockedURI || "inline") + " " + (e.sample || "")));"""
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     with chromium() as driver:
         SHOTS.mkdir(parents=True, exist_ok=True)
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CSP_LISTENER})
         yield driver
+
+
+def refused_by_policy(driver: Any) -> list[str]:
+    return list(driver.execute_script("return window.__csp || []"))
 
 
 @pytest.fixture(scope="module")
@@ -154,6 +165,7 @@ def test_every_page_renders(browser: Any, base_url: str, signed_in: None, path: 
     for graph_id in graphs:
         drawn(browser, graph_id, has_data=False)
     assert not css(browser, ".dash-fe-error__title"), "Dash reported a callback error"
+    assert refused_by_policy(browser) == []
     shot(browser, "page-" + (path.strip("/") or "overview"))
 
 
@@ -267,3 +279,29 @@ def test_phone_width_is_readable(browser: Any, base_url: str, signed_in: None) -
         shot(browser, "phone-overview")
     finally:
         browser.set_window_size(1280, 900)
+
+
+def test_the_policy_refuses_a_script_the_page_did_not_bring(
+    browser: Any, base_url: str, signed_in: None,
+) -> None:
+    browser.get(base_url + "/weight")
+    drawn(browser, "weight-graph")
+    ran = browser.execute_script("""
+        const s = document.createElement("script");
+        s.textContent = "window.__injected = true;";
+        document.body.appendChild(s);
+        return window.__injected === true;""")
+    assert not ran
+    assert any(v.startswith("script-src") for v in refused_by_policy(browser))
+
+
+def test_the_sign_out_button_ends_the_session(browser: Any, base_url: str) -> None:
+    browser.delete_all_cookies()
+    sign_in(browser, base_url, "/weight")
+    drawn(browser, "weight-graph")
+    css(browser, "#app-logout")[0].click()
+    wait(browser, lambda d: "/login" in d.current_url)
+    browser.get(base_url + "/_dash-layout")
+    assert json.loads(browser.find_element("tag name", "body").text)["error"] == "unauthorized"
+    assert refused_by_policy(browser) == []
+    browser.delete_all_cookies()  # the next test signs in again

@@ -1,4 +1,4 @@
-"""`python -m dashboard users …`: add, list, remove; clear errors."""
+"""`python -m dashboard users …`: add, list, passwd, role, signout, remove; clear errors."""
 
 from __future__ import annotations
 
@@ -52,3 +52,22 @@ def test_interactive_password_must_match(dash_env: None, monkeypatch: pytest.Mon
 def test_bad_name(dash_env: None, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
     assert run(["users", "add", "a b", "--password-stdin"], monkeypatch, "long enough\n") == 1
     assert "user name" in capsys.readouterr().err
+
+
+def test_passwd_role_and_signout(config: DashboardConfig, monkeypatch: pytest.MonkeyPatch,
+                                 capsys: Any) -> None:
+    store = data.store_for(config)
+    assert run(["users", "add", "di", "--password-stdin"], monkeypatch, "first pass\n") == 0
+    kept = users.open_session(store, "di", 0.0, 1e12)
+    assert run(["users", "passwd", "di", "--password-stdin"], monkeypatch, "second pass\n") == 0
+    record = users.verify(store, "di", "second pass")
+    assert record is not None and not users.session_open(record, kept, 1.0)
+    assert run(["users", "role", "di", "owner"], monkeypatch) == 0
+    assert "di\towner" in (run(["users", "list"], monkeypatch), capsys.readouterr().out)[1]
+    kept = users.open_session(store, "di", 0.0, 1e12)
+    assert run(["users", "signout", "di"], monkeypatch) == 0
+    record = users.get(store, "di")
+    assert record is not None and not users.session_open(record, kept, 1.0)
+    assert run(["users", "passwd", "nobody", "--password-stdin"], monkeypatch, "long enough\n") \
+        == 1
+    assert "no user 'nobody'" in capsys.readouterr().err

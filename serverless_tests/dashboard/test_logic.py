@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pandas as pd
 import polyline
@@ -154,6 +155,15 @@ def test_explore_selection_narrows_views() -> None:
     assert sum(all_views["pie"].data[0].values) == 20
     assert sum(some["pie"].data[0].values) == 3
     assert explore.selected_indices({"points": [{"curveNumber": 0, "customdata": 4}]}) == [4]
+
+
+@pytest.mark.parametrize("selection", [
+    [], "points", {"points": "all"}, {"points": [1, None, "x"]},
+    {"points": [{"curveNumber": 0, "customdata": "x"}, {"curveNumber": 0}]},
+    {"points": [{"curveNumber": 0, "customdata": -3}]},
+])
+def test_explore_ignores_a_selection_it_cannot_read(selection: Any) -> None:
+    assert explore.selected_indices(selection) is None
 
 
 def test_explore_labels_carry_units_and_top_bars_stay_apart() -> None:

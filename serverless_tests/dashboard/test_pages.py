@@ -188,3 +188,17 @@ def test_owner_may_request_a_sync_and_a_viewer_may_not(server: Any, store: Any) 
         else:
             assert "Only an owner" in out["overview-sync-message.children"]
             assert requested is None
+
+
+def test_bad_control_values_become_messages_in_the_page(client: Any, deps: Any) -> None:
+    _, out = call(client, deps, "weight-graph.figure", {
+        "weight-metric.value": "weight_kg", "weight-range.start_date": "9999-99-99",
+        "weight-window.value": 7})
+    note = out["weight-graph.figure"]["layout"]["annotations"][0]["text"]
+    assert "start date" in note and "is not a date" in note
+    assert "is not a date" in out["weight-summary.children"]
+    _, out = call(client, deps, "running-session.figure", {"running-run.value": ["x"] * 3})
+    assert "run: expected a short text" in json.dumps(out["running-session.figure"])
+    _, out = call(client, deps, "explore-scatter.figure", {
+        "explore-field.value": "distance_km", "explore-dataset.value": "secrets"})
+    assert "dataset" in json.dumps(out["explore-scatter.figure"])

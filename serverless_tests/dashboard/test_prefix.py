@@ -65,8 +65,11 @@ def test_everything_stays_under_the_prefix(tmp_path: Path) -> None:
         layout: Any = http.get(base + "/dev/_dash-layout").json()
         hrefs = re.findall(r"'href': '([^']+)'", str(layout))
         assert hrefs and all(h.startswith("/dev/") for h in hrefs), hrefs
-        assert http.get(base + "/dev/logout", allow_redirects=False).headers["Location"] \
-            == "/dev/login"
+        asked = http.get(base + "/dev/logout").text
+        assert 'action="/dev/logout"' in asked
+        token = re.search(r'name="csrf_token" value="([^"]+)"', asked).group(1)  # type: ignore[union-attr]
+        assert http.post(base + "/dev/logout", data={"csrf_token": token},
+                         allow_redirects=False).headers["Location"] == "/dev/login"
         assert http.get(base + "/weight", allow_redirects=False).status_code == 404
     finally:
         proc.terminate()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dashboard.auth.login import safe_next
-from serverless_tests.dashboard.conftest import login
+from serverless_tests.dashboard.conftest import login, sign_out
 
 
 @pytest.mark.parametrize("path", [
@@ -47,7 +48,7 @@ def test_login_then_pages_then_logout(server: Any) -> None:
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
     assert c.get("/_dash-layout").status_code == 200
     assert c.get("/running").status_code == 200
-    assert c.get("/logout").status_code == 302
+    assert sign_out(c).status_code == 302
     assert c.get("/_dash-layout").status_code == 401
 
 
@@ -94,3 +95,36 @@ def test_next_respects_the_prefix() -> None:
 def test_login_redirect_ignores_an_outside_next(server: Any) -> None:
     response = login(server.test_client(), next_url="//evil.example/")
     assert response.headers["Location"] == "/"
+
+
+def test_a_link_to_logout_signs_nobody_out(client: Any) -> None:
+    # Any site can make a browser follow a link; only the page's form (a post) signs out.
+    page = client.get("/logout")
+    assert page.status_code == 200 and 'action="/logout"' in page.get_data(as_text=True)
+    assert client.get("/_dash-layout").status_code == 200
+
+
+@pytest.mark.parametrize("length", [65, 200_000])
+def test_over_long_names_are_refused_before_anything_is_counted(
+    server: Any, store: Any, monkeypatch: pytest.MonkeyPatch, length: int,
+) -> None:
+    counted: list[str] = []
+    monkeypatch.setattr(store, "hit", lambda key, *a, **k: counted.append(key) or 1)
+    response = login(server.test_client(), name="o" * length)
+    assert response.status_code == 400
+    assert "at most 64 characters" in response.get_data(as_text=True)
+    assert counted == []
+
+
+def test_a_flood_of_long_names_leaves_the_store_as_it_was(server: Any, store: Any,
+                                                         config: Any) -> None:
+    db = Path(config.store_url.removeprefix("sqlite:///"))
+
+    def size() -> int:  # the database and its write-ahead log
+        return sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
+
+    before = size()
+    c = server.test_client()
+    for i in range(20):
+        login(c, name=f"{i}" + "x" * 200_000)
+    assert size() - before < 1_000_000
