@@ -18,6 +18,7 @@ from collectors.sources.files.archive import Item, Limits, archive_items, expand
 from collectors.sources.files.outcomes import Outcome, Summary
 from collectors.sources.files.parse import NOT_ACTIVITY, is_activity_name, sniff
 from collectors.sources.files.pool import SEEN_SPACE, FileRead, read_in_order, read_item
+from collectors.sources.files.track import ACTIVITY_SOURCE
 from storage.base import Store
 from storage.records import Activity, ActivityStream, Record, iso_utc
 
@@ -94,8 +95,10 @@ def import_item(
             if filled is not None:
                 batch.add(filled)
                 note += "; its missing stream filled from this file"
-                if duplicate.average_heartrate_bpm is None and filled.heartrate_bpm:
-                    # Heart rate it lacked (no strap that day) now comes with its average.
+                if (duplicate.source == ACTIVITY_SOURCE and filled.heartrate_bpm
+                        and duplicate.average_heartrate_bpm is None):
+                    # Heart rate an imported file lacked (no strap that day) comes with its
+                    # average; a provider's record is its sync's to write.
                     duplicate = dataclasses.replace(
                         duplicate, average_heartrate_bpm=activity.average_heartrate_bpm)
                     batch.add(duplicate)
