@@ -9,15 +9,13 @@ from core import cli
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from werkzeug.serving import run_simple
-
     from api import create_app
+    from core.wsgi import serve
 
     app = create_app()
     print(f"Pulseboard forecast API on http://{args.host}:{args.port}/ "
           "(health: /health, document: /openapi.json)", flush=True)
-    # Ctrl-C ends serve_forever quietly: stopping the server is how serving ends.
-    run_simple(args.host, args.port, app, threaded=True, use_reloader=False)
+    serve(app, args.host, args.port, "pulseboard-api")
     return cli.EXIT_OK
 
 
