@@ -76,12 +76,13 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     current = settings.get()
     jobs = schedule.load_jobs(args.settings_file, args.stage)
     store, _ = open_store_and_blobs(current)
-    with store:
-        try:
+    restore = schedule.stop_on_signals()
+    try:
+        with store:
             schedule.serve(store, jobs, once=args.once, tick_s=args.tick,
                            from_now=args.from_now, data_dir=current.data_dir)
-        except KeyboardInterrupt:
-            print("scheduler stopped")
+    finally:
+        restore()
     return cli.EXIT_OK
 
 

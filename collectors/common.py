@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -17,11 +18,16 @@ from storage.records import Rejected
 COMPLETE = "complete"
 RATE_LIMITED = "rate_limited"
 BUDGET = "budget"
+INTERRUPTED = "interrupted"
 ERROR = "error"
 NOT_CONFIGURED = "not_configured"
 
 # Outcomes that mean "stopped cleanly, cursor saved, the next run carries on" (exit 3).
-STOPPED_EARLY = (RATE_LIMITED, BUDGET)
+STOPPED_EARLY = (RATE_LIMITED, BUDGET, INTERRUPTED)
+
+# Set when the process is asked to stop (the scheduler's SIGTERM/SIGINT): a run in flight ends
+# after the batch it is writing, its cursor saved, as on a rate limit.
+stop_requested = threading.Event()
 
 
 class StopSync(PulseboardError):

@@ -18,6 +18,7 @@ from collectors.http import Http
 from collectors.sources.base import Source
 from collectors.tokens import Token, TokenRejected, Tokens
 from core.errors import UsageError
+from storage import events
 
 DEFAULT_PORT = 8765
 
@@ -111,6 +112,8 @@ def connect(
             f"and secret settings and run `python -m collectors connect {source.name}` again"
         ) from None
     Tokens(store, source.name, refresh=lambda _: token).save(token)
+    # A deauthorization recorded by a push event ends here: the source syncs again.
+    store.delete_doc(events.CONNECTION_SPACE, source.name)
     out(f"{source.title} connected; the token is stored. Run `python -m collectors sync "
         f"--source {source.name}`.")
     return token

@@ -1,5 +1,5 @@
-"""Lambda entry points for Zappa's scheduled events: `sync_<source>` for every source the
-schedule syncs (zappa_settings.json names them), each returning a JSON-able summary."""
+"""Lambda entry points: `sync_<source>` for Zappa's scheduled events (zappa_settings.json names
+them) and `push` for the api's hand-on of webhook events, each returning a JSON-able summary."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 PREFIX = "sync_"
+# What the api stage invokes asynchronously ({"command": PUSH, "source": …}: Zappa's handler
+# calls the function a "command" names), and the local scheduler calls on its next tick.
+PUSH = f"{__name__}.push"
 
 Handler = Callable[..., dict[str, Any]]
 
@@ -44,6 +47,44 @@ def _sync(source: str, event: dict[str, Any] | None, store: Any = None,
     summary = counts.as_dict()
     summary["event_time"] = (event or {}).get("time")
     log.info("%s", counts.line())
+    return summary
+
+
+def push(event: dict[str, Any] | None, context: Any = None, store: Any = None,
+         blobs: Any = None, **options: Any) -> dict[str, Any]:
+    """Applies the pending push events of the source the event names (of both when it names
+    none). Never raises for what a run can meet: Lambda would retry the invoke, and the events
+    stay pending for the next one anyway."""
+    import settings
+    from collectors import push as push_events
+    from collectors import sources
+    from core.errors import PulseboardError
+    from storage import open_blobs, open_store
+
+    current = settings.get()
+    wanted = (event or {}).get("source")
+    names = [wanted] if wanted in push_events.PROVIDERS else list(push_events.PROVIDERS)
+    own_store = store is None
+    store = store if store is not None else open_store(current.store_url, current.user,
+                                                       current.aws)
+    summary: dict[str, Any] = {}
+    try:
+        if blobs is None:
+            blobs = open_blobs(current.blobs_url, current.aws)
+        for name in names:
+            try:
+                config = sources.get(name).configure(current)
+            except PulseboardError as exc:
+                summary[name] = {"outcome": "error", "message": str(exc)}
+                continue
+            counts = push_events.handle(name, store, blobs, config, **options)
+            summary[name] = counts.as_dict()
+            log.info("push %s", counts.line())
+    finally:
+        if own_store:
+            store.close()
+    outcomes = [item["outcome"] for item in summary.values()]
+    summary["outcome"] = next((o for o in outcomes if o != "complete"), "complete")
     return summary
 
 

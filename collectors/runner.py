@@ -22,6 +22,7 @@ from collectors.common import (
 from collectors.sources.base import Run, Source, SourceConfig
 from core.cli import EXIT_ERROR, EXIT_OK, EXIT_STOPPED
 from core.errors import PulseboardError
+from storage import events
 from storage.base import Blobs, Store, StoreError
 from storage.records import iso_utc
 
@@ -52,6 +53,9 @@ def run_source(
     try:
         if not config.configured:
             raise NotConfigured(source.not_configured)
+        withdrawn = deauthorized_message(store, source.name)
+        if withdrawn:
+            raise NotConfigured(withdrawn)
         source.sync(run, config, **options)
         counts.outcome = COMPLETE
     except NotConfigured as exc:
@@ -73,6 +77,14 @@ def run_source(
                           "details)")
     record_status(store, counts, started)
     return counts
+
+
+def deauthorized_message(store: Store, name: str) -> str | None:
+    """What to say while the owner has withdrawn the source's access (None while connected)."""
+    status = events.connection(store, name)
+    if status and status.get("state") == events.DEAUTHORIZED:
+        return str(status.get("message") or f"{name} was disconnected; connect it again")
+    return None
 
 
 def not_run(source: Source, store: Store, error: PulseboardError) -> Counts:

@@ -6,7 +6,7 @@ import importlib
 import json
 import logging
 import re
-import time
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from collectors import sources
-from collectors.lambda_handlers import handler_path
+from collectors.common import stop_requested
+from collectors.lambda_handlers import PUSH, handler_path
 from collectors.sources.files import inbox
 from core.errors import UsageError
+from storage import events
 from storage.base import Store
 from storage.records import iso_utc, parse_iso_utc
 
@@ -234,6 +236,8 @@ def run_due(
     runs nothing at once: everything was just run by hand)."""
     done = []
     for job in jobs:
+        if stop_requested.is_set():
+            break  # asked to stop: the jobs not started wait for the next start
         last = last_run(store, job)
         if since is not None and (last is None or last < since):
             last = since
@@ -285,12 +289,47 @@ def poll_inbox(store: Store, out: Callable[[str], None] = print,
     return len(handled)
 
 
+def push_pending(store: Store, now: datetime, out: Callable[[str], None] = print,
+                 caller: Callable[[str, dict[str, Any]], Any] = call) -> int:
+    """Applies the webhook events the api stored since the last tick (in the cloud the api
+    invokes the jobs function instead); returns how many were pending."""
+    found = events.pending(store)
+    if not found:
+        return 0
+    for provider in sorted({event.provider for _, event in found}):
+        try:
+            result = caller(PUSH, {"source": provider, "time": iso_utc(now)})
+            outcome = (result or {}).get("outcome", "ok") if isinstance(result, dict) else "ok"
+        except Exception as exc:  # the events stay pending: the next tick tries again
+            log.exception("push events of %s failed", provider)
+            outcome = f"error: {exc}"
+        out(f"{iso_utc(now)} push {provider}: {outcome}")
+    return len(found)
+
+
 def tick(store: Store, jobs: list[Job], now: datetime, caller: Callable[..., Any] = call,
          out: Callable[[str], None] = print, since: datetime | None = None,
          data_dir: Path | None = None) -> None:
     sync_requested(store, now, out, caller)
+    push_pending(store, now, out, caller)
     run_due(store, jobs, now, caller, out, since)
     poll_inbox(store, out, data_dir)
+
+
+def _request_stop(signum: int, frame: Any) -> None:
+    stop_requested.set()
+
+
+def stop_on_signals() -> Callable[[], None]:
+    """SIGTERM (`pulseboard up` stopping it) and SIGINT ask for a stop: the job in flight ends
+    after its current batch, cursor saved. Returns what puts the previous handlers back."""
+    previous = {sig: signal.signal(sig, _request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore
 
 
 def serve(
@@ -299,20 +338,23 @@ def serve(
     once: bool = False,
     tick_s: float = TICK_S,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], Any] = stop_requested.wait,
     out: Callable[[str], None] = print,
     caller: Callable[..., Any] = call,
     from_now: bool = False,
     data_dir: Path | None = None,
 ) -> None:
-    """Ticks every `tick_s` seconds: "Sync now" requests, due jobs, the inbox. `from_now`: jobs
-    first run when their next time comes, not at once (even if never run or overdue)."""
+    """Ticks every `tick_s` seconds: "Sync now" requests, push events, due jobs, the inbox.
+    `from_now`: jobs first run when their next time comes, not at once (even if never run or
+    overdue). Returns once a stop is requested (stop_on_signals), after the tick in flight."""
     since = clock() if from_now else None
     if not once:
         out("scheduled: " + "; ".join(f"{j.function} {j.expression}" for j in jobs)
             + (" (first runs from now on)" if from_now else ""))
-    while True:
+    # Sleeping on the stop request: a signal between two ticks ends the wait at once.
+    while not stop_requested.is_set():
         tick(store, jobs, clock(), caller, out, since, data_dir)
         if once:
             return
         sleep(tick_s)
+    out("scheduler stopped")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from collectors.common import SyncError
+from storage import events
 from storage.base import Doc, Store
 
 SPACE = "token"
@@ -27,6 +28,9 @@ class Token:
     access_token: str
     refresh_token: str
     expires_at: float
+    # The provider's id of the account that granted it (Strava's athlete, Withings' userid),
+    # when the answer carries one: push events are checked against it. Not stored with the pair.
+    account_id: int = field(default=0, compare=False)
 
     def as_data(self) -> dict[str, Any]:
         return {
@@ -149,10 +153,11 @@ class Tokens:
             self.store.put_doc(SPACE, self.source, token.as_data(), expected_version=version)
             raise
         if not new.refresh_token:
-            new = Token(new.access_token, token.refresh_token, new.expires_at)
+            new = Token(new.access_token, token.refresh_token, new.expires_at, new.account_id)
         # Saved before the new access token is used: the old refresh token may be dead now.
         if self.store.put_doc(SPACE, self.source, new.as_data(), expected_version=version):
             self._held = new
+            self._remember(new)
             return new.access_token
         # Our lease ran out and another run took over; its stored pair is the one to keep.
         doc = self.store.get_doc(SPACE, self.source)
@@ -165,6 +170,11 @@ class Tokens:
     def save(self, token: Token) -> None:
         """Stores a freshly authorized pair (the connect command), replacing any other."""
         self.store.put_doc(SPACE, self.source, token.as_data())
+        self._remember(token)
+
+    def _remember(self, token: Token) -> None:
+        if token.account_id:
+            events.remember(self.store, self.source, account_id=token.account_id)
 
 
 def describe(store: Store, source: str, now: float | None = None) -> str:

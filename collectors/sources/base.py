@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from collectors.common import Counts, Progress
+from collectors.common import INTERRUPTED, Counts, Progress, StopSync, stop_requested
 from storage.base import Blobs, Store
 
 if TYPE_CHECKING:
@@ -36,8 +36,12 @@ class Run:
     after_batch: Callable[[int], None] | None = None
 
     def batch_done(self, batch: int) -> None:
+        """Called once a batch and the cursor that follows it are saved: the one safe place
+        for a run to stop when the process is asked to."""
         if self.after_batch is not None:
             self.after_batch(batch)
+        if stop_requested.is_set():
+            raise StopSync(INTERRUPTED, "stopped on request after a saved batch")
 
 
 class SourceConfig(Protocol):

@@ -46,3 +46,21 @@ def test_scheduled_event_through_zappa_s_handler(sqlite_store, standins, tmp_pat
                               Context())
     assert summary["source"] == "sheets" and summary["outcome"] == COMPLETE
     assert sqlite_store.count("lift_sets") > 0
+
+
+def test_the_push_handler_applies_the_pending_events_of_the_source_named(standins, sqlite_store):
+    from collectors.lambda_handlers import push
+    from serverless_tests.collectors.push.conftest import know_owner, pend, strava_event
+    from storage import events
+
+    know_owner(sqlite_store, standins)
+    run = standins.athlete.add_activity()
+    pend(sqlite_store, strava_event(run["id"], "create", 10))
+    pend(sqlite_store, events.parse_withings({"userid": str(standins.withings_userid),
+                                              "appli": "1", "startdate": "1", "enddate": "2"}))
+    summary = push({"command": "collectors.lambda_handlers.push", "source": "strava"},
+                   None, store=sqlite_store, blobs=None)
+    assert summary["outcome"] == "complete" and summary["strava"]["stored"] >= 1
+    assert "withings" not in summary
+    assert [e.provider for _, e in events.pending(sqlite_store)] == ["withings"]
+    assert sqlite_store.count("activities") >= 1

@@ -204,3 +204,113 @@ def test_inbox_is_polled_when_the_file_importer_is_installed(sqlite_store, monke
     monkeypatch.setattr(inbox, "poll", lambda store, *a, **k: seen.append(store) or [])
     schedule.tick(sqlite_store, [], MONDAY_4AM, Recorder(), lambda _: None)
     assert seen == [sqlite_store]
+
+
+def slow_job(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """A job that writes 200 batches, saving its cursor after each, for the signal test."""
+    import time as clock
+
+    import settings
+    from collectors.common import Counts, StopSync
+    from collectors.sources.base import Run
+    from storage import open_store
+
+    current = settings.get()
+    store = open_store(current.store_url)
+    run = Run(store, None, Counts("slow"), datetime.now(UTC))
+    try:
+        for batch in range(1, 201):
+            store.set_cursor("slow", str(batch))
+            if batch == 1:
+                (current.data_dir / "started").write_text("1")
+            run.batch_done(batch)
+            clock.sleep(0.02)
+        return {"outcome": "complete"}
+    except StopSync as exc:
+        return {"outcome": exc.outcome}
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def no_stop_request():
+    from collectors.common import stop_requested
+
+    stop_requested.clear()
+    yield stop_requested
+    stop_requested.clear()
+
+
+def test_sigterm_lets_the_job_save_its_batch_then_exits_0(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time as clock
+
+    from storage import open_store
+
+    settings_file = tmp_path / "zappa_settings.json"
+    settings_file.write_text(json.dumps({"jobs": {"events": [
+        {"function": f"{__name__}.slow_job", "expression": "rate(1 hour)"}]}}))
+    data_dir = tmp_path / "var"
+    env = {**os.environ, "PULSEBOARD_DATA_DIR": str(data_dir),
+           "PULSEBOARD_STORE": f"sqlite:///{tmp_path / 's.db'}"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "collectors", "schedule", "--settings-file", str(settings_file),
+         "--tick", "60"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+    try:
+        deadline = clock.monotonic() + 30
+        while not (data_dir / "started").exists():
+            assert process.poll() is None, process.communicate()
+            assert clock.monotonic() < deadline, "the job never started"
+            clock.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert "slow_job: interrupted" in out and "scheduler stopped" in out
+    with open_store(f"sqlite:///{tmp_path / 's.db'}") as store:
+        saved = int(store.get_cursor("slow") or 0)
+        assert 1 <= saved < 200
+        assert store.get_doc("schedule", f"{__name__}.slow_job").data["outcome"] == "interrupted"
+
+
+def test_a_stop_request_ends_serve_after_the_tick_and_skips_the_jobs_not_started(
+        sqlite_store, no_stop_request):
+    jobs = [Job("a.first", "rate(1 hour)", Rate(3600)), Job("b.second", "rate(1 hour)", Rate(3600))]
+    calls: list[str] = []
+
+    def caller(function: str, event: dict[str, Any]) -> Any:
+        calls.append(function)
+        no_stop_request.set()  # the signal arrives while the first job runs
+        return {"outcome": "interrupted"}
+
+    lines: list[str] = []
+    schedule.serve(sqlite_store, jobs, clock=lambda: MONDAY_4AM, sleep=lambda _: None,
+                   out=lines.append, caller=caller)
+    assert calls == ["a.first"]
+    assert lines[-1] == "scheduler stopped"
+
+
+def test_pending_push_events_are_handed_to_the_push_handler_on_the_next_tick(sqlite_store):
+    from collectors.lambda_handlers import PUSH
+    from storage import events
+
+    events.add_pending(sqlite_store, events.parse_withings(
+        {"userid": "5", "appli": "1", "startdate": "1", "enddate": "2"}), 0.0)
+    calls: list[tuple[str, Any]] = []
+
+    def caller(function: str, event: dict[str, Any]) -> Any:
+        calls.append((function, event["source"]))
+        return {"outcome": "complete"}
+
+    lines: list[str] = []
+    assert schedule.push_pending(sqlite_store, MONDAY_4AM, lines.append, caller) == 1
+    assert calls == [(PUSH, "withings")]
+    assert lines == [f"{MONDAY_4AM:%Y-%m-%dT%H:%M:%SZ} push withings: complete"]
+    events.done(sqlite_store, [key for key, _ in events.pending(sqlite_store)])
+    assert schedule.push_pending(sqlite_store, MONDAY_4AM, lines.append, caller) == 0

@@ -113,7 +113,11 @@ def token_from(response: requests.Response, provider: str = "Strava") -> Token:
     body = json_body(provider, response)
     try:
         expires_at = float(body.get("expires_at") or time.time() + float(body["expires_in"]))
-        return Token(str(body["access_token"]), str(body.get("refresh_token") or ""), expires_at)
+        # The code exchange's answer names the athlete; a refresh's does not.
+        athlete = body.get("athlete")
+        account = athlete.get("id") if isinstance(athlete, dict) else None
+        return Token(str(body["access_token"]), str(body.get("refresh_token") or ""), expires_at,
+                     account if isinstance(account, int) and not isinstance(account, bool) else 0)
     except (KeyError, TypeError, ValueError, AttributeError):
         raise SyncError(f"{provider} token endpoint sent no access token; try again later") \
             from None

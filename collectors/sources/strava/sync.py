@@ -31,6 +31,7 @@ from collectors.sources.strava.parse import (
     parse_streams,
 )
 from collectors.tokens import Tokens
+from storage import events
 from storage.records import Activity, ActivityStream, Record, Rejected
 
 PER_PAGE = 200  # Strava's maximum
@@ -83,7 +84,7 @@ class Cursor:
         return dumps({"newest": self.newest, "scan": self.scan, "pending": self.pending})
 
 
-def _track_changed(old: Activity, new: Activity) -> bool:
+def track_changed(old: Activity, new: Activity) -> bool:
     return (old.distance_m, old.moving_time_s, old.elapsed_time_s) != (
         new.distance_m, new.moving_time_s, new.elapsed_time_s)
 
@@ -92,11 +93,11 @@ def _archive_name(params: dict[str, Any]) -> str:
     return f"activities-after{params['after']}-before{params['before']}-p{params['page']}"
 
 
-def _activity_ref(activity_id: str) -> str:
+def activity_ref(activity_id: str) -> str:
     return f"activity {activity_id}"
 
 
-def _streams_ref(activity_id: str) -> str:
+def streams_ref(activity_id: str) -> str:
     """The ref a run's unreadable streams are quarantined under."""
     return f"streams {activity_id}"
 
@@ -189,8 +190,8 @@ class StravaSync:
             # are fetched after the listing. A renamed run keeps the streams it has. --full
             # also fetches again the streams that were quarantined.
             if activity.id in wanted and (
-                old is None or _track_changed(old, activity)
-                or (self.full and self.quarantine.key(_streams_ref(activity.id))
+                old is None or track_changed(old, activity)
+                or (self.full and self.quarantine.key(streams_ref(activity.id))
                     in self.quarantine)
             ):
                 added = self._add_pending(activity) or added
@@ -206,7 +207,7 @@ class StravaSync:
         self.progress.update(len(page.records))
         self.quarantine.add(page.rejected)
         self.counts.rejected += len(page.rejected)
-        self.quarantine.clear(self.quarantine.key(_activity_ref(a.id)) for a in page.records)
+        self.quarantine.clear(self.quarantine.key(activity_ref(a.id)) for a in page.records)
 
     def _add_pending(self, activity: Activity) -> bool:
         if any(item[1] == activity.id for item in self.cursor.pending):
@@ -245,8 +246,8 @@ class StravaSync:
             self.store.delete("activities", [old.sort_key()])
             self.store.delete("streams", [old.id])
             self.cursor.pending = [p for p in self.cursor.pending if p[1] != old.id]
-            self.quarantine.clear([self.quarantine.key(_activity_ref(old.id)),
-                                   self.quarantine.key(_streams_ref(old.id))])
+            self.quarantine.clear([self.quarantine.key(activity_ref(old.id)),
+                                   self.quarantine.key(streams_ref(old.id))])
             self.counts.deleted += 1
 
     def _streams(self) -> None:
@@ -261,7 +262,7 @@ class StravaSync:
         def flush() -> None:
             if records:
                 self.store.put(records)
-                self.quarantine.clear(self.quarantine.key(_streams_ref(r.activity_id))
+                self.quarantine.clear(self.quarantine.key(streams_ref(r.activity_id))
                                       for r in records if isinstance(r, ActivityStream))
                 records.clear()
             if done:
@@ -283,7 +284,7 @@ class StravaSync:
                 )
                 # None (404): the activity was deleted, or has no streams; nothing to wait for.
                 if response is not None:
-                    records.append(self._stream_record(activity_id, response,
+                    records.append(self.stream_record(activity_id, response,
                                                        FILL_FROM_FILE in item[2:]))
                     self.progress.update(1)
                 done.append(item)
@@ -295,7 +296,7 @@ class StravaSync:
             raise
         flush()
 
-    def _stream_record(
+    def stream_record(
         self, activity_id: str, response: requests.Response, fill_from_file: bool = False
     ) -> Record:
         self.archive.save(f"streams-{activity_id}", response.content)
@@ -305,7 +306,7 @@ class StravaSync:
         except ParseError as exc:
             self.counts.rejected += 1
             # The stream stored before (Strava's earlier one, or a file's) stays.
-            return Rejected(SOURCE, _streams_ref(activity_id), str(exc),
+            return Rejected(SOURCE, streams_ref(activity_id), str(exc),
                             raw_text(response.text), self.now)
         self.counts.stored += 1
         if fill_from_file:
@@ -325,4 +326,17 @@ def sync(run: Run, config: StravaConfig, request_budget: int = REQUEST_BUDGET,
                     clock=run.clock, sleep=run.sleep)
     client = StravaClient(http, config.url, tokens, Budget(request_budget, clock=run.clock),
                           sleep=run.sleep)
+    remember_athlete(run, client)
     StravaSync(run, client, per_page).run()
+
+
+def remember_athlete(run: Run, client: StravaClient) -> None:
+    """Push events are checked against the owner's athlete id: learnt at `connect`, else here
+    with one GET /athlete (once: it is remembered)."""
+    if events.known(run.store, SOURCE).get("account_id"):
+        return
+    response = client.get("/athlete", {})
+    athlete = json_body("Strava", response) if response is not None else None
+    athlete_id = athlete.get("id") if isinstance(athlete, dict) else None
+    if isinstance(athlete_id, int) and not isinstance(athlete_id, bool) and athlete_id > 0:
+        events.remember(run.store, SOURCE, account_id=athlete_id)

@@ -40,8 +40,10 @@ def token_from(response: requests.Response, now_s: float) -> Token:
                                          "token refresh") from None
         raise TokenRejected(str(exc)) from None
     try:
+        userid = str(body.get("userid") or "")
         return Token(str(body["access_token"]), str(body.get("refresh_token") or ""),
-                     now_s + float(body["expires_in"]))
+                     now_s + float(body["expires_in"]),
+                     int(userid) if userid.isdigit() and len(userid) < 19 else 0)
     except (KeyError, TypeError, ValueError):
         raise SyncError("Withings token endpoint sent no access token; try again later") \
             from None

@@ -86,7 +86,7 @@ class WithingsSync:
                               content)
             page = parse_measures(body, self.now)
             self.counts.fetched += page.groups
-            self._store(page)
+            self.store_page(page)
             if scan.get("updatetime") is None:
                 # The server's time at the first page: anything modified later is for next time.
                 # One second earlier, since a group can change within the second of the answer
@@ -103,7 +103,7 @@ class WithingsSync:
                 return
         raise SyncError("Withings kept answering `more` for 1000 pages; try again later")
 
-    def _store(self, page: Page) -> None:
+    def store_page(self, page: Page) -> None:
         fresh: list[Measurement] = []
         by_type: dict[str, list[Measurement]] = {}
         for m in page.records + page.no_readings:
