@@ -1,4 +1,5 @@
-"""Secrets from SSM Parameter Store (moto): lazy, fetched once, env wins, one-line errors."""
+"""settings/ssm.py: secrets from SSM Parameter Store (moto), asked for explicitly, fetched once,
+the environment wins, one-line errors."""
 
 from __future__ import annotations
 
@@ -33,9 +34,11 @@ def test_secrets_come_from_ssm_lazily_and_once(prefix: str) -> None:
     current = settings.get()
     source = object.__getattribute__(current, "_secrets")
     assert source.calls == 0, "settings must not call AWS before a secret is read"
-    assert current.secret_key == "signing-key-from-ssm"
-    assert current.api_key == "api-key-from-ssm"
-    assert current.secret_key == "signing-key-from-ssm"
+    assert current.secret_key == ""  # a field is the environment's value: reading it asks no one
+    assert source.calls == 0
+    assert current.secret("secret_key") == "signing-key-from-ssm"
+    assert current.secret("api_key") == "api-key-from-ssm"
+    assert current.secret("secret_key") == "signing-key-from-ssm"
     assert source.calls == 1
     assert "signing-key-from-ssm" not in repr(current)
 
@@ -44,12 +47,12 @@ def test_a_variable_that_is_set_wins(prefix: str, monkeypatch: pytest.MonkeyPatc
     put(prefix, "SECRET_KEY", "from-ssm")
     monkeypatch.setenv("PULSEBOARD_SECRET_KEY", "from-env")
     settings.reset()
-    assert settings.get().secret_key == "from-env"
+    assert settings.get().secret("secret_key") == "from-env"
 
 
 def test_missing_required_secret_is_one_clear_line(prefix: str) -> None:
     with pytest.raises(SettingsError) as caught:
-        _ = settings.get().secret_key
+        settings.get().secret("secret_key")
     message = str(caught.value)
     assert f"{prefix}/SECRET_KEY" in message and "put-parameter" in message
     assert "\n" not in message
@@ -57,19 +60,22 @@ def test_missing_required_secret_is_one_clear_line(prefix: str) -> None:
 
 def test_optional_secrets_read_empty(prefix: str, monkeypatch: pytest.MonkeyPatch) -> None:
     current = settings.get()
-    assert current.api_key == "" and current.strava_refresh_token == ""
+    assert current.secret("api_key") == "" and current.secret("strava_refresh_token") == ""
     # A client secret is needed only once its provider is configured.
-    assert current.strava_client_secret == ""
+    assert current.secret("strava_client_secret") == ""
     monkeypatch.setenv("PULSEBOARD_STRAVA_CLIENT_ID", "12345")
     settings.reset()
     with pytest.raises(SettingsError, match=f"{prefix}/STRAVA_CLIENT_SECRET"):
-        _ = settings.get().strava_client_secret
+        settings.get().secret("strava_client_secret")
+    with pytest.raises(KeyError, match="not a secret setting"):
+        settings.get().secret("user")
 
 
 def test_google_credentials_become_a_private_file(prefix: str) -> None:
     account = {"type": "service_account", "client_email": "reader@example.iam"}
     put(prefix, "GOOGLE_CREDENTIALS", json.dumps(account))
-    path = settings.get().google_credentials
+    assert settings.get().google_credentials is None  # the environment names no file
+    path = settings.get().google_credentials_file()
     assert path is not None and json.loads(path.read_text()) == account
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
@@ -86,7 +92,7 @@ def test_unreachable_ssm_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     settings.reset()
     with pytest.raises(SettingsError) as caught:
-        _ = settings.get().secret_key
+        settings.get().secret("secret_key")
     assert "cannot read SSM parameters under /pulseboard" in str(caught.value)
     assert "\n" not in str(caught.value)
 
