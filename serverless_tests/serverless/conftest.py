@@ -17,6 +17,7 @@ from deploy.package import PackageInfo, build, build_all, stage_config
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 SECRET_KEY = "package-test-secret-key-0123456789abcdef"
+API_KEY = "package-test-api-key-0123456789abcdef"
 PASSWORD = "correct horse battery staple"
 BUCKET = "pulseboard-data"
 
@@ -122,6 +123,8 @@ def cloud(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         env = standins.env()
         secrets = {name: env.pop(f"PULSEBOARD_{name}") for name in SECRET_VARS}
         secrets["SECRET_KEY"] = SECRET_KEY
+        secrets["API_KEY"] = API_KEY  # outside the demo the API does not start without it
+        secrets["MODEL_KEY"] = "stage-model-signing-key"
         credentials = Path(env.pop("PULSEBOARD_GOOGLE_CREDENTIALS")).read_text()
         secrets["GOOGLE_CREDENTIALS"] = credentials
         for name, value in secrets.items():

@@ -14,7 +14,7 @@ import pytest
 
 from deploy.local_lambda import RESPONSE_LIMIT_BYTES, LocalLambda
 from deploy.package import PackageInfo, build, stage_config
-from serverless_tests.serverless.conftest import PASSWORD, Cloud, event
+from serverless_tests.serverless.conftest import API_KEY, PASSWORD, Cloud, event
 
 SCHEDULED = ("sync_strava", "sync_withings", "sync_sheets")
 
@@ -81,7 +81,10 @@ def api_event(name: str, **changes: Any) -> dict[str, Any]:
     found = list(Path(__file__).resolve().parents[1].glob(f"events/{name}"))
     if not found:
         pytest.skip(f"serverless_tests/events/{name} not recorded yet (the api module's events)")
-    made = event(name)
+    made = copy.deepcopy(event(name))
+    # The caller that holds the stage's key (the dashboard, the owner's scripts).
+    made.setdefault("headers", {})["X-Api-Key"] = API_KEY
+    made.setdefault("multiValueHeaders", {})["X-Api-Key"] = [API_KEY]
     made.update(changes)
     return made
 
@@ -101,6 +104,15 @@ def body(answer: dict[str, Any]) -> Any:
 def test_api_health(api: LocalLambda) -> None:
     answer = api.invoke(api_event("api_get_health.json"))
     assert answer["statusCode"] == 200
+    assert body(answer)["model_version"]  # the key's holder is told which model
+
+
+def test_api_tells_an_anonymous_caller_nothing(api: LocalLambda) -> None:
+    anonymous = copy.deepcopy(event("api_get_health.json"))
+    health = api.invoke(anonymous)
+    assert health["statusCode"] == 200 and body(health) == {"status": "ok"}
+    forecast = api.invoke(copy.deepcopy(event("api_get_forecast.json")))
+    assert forecast["statusCode"] == 401 and "weight_kg" not in forecast["body"]
 
 
 def test_api_forecast_get_and_post(api: LocalLambda, jobs_ran: dict[str, Any]) -> None:
