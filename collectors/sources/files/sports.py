@@ -83,3 +83,23 @@ def sport_type(sport: str | None, sub_sport: str | None = None) -> str:
     if sub_sport:
         base = _SUB_SPORTS.get((base, _key(str(sub_sport))), base)
     return base
+
+
+# The fastest a sport can go (m/s), well above any record, so only a broken sensor passes it.
+_MAX_SPEEDS_MPS = {
+    **dict.fromkeys(("Run", "TrailRun", "VirtualRun", "Walk", "Hike", "Snowshoe",
+                     "Wheelchair"), 12.5),  # Bolt's top speed is 12.4 m/s
+    **dict.fromkeys(("Swim",), 3.0),
+    **dict.fromkeys(("Rowing", "VirtualRow", "Kayaking", "Canoeing", "StandUpPaddling"), 8.0),
+    **dict.fromkeys(("Ride", "MountainBikeRide", "GravelRide", "EBikeRide", "EMountainBikeRide",
+                     "VirtualRide", "Handcycle", "Velomobile"), 35.0),
+    **dict.fromkeys(("NordicSki", "RollerSki", "IceSkate", "InlineSkate", "Skateboard"), 20.0),
+    **dict.fromkeys(("AlpineSki", "BackcountrySki", "Snowboard"), 45.0),
+    **dict.fromkeys(("Sail", "Windsurf", "Kitesurf"), 40.0),
+}
+# Whatever the sport is not known to be (a Workout may be a drive): no faster than a fast train.
+ANY_SPEED_MPS = 100.0
+
+
+def max_speed_mps(sport: str) -> float:
+    return _MAX_SPEEDS_MPS.get(sport, ANY_SPEED_MPS)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from array import array
 from datetime import datetime
 
 import numpy as np
 import polyline
 
-from collectors.sources.files.sports import sport_type
+from collectors.sources.files import plausible
+from collectors.sources.files.geo import haversine_m
+from collectors.sources.files.sports import max_speed_mps, sport_type
 from collectors.sources.files.track import ACTIVITY_SOURCE, FileRejected, Track, check_times
 from storage.records import Activity, ActivityStream
 
@@ -19,7 +22,6 @@ MOVING_SPEED_MPS = 0.5
 # Altitude must rise this much above the last low before it counts as climbing: GPS altitude
 # jitters by a metre or two, and summing every wiggle would double a flat run's gain.
 CLIMB_THRESHOLD_M = 2.0
-EARTH_RADIUS_M = 6_371_000.0
 
 
 def _filled(values: np.ndarray, t: np.ndarray) -> np.ndarray | None:
@@ -30,15 +32,6 @@ def _filled(values: np.ndarray, t: np.ndarray) -> np.ndarray | None:
     if ok.all():
         return values
     return np.interp(t, t[ok], values[ok])
-
-
-def _haversine_m(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Metres between consecutive points (length n-1)."""
-    p1, p2 = np.radians(lat[:-1]), np.radians(lat[1:])
-    dp = p2 - p1
-    dl = np.radians(lon[1:] - lon[:-1])
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 def elevation_gain(altitude_m: np.ndarray, threshold_m: float = CLIMB_THRESHOLD_M) -> float:
@@ -108,23 +101,31 @@ def to_records(
     start = track.first_time()
     t = raw_t[order] - raw_t[order[0]]
 
-    def series(values: object) -> np.ndarray | None:
-        return _filled(np.frombuffer(values, dtype=float)[order], t)  # type: ignore[call-overload]
+    def column(values: array[float]) -> np.ndarray:
+        return np.frombuffer(values, dtype=float)[order]  # a copy: cleaning must not write back
 
-    segment = np.frombuffer(track.segment, dtype=float)[order]
+    sport = sport_type(track.sport, track.sub_sport)
+    segment = column(track.segment)
     inside = segment[1:] == segment[:-1]
-    lat, lon = series(track.lat), series(track.lon)
-    alt = series(track.altitude_m)
-    hr = series(track.heartrate_bpm)
-    dist = series(track.distance_m)
+    raw_lat, raw_lon, raw_alt = column(track.lat), column(track.lon), column(track.altitude_m)
+    plausible.drop_bad_positions(raw_lat, raw_lon, t, sport)
+    plausible.drop_bad_altitudes(raw_alt)
+    raw_speed = column(track.speed_mps)
+    raw_speed[raw_speed > max_speed_mps(sport)] = np.nan
+    lat, lon = _filled(raw_lat, t), _filled(raw_lon, t)
+    alt = _filled(raw_alt, t)
+    if alt is not None:
+        alt = plausible.climbable(alt, t)
+    hr = _filled(column(track.heartrate_bpm), t)
+    dist = _filled(column(track.distance_m), t)
     if dist is None and lat is not None and lon is not None and len(t) > 1:
         # Measured along each segment; nothing is counted across a gap between two.
-        steps = np.where(inside, _haversine_m(lat, lon), 0.0)
+        steps = np.where(inside, haversine_m(lat, lon), 0.0)
         dist = np.concatenate([[0.0], np.cumsum(steps)])
     if dist is not None:
         # Devices restart odometers on lap resets; a track's distance never goes back.
         dist = np.maximum.accumulate(dist - dist[0])
-    speed = series(track.speed_mps)
+    speed = _filled(raw_speed, t)
     if speed is None and dist is not None:
         speed = _smoothed_speed(t, dist, segment)
 
@@ -153,7 +154,7 @@ def to_records(
     if lat is not None and lon is not None:
         keep = _evenly(len(t), POLYLINE_POINTS)
         summary = polyline.encode(list(zip(lat[keep], lon[keep], strict=True)), 5)
-    sport = sport_type(track.sport, track.sub_sport)
+    plausible.check_totals(sport, distance_m, moving_s, elapsed_s, gain_m)
     activity = Activity(
         id=activity_id,
         source=ACTIVITY_SOURCE,

@@ -41,6 +41,8 @@ class Leg:
     origin: tuple[float, float] = (48.85, 2.35)
     # Samples recorded before the session's start_time says the leg began (a fenix does this).
     early: int = 0
+    # Positions that are not on the line (a GPS fix gone wild), by sample index.
+    fixes: dict[int, tuple[float, float]] = field(default_factory=dict)
     totals: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -77,8 +79,9 @@ def fit_file(legs: list[Leg]) -> bytes:
             moment = leg.start + timedelta(seconds=leg.step_s * i)
             metres = leg.speed_mps * leg.step_s * (i + leg.early)
             record.timestamp = _ms(moment)
-            record.position_lat = leg.origin[0] + metres / 111_000 / math.sqrt(2)
-            record.position_long = leg.origin[1] + metres / 73_000 / math.sqrt(2)
+            lat, lon = leg.fixes.get(i, (leg.origin[0] + metres / 111_000 / math.sqrt(2),
+                                         leg.origin[1] + metres / 73_000 / math.sqrt(2)))
+            record.position_lat, record.position_long = lat, lon
             record.distance = metres
             record.speed = leg.speed_mps
             if leg.altitude_m is not None:

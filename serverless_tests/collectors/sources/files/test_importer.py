@@ -277,3 +277,19 @@ def test_a_later_file_with_heart_rate_fills_an_activity_recorded_without(store, 
     hrs = [p.heartrate_bpm for p in points]
     assert kept.average_heartrate_bpm == pytest.approx(sum(hrs) / len(hrs), abs=1)
     assert len(store.get("streams", kept.id).heartrate_bpm) == len(points)
+
+
+def test_a_leg_with_impossible_totals_is_quarantined_and_the_others_imported(store, tmp_path):
+    from serverless_tests.collectors.sources.files.fitgen import Leg, fit_file
+
+    start = DAY + timedelta(hours=2)
+    legs = [Leg("cycling", start, n=200, speed_mps=9.0),
+            Leg("running", start + timedelta(minutes=18), n=150, speed_mps=3.5,
+                totals={"ascent": 60_000})]
+    (tmp_path / "brick.fit").write_bytes(fit_file(legs))
+    summary = import_paths(store, [tmp_path / "brick.fit"], now=NOW)
+    assert (summary.imported, summary.rejected) == (1, 1)
+    [refusal] = summary.rejections
+    assert refusal.ref == f"{tmp_path / 'brick.fit'}#leg2" and "impossible" in refusal.reason
+    assert [a.sport_type for a in store.query("activities")] == ["Ride"]
+    assert [r.reason for r in store.query("rejected")] == [refusal.reason]
