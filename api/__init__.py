@@ -15,8 +15,10 @@ from api.errors import register as register_errors
 from api.forecast import bp as forecast_bp
 from api.latest import LatestValues
 from api.model import ModelCache
+from api.webhooks import OPEN_ENDPOINTS as WEBHOOK_ENDPOINTS
+from api.webhooks import bp as webhooks_bp
 
-OPEN_ENDPOINTS = frozenset({"service.health"})
+OPEN_ENDPOINTS = frozenset({"service.health"}) | WEBHOOK_ENDPOINTS
 
 service = Blueprint("service", __name__)
 
@@ -126,5 +128,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(_check_key)
     app.register_blueprint(forecast_bp)
     app.register_blueprint(service)
+    app.register_blueprint(webhooks_bp)
     register_errors(app)
     return app

@@ -30,6 +30,7 @@ def _sync(source: str, event: dict[str, Any] | None, store: Any = None,
     event, spending requests on a limit that has not reset. A second delivery of the same event
     is harmless: the sync is incremental and every write an idempotent upsert."""
     import settings
+    from collectors import push as push_events
     from collectors.edge import sync_source
     from storage import open_blobs, open_store
 
@@ -40,6 +41,9 @@ def _sync(source: str, event: dict[str, Any] | None, store: Any = None,
     try:
         if blobs is None:
             blobs = open_blobs(current.blobs_url, current.aws)
+        if source in push_events.PROVIDERS:
+            # The net under the hand-on: events whose invoke was lost are applied here.
+            _apply_pending(source, store, blobs, current)
         counts = sync_source(source, store, blobs, current)
     finally:
         if own_store:
@@ -48,6 +52,18 @@ def _sync(source: str, event: dict[str, Any] | None, store: Any = None,
     summary["event_time"] = (event or {}).get("time")
     log.info("%s", counts.line())
     return summary
+
+
+def _apply_pending(source: str, store: Any, blobs: Any, current: Any) -> None:
+    from collectors import push as push_events
+    from collectors import sources
+    from core.errors import PulseboardError
+
+    try:
+        config = sources.get(source).configure(current)
+    except PulseboardError:
+        return  # the sync that follows reports it
+    log.info("push %s", push_events.handle(source, store, blobs, config).line())
 
 
 def push(event: dict[str, Any] | None, context: Any = None, store: Any = None,

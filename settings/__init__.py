@@ -47,6 +47,8 @@ SSM_SECRETS: dict[str, str | None] = {
     "model_key": None,
     "strava_refresh_token": None,
     "withings_refresh_token": None,
+    # Strava's webhook validation echoes it; without it the api answers no challenge.
+    "strava_verify_token": None,
 }
 # The Sheets service-account JSON may be a parameter too; it is written to a private file.
 SSM_GOOGLE_CREDENTIALS = "GOOGLE_CREDENTIALS"
@@ -65,6 +67,7 @@ class Settings:
     strava_client_id: str = ""
     strava_client_secret: str = field(default="", repr=False)
     strava_refresh_token: str = field(default="", repr=False)
+    strava_verify_token: str = field(default="", repr=False)
     withings_url: str = WITHINGS_URL_DEFAULT
     withings_client_id: str = ""
     withings_client_secret: str = field(default="", repr=False)
@@ -306,6 +309,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         strava_client_id=_env(env, "STRAVA_CLIENT_ID"),
         strava_client_secret=_env(env, "STRAVA_CLIENT_SECRET"),
         strava_refresh_token=_env(env, "STRAVA_REFRESH_TOKEN"),
+        strava_verify_token=_env(env, "STRAVA_VERIFY_TOKEN"),
         withings_url=_http("WITHINGS_URL", _env(env, "WITHINGS_URL", WITHINGS_URL_DEFAULT)),
         withings_client_id=_env(env, "WITHINGS_CLIENT_ID"),
         withings_client_secret=_env(env, "WITHINGS_CLIENT_SECRET"),
