@@ -38,6 +38,7 @@ def parse(text: str) -> Track:
             track.new_segment()
             for point in segment.points:
                 if point.time is None:
+                    track.untimed += 1
                     continue
                 track.add(
                     point.time,

@@ -22,6 +22,7 @@ def parse(data: bytes) -> Track:
     track = Track(fmt="tcx", sport=exercise.activity_type)
     for point in exercise.trackpoints:
         if point.time is None:
+            track.untimed += 1
             continue
         track.add(
             point.time,

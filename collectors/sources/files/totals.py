@@ -94,6 +94,18 @@ def to_records(
             f"no track points with a time in this {track.fmt.upper()} file: it is a route or an "
             "empty recording, not an activity"
         )
+    kind = track.fmt.upper()
+    if track.untimed > len(track):
+        raise FileRejected(
+            f"only {len(track)} of its {len(track) + track.untimed} track points have a time: "
+            f"this {kind} file is a route with a few timed points, not a recording"
+        )
+    if len(track) == 1:
+        raise FileRejected(f"a single timed point in this {kind} file: one moment is not an "
+                           "activity")
+    if track.last_time() == track.first_time():
+        raise FileRejected(f"every point of this {kind} file has the same time: an activity "
+                           "of no duration is not one")
     check_times([track.first_time(), track.last_time()]
                 + ([track.start_time] if track.start_time else []), now)
     raw_t = np.frombuffer(track.t_s, dtype=float)

@@ -60,6 +60,8 @@ class Track:
     max_speed_mps: float | None = None
     average_heartrate_bpm: float | None = None
 
+    # Track points the file holds without a time (a planned route's points): not samples.
+    untimed: int = 0
     _segment: int = field(default=0, repr=False)
 
     def __len__(self) -> int:

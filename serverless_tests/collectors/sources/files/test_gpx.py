@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -34,8 +35,6 @@ def test_gpx_route_without_times_is_rejected():
 
 
 def test_a_heart_rate_of_zero_at_every_point_is_no_heart_rate():
-    import dataclasses
-
     points = [dataclasses.replace(p, heartrate_bpm=0) for p in samples(START)]
     activity, stream = read_activity("opentracks.gpx", gpx_text(points).encode(), NOW)
     assert activity.average_heartrate_bpm is None and stream.heartrate_bpm is None
@@ -92,3 +91,31 @@ def test_the_real_lake_walk_of_eight_tracks_agrees_with_gpxpy():
     recorded_s = sum((s.points[-1].time - s.points[0].time).total_seconds()
                      for t in document.tracks for s in t.segments if s.points)
     assert activity.moving_time_s <= recorded_s < activity.elapsed_time_s
+
+
+def test_a_track_whose_points_are_almost_all_untimed_is_a_route_not_an_activity():
+    points = samples(START, n=296)
+    text = gpx_text(points)
+    # Keep the time of 5 points only, as a route planner that copied a few fixes writes it.
+    rows = text.split("<trkpt ")
+    head, rows = rows[0], rows[1:]
+    rows = [row if i % 60 == 0 else row.split("<time>")[0] + row.split("</time>")[1]
+            for i, row in enumerate(rows)]
+    reason = rejected("planned.gpx", (head + "<trkpt " + "<trkpt ".join(rows)).encode())
+    assert "only 5 of its 296 track points have a time" in reason
+
+
+def test_a_single_timed_point_or_no_duration_is_no_activity():
+    assert "single timed point" in rejected("one.gpx", gpx_text(samples(START, n=1)).encode())
+    same = [dataclasses.replace(p, time=START) for p in samples(START, n=20)]
+    assert "same time" in rejected("still.gpx", gpx_text(same).encode())
+
+
+@pytest.mark.parametrize(("name", "words"), [
+    ("gpx1.0_with_all_fields.gpx", "single timed point"),
+    ("route.gpx", "no track points with a time"),
+    ("Mojstrovka.gpx", "before 1990"),
+])
+def test_real_routes_and_unset_clocks_are_refused(name, words):
+    data = real_file(f"gpx/{name}").read_bytes()
+    assert words in rejected(name, data, TODAY)
