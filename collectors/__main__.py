@@ -1,4 +1,5 @@
-"""`python -m collectors sync|import|connect|schedule|status`: bring data into the store."""
+"""`python -m collectors sync|import|connect|subscribe|schedule|status`: bring data into the
+store."""
 
 from __future__ import annotations
 
@@ -60,6 +61,21 @@ def cmd_connect(args: argparse.Namespace) -> int:
     with store:
         connect(source, source.configure(current), store, port=args.port,
                 open_browser=None if args.no_browser else _browser)
+    return cli.EXIT_OK
+
+
+def cmd_subscribe(args: argparse.Namespace) -> int:
+    from collectors.edge import open_store_and_blobs
+    from collectors.subscribe import subscribe
+
+    current = settings.get()
+    source = sources.get(args.source)
+    store, _ = open_store_and_blobs(current)
+    with store:
+        token = current.secret("strava_verify_token") if args.source == "strava" and not (
+            args.list or args.delete) else ""
+        subscribe(args.source, source.configure(current), store, args.callback, args.list,
+                  args.delete, verify_token=token)
     return cli.EXIT_OK
 
 
@@ -146,6 +162,16 @@ def build_parser() -> argparse.ArgumentParser:
                          help="only print the address to open")
     cli.add_debug(connect)
     connect.set_defaults(func=cmd_connect)
+
+    subscribe = sub.add_parser("subscribe", help="push: the provider calls the api stage's "
+                               "webhook on every new activity or weigh-in")
+    subscribe.add_argument("source", choices=["strava", "withings"])
+    subscribe.add_argument("--callback", help="the webhook URL (make deploy STAGE=api prints it)")
+    what = subscribe.add_mutually_exclusive_group()
+    what.add_argument("--list", action="store_true", help="show the subscriptions there are")
+    what.add_argument("--delete", action="store_true", help="remove the subscriptions")
+    cli.add_debug(subscribe)
+    subscribe.set_defaults(func=cmd_subscribe)
 
     from collectors.schedule import SETTINGS_FILE, STAGE, TICK_S
 

@@ -134,6 +134,13 @@ def remember(store: Store, provider: str, **fields: int) -> None:
         store.put_doc(KNOWN_SPACE, provider, wanted)
 
 
+def forget(store: Store, provider: str, name: str) -> None:
+    """Drops one thing we knew (a deleted subscription's id): its events become foreign."""
+    doc = store.get_doc(KNOWN_SPACE, provider)
+    if doc is not None and name in doc.data:
+        store.put_doc(KNOWN_SPACE, provider, {k: v for k, v in doc.data.items() if k != name})
+
+
 def known(store: Store, provider: str) -> dict[str, int]:
     doc = store.get_doc(KNOWN_SPACE, provider)
     return {k: int(v) for k, v in doc.data.items()} if doc else {}

@@ -16,6 +16,7 @@ from demo.standins.faults import SOURCES, Faults
 from demo.standins.google import GoogleStandIn, service_account_key
 from demo.standins.http import Handler, Reply, Request, Server, bearer
 from demo.standins.oauth import TokenChain, consent
+from demo.standins.push import Push
 from demo.standins.strava import STRAVA_SCOPE, StravaStandIn
 from demo.standins.withings import WithingsStandIn
 
@@ -49,6 +50,7 @@ class StandIns:
         self.strava = StravaStandIn(self, rotate_refresh, refresh_grace)
         self.withings = WithingsStandIn(self, rotate_refresh, refresh_grace, withings_page_size)
         self.google = GoogleStandIn(self, sheet_title)
+        self.push = Push(self, lambda: self.clock())
         # What a provider's developer console shows, as the settings need it.
         self.strava_client_id = self.strava.client_id
         self.strava_client_secret = self.strava.client_secret
@@ -223,12 +225,16 @@ class StandIns:
             sub = path.removeprefix("/strava")
             if sub == "/oauth/authorize":
                 return "strava", "authorize", consent(self.strava.tokens, params, STRAVA_SCOPE)
+            if sub.startswith("/api/v3/push_subscriptions"):
+                return "strava", "push", self.push.strava(method, sub, params)
             kind = "token" if sub == "/oauth/token" else "data"
             return "strava", kind, self.strava.call(method, sub, params, token, kind)
         if path.startswith("/withings/"):
             sub = path.removeprefix("/withings")
             if sub == "/oauth2_user/authorize2":
                 return "withings", "authorize", consent(self.withings.tokens, params)
+            if sub == "/notify":
+                return "withings", "push", self.push.withings(params, token)
             kind = "token" if sub == "/v2/oauth2" else "data"
             return "withings", kind, self.withings.call(sub, params, token, kind)
         if path == "/google/token":
