@@ -29,6 +29,7 @@ REQUESTS_SPACE = "requests"  # the dashboard's "sync now" asks here
 STAGE = "jobs"
 SETTINGS_FILE = Path(__file__).resolve().parents[1] / "zappa_settings.json"
 TICK_S = 30.0
+PUSH_TICK_S = 2.0
 # A cron job not run for longer than this is due without walking every minute in between.
 CRON_LOOKBACK = timedelta(days=366)
 
@@ -343,6 +344,7 @@ def serve(
     caller: Callable[..., Any] = call,
     from_now: bool = False,
     data_dir: Path | None = None,
+    push_tick_s: float = PUSH_TICK_S,
 ) -> None:
     """Ticks every `tick_s` seconds: "Sync now" requests, push events, due jobs, the inbox.
     `from_now`: jobs first run when their next time comes, not at once (even if never run or
@@ -351,10 +353,19 @@ def serve(
     if not once:
         out("scheduled: " + "; ".join(f"{j.function} {j.expression}" for j in jobs)
             + (" (first runs from now on)" if from_now else ""))
+    # Between two ticks, pending push events are looked for every push_tick_s (one read of
+    # one partition): an event reaches the store within seconds, not at the next tick.
+    step_s = min(push_tick_s, tick_s)
+    since_tick_s = tick_s
     # Sleeping on the stop request: a signal between two ticks ends the wait at once.
     while not stop_requested.is_set():
-        tick(store, jobs, clock(), caller, out, since, data_dir)
+        if since_tick_s >= tick_s:
+            tick(store, jobs, clock(), caller, out, since, data_dir)
+            since_tick_s = 0.0
+        else:
+            push_pending(store, clock(), out, caller)
         if once:
             return
-        sleep(tick_s)
+        sleep(step_s)
+        since_tick_s += step_s
     out("scheduler stopped")

@@ -314,3 +314,29 @@ def test_pending_push_events_are_handed_to_the_push_handler_on_the_next_tick(sql
     assert lines == [f"{MONDAY_4AM:%Y-%m-%dT%H:%M:%SZ} push withings: complete"]
     events.done(sqlite_store, [key for key, _ in events.pending(sqlite_store)])
     assert schedule.push_pending(sqlite_store, MONDAY_4AM, lines.append, caller) == 0
+
+
+def test_between_ticks_push_events_are_looked_for_every_push_tick(sqlite_store, no_stop_request):
+    from collectors.lambda_handlers import PUSH
+    from storage import events
+
+    jobs = [Job("a.job", "rate(1 hour)", Rate(3600))]
+    calls: list[str] = []
+    sleeps: list[float] = []
+
+    def caller(function: str, event: dict[str, Any]) -> Any:
+        calls.append(function)
+        return {"outcome": "complete"}
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        if len(sleeps) == 1:  # an event arrives after the first tick
+            events.add_pending(sqlite_store, events.parse_withings(
+                {"userid": "5", "appli": "1", "startdate": "1", "enddate": "2"}), 0.0)
+        if len(sleeps) == 3:
+            no_stop_request.set()
+
+    schedule.serve(sqlite_store, jobs, tick_s=30, push_tick_s=2, clock=lambda: MONDAY_4AM,
+                   sleep=sleep, out=lambda _: None, caller=caller)
+    assert sleeps == [2, 2, 2]
+    assert calls[0] == "a.job" and calls[1] == PUSH  # two seconds later, not thirty
