@@ -68,10 +68,13 @@ def run_backend(name: str, store_url: str, records: dict[str, Any], repeats: int
 
     os.environ["PULSEBOARD_STORE"] = store_url
     settings.reset()
-    from dashboard import data, users
+    from dashboard import data
     from dashboard.app import build
+    from dashboard.auth import users
+    from dashboard.config import from_settings
 
-    store = data.store()
+    config = from_settings(settings.get())
+    store = data.store_for(config)
     if hasattr(store, "ensure_table"):
         store.ensure_table()
     t0 = time.perf_counter()
@@ -79,7 +82,7 @@ def run_backend(name: str, store_url: str, records: dict[str, Any], repeats: int
     users.add(store, "bench", PASSWORD, "owner")
     print(f"\n== {name}: loaded {sum(counts(records).values())} records "
           f"in {time.perf_counter() - t0:.1f} s")
-    server = build()[0]
+    server = build(config)[0]
     client = server.test_client()
     import re
 

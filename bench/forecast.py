@@ -169,9 +169,11 @@ def main(argv: list[str] | None = None) -> int:
     endpoint = f"http://{host}:{port}"
     tmp = Path(tempfile.mkdtemp(prefix="pulseboard-bench-"))
     bucket, table = f"bench-{uuid.uuid4().hex[:8]}", f"bench-{uuid.uuid4().hex[:8]}"
+    # Demo mode: the API answers without a key, as the recorded event (which carries none) needs.
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **AWS,
            "AWS_ENDPOINT_URL": endpoint, "PULSEBOARD_DATA_DIR": str(tmp / "var"),
-           "PULSEBOARD_STORE": f"dynamodb://{table}", "PULSEBOARD_BLOBS": f"s3://{bucket}/v1"}
+           "PULSEBOARD_STORE": f"dynamodb://{table}", "PULSEBOARD_BLOBS": f"s3://{bucket}/v1",
+           "PULSEBOARD_DEMO": "true"}
     os.environ.update(env)
     try:
         return run(args, tmp, env, bucket, table)
@@ -195,7 +197,7 @@ def run(args: argparse.Namespace, tmp: Path, env: dict[str, str], bucket: str,
     load(store, training_records(weeks=156, seed=5))
     result, manifest = train.run(store, open_blobs())
     S3Blobs(bucket, "v1").put("models/seed/pipeline.pkl", pickle.dumps(result.pipeline))
-    print(f"model: {manifest['weeks_used']} weeks, k={manifest['k']}, pickle "
+    print(f"model: {manifest['weeks_used']} weeks, k={manifest['k']}, model file "
           f"{manifest['size_bytes']} bytes (scikit-learn pipeline pickle "
           f"{len(pickle.dumps(result.pipeline))} bytes)")
 
@@ -207,7 +209,7 @@ def run(args: argparse.Namespace, tmp: Path, env: dict[str, str], bucket: str,
     apps = {
         "bare Flask": write_app(folder, "hello", HELLO),
         "bare Flask + 1 S3 GET": write_app(folder, "hello_s3", HELLO_S3, BUCKET=bucket,
-                                           KEY=f"v1/{manifest['pickle_key']}"),
+                                           KEY=f"v1/{manifest['artifact_key']}"),
         "our API": write_app(folder, "ours", "from api.wsgi import app  # noqa: F401\n"),
         "seed-style": write_app(folder, "seed", SEED, BUCKET=bucket,
                                 KEY="v1/models/seed/pipeline.pkl"),

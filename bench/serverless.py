@@ -72,6 +72,8 @@ def main() -> None:
                 "PULSEBOARD_STORE": f"dynamodb://{table}", "PULSEBOARD_BLOBS": f"s3://{bucket}/v1",
                 "PULSEBOARD_DATA_DIR": str(Path(tmp) / f"data-{info.stage}"),
                 "PULSEBOARD_SSM_PREFIX": "", "PULSEBOARD_SECRET_KEY": "bench-secret-key-0123456789",
+                # Outside the demo the api stage starts only with a key.
+                "PULSEBOARD_API_KEY": "bench-api-key-0123456789",
                 "AWS_ENDPOINT_URL": endpoint, **creds})
             results.append(measure(info.stage, folder, env, firsts[info.stage]))
     server.stop()
