@@ -1,0 +1,171 @@
+"""Trial 17: push events: a flood of 1,000 in 10 s, each delivered 3 times, an update before its
+create, a delete of an activity never seen, forged events for another athlete or subscription."""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from testkit.reliability.trials import Outcome, sandbox, trial
+
+TOKEN = "trial-verify-token"
+FLOOD_EVENTS = 1000
+FLOOD_WINDOW_S = 10.0
+FLOOD_ACTIVITIES = 30
+FETCHES_PER_MIN = 10
+
+
+class World:
+    """The stand-ins, a store, the api's webhooks (through Flask's test client) and the jobs
+    side, with a clock the jobs side is handed so minutes pass without waiting for them."""
+
+    def __init__(self, standins: Any, store: Any) -> None:
+        import settings
+        from api import create_app
+        from collectors import sources
+        from collectors.edge import sync_source
+        from storage import events
+
+        self.standins, self.store = standins, store
+        self.current = settings.get()
+        self.config = sources.get("strava").configure(self.current)
+        sync_source("strava", store, None, self.current)  # connected: the athlete id is known
+        self.subscription_id = 120_475
+        events.remember(store, "strava", subscription_id=self.subscription_id)
+        self.athlete_id = int(standins.strava.profile()["id"])
+        app = create_app({"STORE": store, "API_KEY": "trial", "STRAVA_VERIFY_TOKEN": TOKEN,
+                          "WEBHOOK_HAND_ON": lambda provider: None,
+                          "WEBHOOK_REQUESTS_PER_MIN": 100_000})
+        self.client = app.test_client()
+        self.now_s = time.time()
+
+    def new_run(self) -> int:
+        start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
+        return int(self.standins.athlete.add_activity(start=start)["id"])
+
+    def event(self, object_id: int, aspect: str, at_s: int, **changes: Any) -> dict[str, Any]:
+        return {"object_type": "activity", "object_id": object_id, "aspect_type": aspect,
+                "owner_id": self.athlete_id, "subscription_id": self.subscription_id,
+                "event_time": at_s, "updates": {}, **changes}
+
+    def post(self, body: dict[str, Any]) -> int:
+        return int(self.client.post("/webhooks/strava", json=body).status_code)
+
+    def drain(self, limit_rounds: int = 100) -> int:
+        """Runs the jobs side once a minute (on its clock) until nothing is pending; returns
+        the rounds it took."""
+        from collectors import push
+        from storage import events
+
+        for rounds in range(1, limit_rounds + 1):
+            push.handle("strava", self.store, None, self.config, FETCHES_PER_MIN,
+                        clock=lambda: self.now_s)
+            self.now_s += 60
+            if not events.pending(self.store, "strava"):
+                return rounds
+        return limit_rounds
+
+    def stored_ids(self) -> set[str]:
+        return {a.id for a in self.store.query("activities")}
+
+
+def _flood(w: World, out: Outcome, rng: random.Random, label: str) -> str:
+    """1,000 events for 30 new runs (creates, title updates, each sent 3 times), shuffled."""
+    from storage import events
+
+    runs = [w.new_run() for _ in range(FLOOD_ACTIVITIES)]
+    bodies = []
+    for i, run_id in enumerate(runs):
+        bodies.append(w.event(run_id, "create", 1_000 + i))
+    while len(bodies) * 3 < FLOOD_EVENTS:
+        run_id = rng.choice(runs)
+        bodies.append(w.event(run_id, "update", 2_000 + len(bodies), updates={"title": "t"}))
+    sends = [b for b in bodies for _ in range(3)][:FLOOD_EVENTS]
+    rng.shuffle(sends)  # retries and updates arrive before their create
+    started = time.perf_counter()
+    refused = sum(1 for body in sends if w.post(body) != 200)
+    took_s = time.perf_counter() - started
+    if refused:
+        out.fail(f"{label}: {refused} of {len(sends)} events were not answered 200")
+    distinct = {events.parse_strava(b).key() for b in sends}
+    if len(events.pending(w.store, "strava")) != len(distinct):
+        out.fail(f"{label}: {len(distinct)} distinct events, "
+                 f"{len(events.pending(w.store, 'strava'))} pending")
+    w.standins.clear_log()
+    from collectors import push
+
+    push.handle("strava", w.store, None, w.config, FETCHES_PER_MIN, clock=lambda: w.now_s)
+    first_minute = w.standins.requests("strava", "data")
+    if first_minute > 2 * FETCHES_PER_MIN:
+        out.fail(f"{label}: {first_minute} Strava requests in the first minute "
+                 f"(bound {2 * FETCHES_PER_MIN})")
+    w.now_s += 60
+    rounds = 1 + w.drain()
+    requests = w.standins.requests("strava", "data")
+    missing = {str(r) for r in runs} - w.stored_ids()
+    if missing:
+        out.fail(f"{label}: {len(missing)} flooded runs never stored")
+    if requests > 2 * FLOOD_ACTIVITIES:
+        out.fail(f"{label}: {requests} Strava requests for {FLOOD_ACTIVITIES} runs (≤ 2 each)")
+    return (f"{len(sends)} events in {took_s:.1f} s → {requests} requests for "
+            f"{FLOOD_ACTIVITIES} runs over {rounds} min")
+
+
+def _edges(w: World, out: Outcome, label: str) -> None:
+    from storage import events
+
+    # An update delivered before its create: one fetch, the run stored once.
+    run_id = w.new_run()
+    for body in (w.event(run_id, "update", 9_005, updates={"title": "x"}),
+                 w.event(run_id, "create", 9_000)):
+        w.post(body)
+    w.drain()
+    if [a.id for a in w.store.query("activities")].count(str(run_id)) != 1:
+        out.fail(f"{label}: an update before its create did not leave the run stored once")
+    # A delete of an activity never seen: spent, nothing fetched, nothing else deleted.
+    before = w.store.count("activities")
+    w.standins.clear_log()
+    w.post(w.event(987_654_321_000, "delete", 9_100))
+    w.drain()
+    if w.store.count("activities") != before or w.standins.requests("strava", "data"):
+        out.fail(f"{label}: a delete of an unknown activity changed the store or fetched")
+    # Forged: another athlete, another subscription: acknowledged, never stored nor fetched.
+    victim = w.new_run()
+    forged = [w.event(victim, "create", 9_200, owner_id=w.athlete_id + 1),
+              w.event(victim, "create", 9_201, subscription_id=w.subscription_id + 1)]
+    answers = [w.post(body) for body in forged]
+    if answers != [200, 200]:
+        out.fail(f"{label}: forged events answered {answers}, not a plain 200")
+    if events.pending(w.store, "strava"):
+        out.fail(f"{label}: a forged event was stored as pending")
+    w.drain()
+    if str(victim) in w.stored_ids() or w.standins.requests("strava", "data"):
+        out.fail(f"{label}: a forged event made us fetch")
+
+
+def push_events(runs: int) -> Outcome:
+    from demo.athlete import Athlete
+    from demo.standins import StandIns
+    from storage import open_store
+
+    out = Outcome(0, 0, "")
+    rng = random.Random(20261201)
+    figure = ""
+    for i in range(runs):
+        out.runs += 1
+        athlete = Athlete.generate(seed=30 + i, years=0.05)
+        with StandIns(athlete) as standins, sandbox(**standins.env()) as folder:
+            store = open_store(f"sqlite:///{folder / 'push.db'}")
+            try:
+                w = World(standins, store)
+                figure = _flood(w, out, rng, f"#{i}")
+                _edges(w, out, f"#{i}")
+            finally:
+                store.close()
+    out.figure = figure + "; duplicates, update-before-create, unknown deletes, forgeries held"
+    return out
+
+
+trial(17, "push events", quick=1, full=3)(push_events)
