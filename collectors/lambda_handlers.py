@@ -66,7 +66,7 @@ def _apply_pending(source: str, store: Any, blobs: Any, current: Any) -> None:
     log.info("push %s", push_events.handle(source, store, blobs, config).line())
 
 
-def push(event: dict[str, Any] | None, context: Any = None, store: Any = None,
+def push(event: dict[str, Any] | None, context: Any = None, *, store: Any = None,
          blobs: Any = None, **options: Any) -> dict[str, Any]:
     """Applies the pending push events of the source the event names (of both when it names
     none). Never raises for what a run can meet: Lambda would retry the invoke, and the events

@@ -75,3 +75,15 @@ def test_connect_times_out_with_advice(sqlite_store, standins):
     with pytest.raises(SyncError, match="no redirect came back"):
         connect_as("strava", sqlite_store, port=0, open_browser=None, out=lambda _: None,
                 timeout_s=0.2)
+
+
+@pytest.mark.parametrize("source", ["strava", "withings"])
+def test_connect_learns_the_account_and_ends_a_deauthorization(sqlite_store, standins, source):
+    from storage import events
+
+    sqlite_store.put_doc(events.CONNECTION_SPACE, source, {"state": events.DEAUTHORIZED})
+    connect_as(source, sqlite_store, port=0, open_browser=lambda url: requests.get(url,
+               timeout=10), out=lambda _: None, timeout_s=10)
+    owner = standins.strava.profile()["id"] if source == "strava" else standins.withings_userid
+    assert events.known(sqlite_store, source) == {"account_id": owner}
+    assert events.connection(sqlite_store, source) is None

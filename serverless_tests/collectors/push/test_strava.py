@@ -122,3 +122,18 @@ def test_deauthorization_stops_the_source_and_keeps_its_data(standins: Any,
 def test_the_first_sync_learns_the_owners_athlete_id(standins: Any, sqlite_store: Store) -> None:
     sync_source("strava", sqlite_store, None)
     assert events.known(sqlite_store, "strava")["account_id"] == ATHLETE_ID
+
+
+def test_events_for_a_deauthorized_source_are_spent_without_a_request(
+        standins: Any, sqlite_store: Store) -> None:
+    know_owner(sqlite_store, standins)
+    pend(sqlite_store, events.parse_strava({
+        "object_type": "athlete", "object_id": ATHLETE_ID, "aspect_type": "update",
+        "owner_id": ATHLETE_ID, "subscription_id": SUBSCRIPTION_ID, "event_time": 7000,
+        "updates": {"authorized": "false"}}))
+    handle("strava", sqlite_store)
+    pend(sqlite_store, strava_event(_new_run(standins)["id"], "create", 7100))
+    standins.clear_log()
+    counts = handle("strava", sqlite_store)
+    assert counts.outcome == "error" and "connect strava" in counts.message
+    assert events.pending(sqlite_store) == [] and standins.requests("strava") == 0

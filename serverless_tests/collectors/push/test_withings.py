@@ -39,3 +39,12 @@ def test_a_notification_beyond_the_minutes_share_waits(standins: Any,
     assert handle("withings", sqlite_store, fetches_per_min=0).outcome == "complete"
     assert len(events.pending(sqlite_store)) == 1
     assert standins.requests("withings", "data") == 0
+
+
+def test_a_token_refresh_teaches_the_owners_withings_user_id(standins: Any,
+                                                              sqlite_store: Store) -> None:
+    from collectors.edge import sync_source
+
+    assert events.known(sqlite_store, "withings") == {}
+    assert sync_source("withings", sqlite_store, None).outcome == "complete"
+    assert events.known(sqlite_store, "withings") == {"account_id": standins.withings_userid}
