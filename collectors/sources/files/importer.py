@@ -65,6 +65,18 @@ class _Batch:
         self.records, self.activities, self.streams, self.seen = [], {}, {}, {}
 
 
+def _as_on_strava(item: Item, kept: Activity) -> Activity:
+    """A Strava export names each activity as its owner did ("Laufen Landal Park"): the
+    watch's own file of it, imported before, takes that name and type. A provider's record
+    has them already; a multisport leg keeps its own."""
+    if kept.source != ACTIVITY_SOURCE or kept.legs:
+        return kept
+    name = item.name_override or (item.row.name if item.row is not None else "")
+    sport = item.sport_override or (item.row.sport_type if item.row is not None else "")
+    return dataclasses.replace(kept, name=name or kept.name,
+                               sport_type=sport or kept.sport_type)
+
+
 def import_item(
     store: Store, item: Item, batch: _Batch, now: datetime, read: FileRead | None = None
 ) -> list[Outcome]:
@@ -75,6 +87,10 @@ def import_item(
     if read.known is not None:
         known = read.known
         note = f"this file was imported before ({known.source} {known.id})"
+        renamed = _as_on_strava(item, known)
+        if renamed != known:
+            batch.add(renamed)
+            note += "; named as on Strava"
         return [Outcome(item.ref, "duplicate", note, activity_id=known.id)]
     imported: list[Activity] = []
     notes: list[str] = []
@@ -102,6 +118,11 @@ def import_item(
                     duplicate = dataclasses.replace(
                         duplicate, average_heartrate_bpm=activity.average_heartrate_bpm)
                     batch.add(duplicate)
+        renamed = _as_on_strava(item, duplicate)
+        if renamed != duplicate:
+            batch.add(renamed)
+            duplicate = renamed
+            note += "; named as on Strava"
         notes.append(note)
         kept.append(duplicate)
     refused = [Outcome(item.ref + r.ref, "rejected", r.reason) for r in read.rejected]

@@ -293,3 +293,32 @@ def test_a_leg_with_impossible_totals_is_quarantined_and_the_others_imported(sto
     assert refusal.ref == f"{tmp_path / 'brick.fit'}#leg2" and "impossible" in refusal.reason
     assert [a.sport_type for a in store.query("activities")] == ["Ride"]
     assert [r.reason for r in store.query("rejected")] == [refusal.reason]
+
+
+def test_a_strava_export_after_the_watch_file_names_the_activity_as_on_strava(store, tmp_path):
+    points = samples(DAY, n=90)
+    (tmp_path / "watch").mkdir()
+    (tmp_path / "watch" / "0529.fit").write_bytes(fit_bytes(points))
+    import_paths(store, [tmp_path / "watch"], now=NOW)
+    [watch] = store.query("activities")
+    assert watch.name == f"Run {DAY:%Y-%m-%d}"
+    entries = [
+        # The same recording, re-compressed by Strava: other bytes, the same activity.
+        ExportEntry(1, points[0].time, "Laufen Landal Park", "Trail Run", points[-1].distance_m,
+                    450.0, filename="activities/1.fit.gz", content=gz(fit_bytes(points))),
+    ]
+    (tmp_path / "export.zip").write_bytes(export_zip(entries))
+    summary = import_paths(store, [tmp_path / "export.zip"], now=NOW)
+    assert summary.duplicates == 1 and "named as on Strava" in summary.outcomes[0].reason
+    [named] = store.query("activities")
+    assert (named.id, named.name, named.sport_type) == (watch.id, "Laufen Landal Park",
+                                                        "TrailRun")
+    # The export holding the watch's very bytes names it too (answered without parsing).
+    other = samples(DAY + timedelta(days=1), n=90)
+    (tmp_path / "watch" / "0530.fit").write_bytes(fit_bytes(other))
+    import_paths(store, [tmp_path / "watch" / "0530.fit"], now=NOW)
+    same = [ExportEntry(2, other[0].time, "Dünenlauf", "Run", other[-1].distance_m, 450.0,
+                        filename="activities/2.fit", content=fit_bytes(other))]
+    (tmp_path / "export2.zip").write_bytes(export_zip(same))
+    import_paths(store, [tmp_path / "export2.zip"], now=NOW)
+    assert [a.name for a in store.query("activities")] == ["Laufen Landal Park", "Dünenlauf"]
