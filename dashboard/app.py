@@ -72,6 +72,10 @@ def _install_routes(server: flask.Flask) -> None:
     def health() -> Any:
         return {"ok": True}
 
+    @server.errorhandler(dash.exceptions.DependencyException)
+    def unknown_bundle(_exc: Exception) -> Any:
+        return flask.jsonify(error="not_found", message="No such file."), 404
+
     @server.get("/reports.json")
     def reports() -> Any:
         return flask.jsonify([

@@ -189,13 +189,11 @@ def held_by_source(s: Store) -> dict[str, str]:
 
 
 def quarantined_by_source(s: Store) -> dict[str, int]:
-    """Records quarantined now, per source as the sync status names it (file imports record
-    their rejects as source "file" and their status as "files")."""
+    """Records quarantined now, per source."""
     frame = rejected(s)
     if frame.empty:
         return {}
-    names = frame["source"].replace({"file": "files"})
-    return {str(k): int(v) for k, v in names.value_counts().items()}
+    return {str(k): int(v) for k, v in frame["source"].value_counts().items()}
 
 
 def sync_status(s: Store) -> dict[str, dict[str, Any]]:

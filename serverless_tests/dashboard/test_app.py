@@ -23,3 +23,8 @@ def test_the_navigation_links_every_page_in_its_order(client: Any) -> None:
         ("Crossfit", "/crossfit"), ("Forecast", "/forecast"), ("Explore", "/explore"),
         ("Data quality", "/quality")]
     assert links[0][1] == "overview" and links[-1][1] == "quality"
+
+
+def test_an_unknown_bundle_is_not_found(client: Any) -> None:
+    response = client.get("/_dash-component-suites/nothing/x.js")
+    assert response.status_code == 404

@@ -60,3 +60,15 @@ def test_the_live_check_moves_the_version_the_redraws_use(store: Any, counted: l
     assert data.current_version(store, fresh=True) == "2099-01-01T00:00:00Z"
     data.measurements(store, "weight_kg")
     assert counted.count("measurements") == 2  # the redraw read the series again
+
+
+def test_quarantined_records_are_counted_under_their_sources_name(sqlite_store: Any) -> None:
+    from datetime import UTC, datetime
+
+    from storage.records import Rejected
+
+    seen = datetime(2025, 6, 1, tzinfo=UTC)
+    sqlite_store.put([Rejected("files", f"run-{i}.fit", "no timed points", "", seen)
+                      for i in range(3)] + [Rejected("sheets", "row 9", "8O kg", "8O", seen)])
+    data.clear_cache()
+    assert data.quarantined_by_source(sqlite_store) == {"files": 3, "sheets": 1}
