@@ -1,5 +1,6 @@
 """Trial 17: push events: a flood of 1,000 in 10 s, each delivered 3 times, an update before its
-create, a delete of an activity never seen, forged events for another athlete or subscription."""
+create, a delete of an activity never seen, forged events for another athlete or subscription,
+the jobs side killed mid-event (the next run completes it)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ class World:
                           "WEBHOOK_REQUESTS_PER_MIN": 100_000})
         self.client = app.test_client()
         self.now_s = time.time()
+        self.killed_requests = 0  # what the killed jobs run had asked Strava for
 
     def new_run(self) -> int:
         start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
@@ -145,6 +147,38 @@ def _edges(w: World, out: Outcome, label: str) -> None:
         out.fail(f"{label}: a forged event made us fetch")
 
 
+def _killed(w: World, out: Outcome, rng: random.Random, label: str, store_url: str) -> None:
+    """The jobs function killed (SIGKILL) at a random moment of its work: what it had not
+    finished stays pending, and the next run stores every run once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from storage import events
+
+    runs = [w.new_run() for _ in range(8)]
+    w.standins.clear_log()
+    for i, run_id in enumerate(runs):
+        w.post(w.event(run_id, "create", 20_000 + i))
+    env = {**os.environ, "PULSEBOARD_STORE": store_url}
+    code = "from collectors.lambda_handlers import push; push({'source': 'strava'})"
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(rng.uniform(0.3, 1.5))  # the interpreter's start, then part of the work
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    w.killed_requests = w.standins.requests("strava", "data")
+    w.now_s += 60
+    w.drain()
+    ids = [a.id for a in w.store.query("activities")]
+    lost = [r for r in runs if str(r) not in ids]
+    doubled = [r for r in runs if ids.count(str(r)) > 1]
+    if lost or doubled or events.pending(w.store, "strava"):
+        out.fail(f"{label}: after a kill mid-event, {len(lost)} runs lost, {len(doubled)} "
+                 f"stored twice, {len(events.pending(w.store, 'strava'))} events still pending")
+
+
 def push_events(runs: int) -> Outcome:
     from demo.athlete import Athlete
     from demo.standins import StandIns
@@ -153,6 +187,7 @@ def push_events(runs: int) -> Outcome:
     out = Outcome(0, 0, "")
     rng = random.Random(20261201)
     figure = ""
+    killed_requests: list[int] = []
     for i in range(runs):
         out.runs += 1
         athlete = Athlete.generate(seed=30 + i, years=0.05)
@@ -162,9 +197,12 @@ def push_events(runs: int) -> Outcome:
                 w = World(standins, store)
                 figure = _flood(w, out, rng, f"#{i}")
                 _edges(w, out, f"#{i}")
+                _killed(w, out, rng, f"#{i}", f"sqlite:///{folder / 'push.db'}")
+                killed_requests.append(w.killed_requests)
             finally:
                 store.close()
-    out.figure = figure + "; duplicates, update-before-create, unknown deletes, forgeries held"
+    out.figure = figure + ("; duplicates, update-before-create, unknown deletes, forgeries, "
+                           f"a kill mid-event (after {killed_requests} requests) held")
     return out
 
 
