@@ -120,7 +120,10 @@ def archive_items(
         root = str(PurePosixPath(csv_info.filename).parent).removeprefix(".")
         try:
             text = _read_capped(zf, csv_info, budget, limits.file_bytes).decode("utf-8-sig")
-            for row in strava_export.parse(text):
+            export = strava_export.parse(text)
+            rejected += [Outcome(f"{label}:{EXPORT_CSV}#{line}", "rejected", reason)
+                         for line, reason in export.refused]
+            for row in export.rows:
                 if row.filename:
                     rows_by_file[str(PurePosixPath(root, row.filename))] = row
                 else:

@@ -100,6 +100,8 @@ def _prepare(store: Store, item: Item, now: datetime) -> tuple[FileRead | None, 
         data = _load(item)
     except FileRejected as exc:
         return FileRead(reason=str(exc)), b"", ""
+    except (ValueError, OverflowError, TypeError) as exc:  # an odd row must not stop the rest
+        return FileRead(reason=f"could not be read ({type(exc).__name__}: {exc})"), b"", ""
     digest = hashlib.sha256(data).hexdigest()
     known = _known(store, digest)
     if known is not None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -41,23 +43,42 @@ def _date(text: str) -> datetime | None:
     return None
 
 
-def _number(text: str | None) -> float | None:
+@dataclass(frozen=True)
+class Export:
+    """activities.csv read: its rows, and the lines refused with the reason."""
+
+    rows: list[ExportRow]
+    refused: list[tuple[int, str]]
+
+
+class _BadValue(ValueError):
+    pass
+
+
+def _number(text: str | None, column: str = "") -> float | None:
+    """A number as Strava writes it; None when blank or not a number at all (a column another
+    export version fills with text), refused when it is NaN, infinite or negative."""
     if text is None or not text.strip():
         return None
     try:
-        return float(text.replace(",", ""))
+        value = float(text.replace(",", ""))
     except ValueError:
         return None
+    if not math.isfinite(value) or value < 0:
+        raise _BadValue(f"{column} {text.strip()!r} is not a number of the activity")
+    return value
 
 
-def parse(text: str) -> list[ExportRow]:
+def parse(text: str) -> Export:
     """Rows of activities.csv. Its header repeats some names (a display column, then an SI one):
-    the first "Distance" is in the athlete's units (km or mi), the last one in metres."""
+    the first "Distance" is in the athlete's units (km or mi), the last one in metres.
+
+    A row with a value no activity can have (NaN, infinite) is refused alone: the rest reads."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
-        return []
+        return Export([], [])
     if "Activity ID" not in header:
         raise FileRejected("activities.csv has no 'Activity ID' column: not a Strava export")
 
@@ -80,7 +101,8 @@ def parse(text: str) -> list[ExportRow]:
         "hr": first("Average Heart Rate"),
     }
     distance_cols = [i for i, h in enumerate(header) if h == "Distance"]
-    rows = []
+    rows: list[ExportRow] = []
+    refused: list[tuple[int, str]] = []
     for line, values in enumerate(reader, start=2):
         if not any(v.strip() for v in values):
             continue
@@ -89,28 +111,34 @@ def parse(text: str) -> list[ExportRow]:
             index = cols[key]
             return values[index].strip() if index is not None and index < len(values) else ""
 
-        distance_m = None
-        if len(distance_cols) > 1 and distance_cols[-1] < len(values):
-            distance_m = _number(values[distance_cols[-1]])
-        elif distance_cols and distance_cols[0] < len(values):
-            km = _number(values[distance_cols[0]])
-            distance_m = None if km is None else km * 1000
-        rows.append(
-            ExportRow(
-                activity_id=get("id"),
-                start_time=_date(get("date")),
-                name=get("name"),
-                sport_type=sport_type(get("type")) if get("type") else "",
-                filename=get("file"),
-                elapsed_time_s=_number(get("elapsed")),
-                moving_time_s=_number(get("moving")),
-                distance_m=distance_m,
-                elevation_gain_m=_number(get("gain")),
-                average_heartrate_bpm=_number(get("hr")),
-                line=line,
-            )
-        )
-    return rows
+        try:
+            rows.append(_row(values, get, distance_cols, line))
+        except _BadValue as exc:
+            refused.append((line, f"activities.csv line {line}: {exc}; the row is left out"))
+    return Export(rows, refused)
+
+
+def _row(values: list[str], get: Callable[[str], str], distance_cols: list[int],
+         line: int) -> ExportRow:
+    distance_m = None
+    if len(distance_cols) > 1 and distance_cols[-1] < len(values):
+        distance_m = _number(values[distance_cols[-1]], "Distance")
+    elif distance_cols and distance_cols[0] < len(values):
+        km = _number(values[distance_cols[0]], "Distance")
+        distance_m = None if km is None else km * 1000
+    return ExportRow(
+        activity_id=get("id"),
+        start_time=_date(get("date")),
+        name=get("name"),
+        sport_type=sport_type(get("type")) if get("type") else "",
+        filename=get("file"),
+        elapsed_time_s=_number(get("elapsed"), "Elapsed Time"),
+        moving_time_s=_number(get("moving"), "Moving Time"),
+        distance_m=distance_m,
+        elevation_gain_m=_number(get("gain"), "Elevation Gain"),
+        average_heartrate_bpm=_number(get("hr"), "Average Heart Rate"),
+        line=line,
+    )
 
 
 def manual_activity(row: ExportRow, now: datetime) -> Activity:

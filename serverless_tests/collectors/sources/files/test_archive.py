@@ -75,3 +75,4 @@ def test_a_member_lying_about_its_size_is_rejected_not_inflated(sqlite_store):
     assert summary.imported == 1
     [refusal] = summary.rejections
     assert refusal.ref.endswith("liar.fit") and "damaged" in refusal.reason
+
