@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from collectors.sources.files import strava_export
-from collectors.sources.files.outcomes import Outcome
+from collectors.sources.files.outcomes import Outcome, is_utf8, not_utf8
 from collectors.sources.files.parse import MAX_FILE_BYTES, NOT_ACTIVITY, is_activity_name
 from collectors.sources.files.track import FileRejected
 from core.errors import PulseboardError
@@ -177,10 +177,14 @@ def expand(
     def add_file(path: Path, explicit: bool) -> None:
         nonlocal skipped
         name = path.name
+        if not is_utf8(str(path)):
+            decided.append(not_utf8(str(path)))
+            return
         if name.lower().endswith(".zip"):
             try:
                 zf = stack.enter_context(zipfile.ZipFile(path))
-            except (zipfile.BadZipFile, OSError) as exc:
+            except (zipfile.BadZipFile, OSError, UnicodeDecodeError) as exc:
+                # A member name flagged UTF-8 that is not cannot even be listed.
                 reason = f"not a readable ZIP archive ({exc})"
                 decided.append(Outcome(str(path), "rejected", reason))
                 return

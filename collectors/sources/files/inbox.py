@@ -12,8 +12,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote_plus
 
-from collectors.sources.files.importer import import_bytes
-from collectors.sources.files.outcomes import Outcome, Summary
+from collectors.sources.files.importer import import_bytes, import_items
+from collectors.sources.files.outcomes import Outcome, Summary, is_utf8, not_utf8, safe_name
 from storage.base import BlobInfo, Blobs, Store
 from storage.files import FileBlobs
 
@@ -134,7 +134,10 @@ def process_key(
     if info is None:
         return None
     relative = key.removeprefix(INBOX)
-    if info.size_bytes > MAX_UPLOAD_BYTES:
+    if not is_utf8(key):
+        # Only a local folder gives such names (S3 keys are UTF-8); the file itself is moved.
+        summary = import_items(store, [], [not_utf8(relative)], now)
+    elif info.size_bytes > MAX_UPLOAD_BYTES:
         reason = (
             f"{info.size_bytes / 2**20:.0f} MB, over the drop box's "
             f"{MAX_UPLOAD_BYTES // 2**20} MB limit: unpack it and drop its activities/ folder, "
@@ -171,8 +174,9 @@ def process_key(
         # Written before the move: if the move never happens the file is simply handled again.
         blobs.put(destination + REASON_SUFFIX, _reason_text(summary).encode(), "text/plain")
     blobs.move(key, destination)
-    log.info("drop box: %s → %s (%s)", key, destination, summary.line())
-    return Handled(key, destination, summary)
+    # Names are told in a safe form: a log line or the scheduler's print must not fail on one.
+    log.info("drop box: %s → %s (%s)", safe_name(key), safe_name(destination), summary.line())
+    return Handled(safe_name(key), safe_name(destination), summary)
 
 
 def _inbox_keys(blobs: Blobs) -> list[str]:

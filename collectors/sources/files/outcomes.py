@@ -43,3 +43,24 @@ class Summary:
     def line(self) -> str:
         text = f"imported {self.imported}, duplicates {self.duplicates}, rejected {self.rejected}"
         return text + (f", skipped {self.skipped} non-activity files" if self.skipped else "")
+
+
+def is_utf8(name: str) -> bool:
+    """Whether a name the file system gave can be written anywhere (a store, a log, a page):
+    a name that is not UTF-8 comes from it with lone surrogates in place of its bad bytes."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def safe_name(name: str) -> str:
+    """The name with each byte that is not UTF-8 written as \\xNN."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def not_utf8(name: str) -> Outcome:
+    return Outcome(safe_name(name), "rejected",
+                   "its name is not UTF-8 (written here with \\x escapes): rename the file and "
+                   "import it again")

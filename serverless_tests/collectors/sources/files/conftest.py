@@ -95,3 +95,14 @@ def export_entries() -> list[ExportEntry]:
     entries.append(ExportEntry(activity_id=2000, start=DAY + timedelta(days=1, hours=12),
                                name="Gym", kind="Weight Training", distance_m=0, elapsed_s=3600))
     return entries
+
+
+def write_bytes_named(folder: Path, raw_name: bytes, data: bytes) -> None:
+    """A file whose name is raw bytes (not UTF-8, as a camera or an old Windows zip leaves)."""
+    import os
+
+    try:
+        with open(os.fsencode(folder) + b"/" + raw_name, "wb") as handle:
+            handle.write(data)
+    except (OSError, ValueError):
+        pytest.skip("this file system refuses names that are not UTF-8")

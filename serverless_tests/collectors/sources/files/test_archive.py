@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import timedelta
 
 from collectors.sources.files.archive import Limits
 from collectors.sources.files.importer import import_bytes, import_paths
@@ -76,3 +77,15 @@ def test_a_member_lying_about_its_size_is_rejected_not_inflated(sqlite_store):
     [refusal] = summary.rejections
     assert refusal.ref.endswith("liar.fit") and "damaged" in refusal.reason
 
+
+
+def test_a_file_name_that_is_not_utf8_is_refused_in_a_safe_form(store, tmp_path):
+    from serverless_tests.collectors.sources.files.conftest import write_bytes_named
+
+    write_bytes_named(tmp_path, b"caf\xe9.fit", fit_bytes(samples(DAY)))
+    (tmp_path / "fine.fit").write_bytes(fit_bytes(samples(DAY + timedelta(days=1))))
+    summary = import_paths(store, [tmp_path], now=NOW)
+    assert (summary.imported, summary.rejected) == (1, 1)
+    [refusal] = summary.rejections
+    assert refusal.ref == f"{tmp_path}/caf\\xe9.fit" and "not UTF-8" in refusal.reason
+    assert [r.ref for r in store.query("rejected")] == [refusal.ref]

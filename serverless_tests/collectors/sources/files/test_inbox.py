@@ -240,3 +240,20 @@ def test_the_source_s_sync_is_one_poll_of_the_local_inbox(sqlite_store):
     SOURCE.sync(run, config)
     assert (run.counts.fetched, run.counts.stored, run.counts.rejected) == (2, 1, 1)
     assert not list(folder.iterdir())
+
+
+def test_a_name_that_is_not_utf8_is_moved_to_rejected_and_the_inbox_goes_on(sqlite_store):
+    from serverless_tests.collectors.sources.files.conftest import write_bytes_named
+
+    folder = settings.get().inbox_dir
+    folder.mkdir(parents=True)
+    write_bytes_named(folder, b"caf\xe9.fit", fit_bytes(samples(DAY)))
+    (folder / "after.fit").write_bytes(fit_bytes(samples(DAY + timedelta(days=1))))
+    for path in folder.iterdir():
+        aged(path)
+    handled = {h.key: h for h in inbox.poll(sqlite_store)}
+    assert handled["inbox/caf\\xe9.fit"].moved_to == "rejected/caf\\xe9.fit"
+    assert handled["inbox/after.fit"].summary.imported == 1
+    rejected = os.fsencode(settings.get().data_dir / "rejected")
+    assert sorted(os.listdir(rejected)) == [b"caf\xe9.fit", b"caf\xe9.fit.reason"]
+    assert not list(folder.iterdir())
