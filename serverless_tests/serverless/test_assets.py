@@ -81,13 +81,16 @@ def test_an_existing_bucket_policy_is_kept(aws: str) -> None:
 @pytest.fixture
 def local_dashboard(monkeypatch: pytest.MonkeyPatch) -> Any:
     """The dashboard in this process, signed in, without PULSEBOARD_ASSETS_URL."""
-    from dashboard import data, users
+    from dashboard import data
     from dashboard.app import build
+    from dashboard.auth import users
 
     monkeypatch.setenv("PULSEBOARD_SECRET_KEY", "test-secret-key-0123456789abcdef")
     settings.reset()
-    users.add(data.store(), "ann", "password-123", "owner")
-    client = build()[0].test_client()
+    server = build()[0]
+    with server.app_context():
+        users.add(data.store(), "ann", "password-123", "owner")
+    client = server.test_client()
     form = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', form)
     assert token

@@ -153,7 +153,7 @@ def test_the_same_inputs_build_the_same_package(packages: dict[str, PackageInfo]
 
 @pytest.fixture(scope="module")
 def dashboard(cloud: Cloud, unpacked: dict[str, Path], jobs_ran: dict[str, Any]) -> Any:
-    from dashboard import users
+    from dashboard.auth import users
 
     users.add(cloud.store(), "owner", PASSWORD, "owner")
     with cloud.function(unpacked, "dashboard") as function:

@@ -32,7 +32,7 @@ def assets_url(cloud: Cloud) -> str:
 
 @pytest.fixture(scope="module")
 def gateway(cloud: Cloud, unpacked: dict[str, Path], assets_url: str) -> Iterator[LocalGateway]:
-    from dashboard import users
+    from dashboard.auth import users
     from testkit.athlete import dashboard_records, load
 
     store = cloud.store()
