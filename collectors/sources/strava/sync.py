@@ -115,6 +115,7 @@ class StravaSync:
         self.cursor = Cursor.load(self.store.get_cursor(SOURCE))
         self.full = run.full
         self.quarantine = Quarantine(self.store, SOURCE)
+        self.athlete_known = bool(events.known(self.store, SOURCE).get("account_id"))
 
     def save(self) -> None:
         self.store.set_cursor(SOURCE, self.cursor.dump())
@@ -150,8 +151,11 @@ class StravaSync:
                 raise SyncError("Strava answered 404 to the activity list; check "
                                 "PULSEBOARD_STRAVA_URL (it should end in /api/v3)")
             self.archive.save(_archive_name(params), response.content)
+            payload = json_body("Strava", response)
+            if not self.athlete_known:
+                self.athlete_known = remember_athlete(self.store, payload)
             try:
-                page = parse_activities(json_body("Strava", response), self.now)
+                page = parse_activities(payload, self.now)
             except ParseError as exc:
                 raise SyncError(f"Strava's activity list could not be read: {exc}") from None
             self.counts.fetched += page.size
@@ -326,17 +330,16 @@ def sync(run: Run, config: StravaConfig, request_budget: int = REQUEST_BUDGET,
                     clock=run.clock, sleep=run.sleep)
     client = StravaClient(http, config.url, tokens, Budget(request_budget, clock=run.clock),
                           sleep=run.sleep)
-    remember_athlete(run, client)
     StravaSync(run, client, per_page).run()
 
 
-def remember_athlete(run: Run, client: StravaClient) -> None:
-    """Push events are checked against the owner's athlete id: learnt at `connect`, else here
-    with one GET /athlete (once: it is remembered)."""
-    if events.known(run.store, SOURCE).get("account_id"):
-        return
-    response = client.get("/athlete", {})
-    athlete = json_body("Strava", response) if response is not None else None
+def remember_athlete(store: Any, payload: Any) -> bool:
+    """Push events are checked against the owner's athlete id: learnt at `connect`, else from
+    the first listed activity's `athlete` (no request of its own). True once it is known."""
+    first = payload[0] if isinstance(payload, list) and payload else None
+    athlete = first.get("athlete") if isinstance(first, dict) else None
     athlete_id = athlete.get("id") if isinstance(athlete, dict) else None
     if isinstance(athlete_id, int) and not isinstance(athlete_id, bool) and athlete_id > 0:
-        events.remember(run.store, SOURCE, account_id=athlete_id)
+        events.remember(store, SOURCE, account_id=athlete_id)
+        return True
+    return False
