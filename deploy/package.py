@@ -7,7 +7,6 @@ import hashlib
 import importlib.metadata as metadata
 import importlib.util
 import json
-import marshal
 import multiprocessing
 import os
 import platform
@@ -25,6 +24,8 @@ from typing import Any
 from packaging.requirements import Requirement
 from packaging.tags import Tag, compatible_tags, cpython_tags, parse_tag
 from packaging.utils import canonicalize_name
+
+from deploy.bytecode import compile_fresh
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS_FILE = ROOT / "zappa_settings.json"
@@ -271,14 +272,6 @@ def zappa_settings_module(stage: str, config_file: Path = SETTINGS_FILE) -> str:
         return str(cli.get_zappa_settings_string())
 
 
-def unchecked_pyc(source: bytes, name: str) -> bytes:
-    """Bytecode Python trusts without comparing timestamps (PEP 552 unchecked hash): Lambda's
-    /var/task is read-only, so modules without it are compiled again on every cold start."""
-    code = compile(source, name, "exec", dont_inherit=True)
-    header = importlib.util.MAGIC_NUMBER + (1).to_bytes(4, "little")
-    return header + importlib.util.source_hash(source) + marshal.dumps(code)
-
-
 def _pyc_name(name: str) -> str:
     folder, _, file = name.rpartition("/")
     tag = sys.implementation.cache_tag
@@ -292,16 +285,16 @@ def write_zip(out: Path, files: dict[str, Path], settings_module: str, bytecode:
     entries: dict[str, bytes | Path] = dict(files)
     entries["handler.py"] = handler
     entries["zappa_settings.py"] = settings_module.encode()
+    compiled = compile_fresh({name: item if isinstance(item, bytes) else item.read_bytes()
+                              for name, item in entries.items()
+                              if name.endswith(".py")}) if bytecode else {}
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as archive:
         for name in sorted(entries):
             item = entries[name]
-            data = item if isinstance(item, bytes) else item.read_bytes()
-            _add(archive, name, data)
-            if bytecode and name.endswith(".py"):
-                try:
-                    _add(archive, _pyc_name(name), unchecked_pyc(data, name))
-                except (SyntaxError, ValueError):
-                    pass  # e.g. templates named .py: Python never imports them either
+            _add(archive, name, item if isinstance(item, bytes) else item.read_bytes())
+            if name in compiled:
+                _add(archive, _pyc_name(name), compiled[name])
+
 
 
 def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
