@@ -17,13 +17,23 @@ from deploy.package import ROOT, SETTINGS_FILE, PackageError, build, check_limit
 # Parameters each stage cannot run without (PULSEBOARD_SSM_PREFIX/<name>, SecureStrings).
 # The refresh-token seeds are optional: tokens live in the store once the first sync has run.
 REQUIRED_SECRETS = {
-    "api": ("API_KEY", "MODEL_KEY"),
+    "api": ("API_KEY", "MODEL_KEY", "STRAVA_VERIFY_TOKEN"),
     "dashboard": ("SECRET_KEY", "API_KEY"),
     "jobs": ("STRAVA_CLIENT_SECRET", "WITHINGS_CLIENT_SECRET", "MODEL_KEY"),
 }
 # Keys nobody has to choose: the API's key (the dashboard sends it), the model-signing key (the
 # jobs sign what the API checks) and the session-signing key. A deploy creates a missing one.
-GENERATED_SECRETS = ("API_KEY", "MODEL_KEY", "SECRET_KEY")
+GENERATED_SECRETS = ("API_KEY", "MODEL_KEY", "SECRET_KEY", "STRAVA_VERIFY_TOKEN")
+WEBHOOKS = ("strava", "withings")
+
+
+def webhook_lines(url: str) -> list[str]:
+    """What the owner does once the api stage is up: subscribe each provider's push to it."""
+    lines = ["push sync: subscribe each provider once (the schedule stays as the net):"]
+    for provider in WEBHOOKS:
+        lines.append(f"  python -m collectors subscribe {provider} --callback "
+                     f"{url.rstrip('/')}/webhooks/{provider}")
+    return lines
 
 
 class DeployError(RuntimeError):
@@ -197,7 +207,14 @@ def run(action: str, stage: str, say: Callable[[str], None] = print,
     _client("s3", region).upload_file(str(info.path), bucket, key)
     with tempfile.TemporaryDirectory() as tmp:
         settings_copy = rendered_settings(stage, Path(tmp), extra, settings_file)
-        return zappa([action, stage, "-s", str(settings_copy), "-z", f"s3://{bucket}/{key}"], say)
+        output = zappa([action, stage, "-s", str(settings_copy), "-z", f"s3://{bucket}/{key}"],
+                       say)
+    if stage == "api" and action == "deploy":
+        url = api_url(region, settings_file)
+        if url:
+            for line in webhook_lines(url):
+                say(line)
+    return output
 
 
 __all__ = ["DeployError", "PackageError", "run"]

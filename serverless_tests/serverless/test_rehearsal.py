@@ -87,8 +87,11 @@ def test_deploy_update_undeploy_every_stage(rehearsal: None) -> None:
     upload(client("s3"), "pulseboard-data", "v1")  # what `make publish-assets` does
     with pytest.raises(DeployError, match="deploy the api stage first"):
         run("deploy", "dashboard", say, extra=dict(NO_TOUCH))
+    said: list[str] = []
     for stage in ("api", "dashboard", "jobs"):
-        run("deploy", stage, say, extra=dict(NO_TOUCH))
+        run("deploy", stage, said.append, extra=dict(NO_TOUCH))
+    subscribe = [line for line in said if "collectors subscribe" in line]
+    assert len(subscribe) == 2 and subscribe[0].endswith("/api/webhooks/strava"), said
     assert {"pulseboard-api", "pulseboard-dashboard", "pulseboard-jobs"} <= functions()
     # Table and bucket were made by the checks.
     assert client("dynamodb").describe_table(TableName="pulseboard")["Table"]["TableName"]
