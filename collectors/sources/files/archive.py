@@ -192,6 +192,13 @@ def expand(
             items.extend(found)
             decided.extend(refused)
         elif is_activity_name(name):
+            size_bytes = path.stat().st_size
+            if size_bytes > limits.file_bytes:
+                # Looked up before reading: a 700 MB "activity" is never read into memory.
+                decided.append(Outcome(str(path), "rejected", (
+                    f"{size_bytes / 2**20:.0f} MB, larger than the {limits.file_bytes // 2**20} "
+                    "MB limit for one activity file; not read")))
+                return
             items.append(Item(ref=str(path), name=name, read=path.read_bytes))
         elif explicit:
             decided.append(Outcome(str(path), "rejected", NOT_ACTIVITY))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,10 +11,13 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote_plus
 
+from collectors.sources.files.folder import InboxFolder
 from collectors.sources.files.importer import import_bytes, import_items
 from collectors.sources.files.outcomes import Outcome, Summary, is_utf8, not_utf8, safe_name
+from collectors.sources.files.parse import MAX_FILE_BYTES, is_activity_name
 from storage.base import BlobInfo, Blobs, Store
-from storage.files import FileBlobs
+
+__all__ = ["InboxFolder", "handle_s3_event", "poll", "process_key"]
 
 log = logging.getLogger(__name__)
 
@@ -30,42 +32,9 @@ MAX_UPLOAD_BYTES = 512 * 2**20
 # new invocation (see process_key): enough to finish the file in hand and write the batch.
 STOP_MARGIN_MS = 90_000
 PROGRESS_SPACE = "inbox"
-# A file modified this recently may still be being copied into the folder: leave it for the
-# next poll rather than import half of it.
-SETTLE_S = 5.0
-
-
-class InboxFolder(FileBlobs):
-    """The data dir as a blob tree (keys `inbox/…`, `imported/…`, `rejected/…`). Lists only the
-    asked folder, not the whole data dir, and not files still being written."""
-
-    def __init__(
-        self, root: str | Path, settle_s: float = SETTLE_S, clock: Callable[[], float] = time.time
-    ) -> None:
-        super().__init__(root)
-        self.settle_s = settle_s
-        self.clock = clock
-
-    def list(self, prefix: str = "") -> list[BlobInfo]:
-        folder = self.root / prefix.rsplit("/", 1)[0] if "/" in prefix else self.root
-        if not folder.is_dir():
-            return []
-        cutoff = self.clock() - self.settle_s
-        out = []
-        for path in sorted(folder.rglob("*")):
-            key = path.relative_to(self.root).as_posix()
-            hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
-            if hidden or not path.is_file() or not key.startswith(prefix):
-                continue
-            stat = path.stat()
-            if stat.st_mtime > cutoff:
-                continue
-            # Size and time stand in for the ETag: listing must not read every file.
-            tag = hashlib.md5(f"{stat.st_size}:{stat.st_mtime_ns}".encode(), usedforsecurity=False)
-            out.append(BlobInfo(key, tag.hexdigest(), stat.st_size))
-        return out
-
-
+# Attempts at each inbox object: the second that fails moves it to rejected/.
+ATTEMPTS_SPACE = "inbox-attempts"
+MAX_ATTEMPTS = 2
 @dataclass(frozen=True)
 class Handled:
     key: str
@@ -116,6 +85,16 @@ def _resume(store: Store, key: str, etag: str) -> tuple[int, list[Outcome]]:
     return int(doc.data.get("next", 0)), earlier
 
 
+def _refusal(store: Store, relative: str, reason: str, now: datetime | None) -> Summary:
+    """A refusal decided without importing, quarantined like any other."""
+    return import_items(store, [], [Outcome(relative, "rejected", reason)], now)
+
+
+def _attempts_key(key: str) -> str:
+    # A digest: any object name, however long, makes a document key the store takes.
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
+
+
 def process_key(
     store: Store,
     blobs: Blobs,
@@ -125,8 +104,10 @@ def process_key(
 ) -> Handled | None:
     """Imports one inbox object and moves it to imported/ or rejected/ (reason beside it).
 
-    None when the object is gone (already handled: S3 may deliver an event twice). Store errors
-    propagate and leave the object in the inbox, so the next poll or the event retry redoes it.
+    None when the object is gone (already handled: S3 may deliver an event twice). An error
+    propagates and leaves the object in the inbox, so the next poll or the event retry redoes
+    it; at the second attempt that fails (or never finishes: memory, time) the object is moved
+    to rejected/ with the reason, so one poison file never blocks the files behind it.
     When `should_stop` ends an archive early, the progress is saved and the object is written
     again in place: its new ObjectCreated event starts the invocation that carries on.
     """
@@ -134,39 +115,93 @@ def process_key(
     if info is None:
         return None
     relative = key.removeprefix(INBOX)
+    doc_key = _attempts_key(key)
+    doc = store.get_doc(ATTEMPTS_SPACE, doc_key)
+    earlier = doc.data if doc is not None and doc.data.get("etag") == info.etag else {}
+    tries = int(earlier.get("attempts", 0))
+    if tries >= MAX_ATTEMPTS:
+        why = earlier.get("error") or "it never finished (out of memory or time)"
+        summary = _refusal(store, relative, f"the import failed {tries} times: {why}; please "
+                                            "report this file", now)
+        handled = _finish(blobs, key, info, summary)
+        store.delete_doc(ATTEMPTS_SPACE, doc_key)
+        return handled
+    # Counted before the work: an invocation killed half-way has used its attempt too.
+    store.put_doc(ATTEMPTS_SPACE, doc_key, {"etag": info.etag, "attempts": tries + 1})
+    try:
+        summary, data = _import(store, blobs, key, info, now, should_stop)
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {safe_name(str(exc))}"[:500]
+        if tries + 1 < MAX_ATTEMPTS:
+            store.put_doc(ATTEMPTS_SPACE, doc_key,
+                          {"etag": info.etag, "attempts": tries + 1, "error": error})
+            raise
+        log.exception("drop box: %s failed again; moved to rejected/", safe_name(key))
+        summary = _refusal(store, relative, f"the import failed twice: {error}; please report "
+                                            "this file", now)
+        data = None
+    if summary.stopped_at is not None and data is not None:
+        store.delete_doc(ATTEMPTS_SPACE, doc_key)  # a clean stop is no failed attempt
+        blobs.put(key, data)
+        log.info("drop box: %s stopped at item %d, continues", safe_name(key),
+                 summary.stopped_at)
+        return Handled(safe_name(key), safe_name(key), summary)
+    handled = _finish(blobs, key, info, summary)
+    store.delete_doc(ATTEMPTS_SPACE, doc_key)
+    return handled
+
+
+def _import(
+    store: Store,
+    blobs: Blobs,
+    key: str,
+    info: BlobInfo,
+    now: datetime | None,
+    should_stop: Callable[[], bool] | None,
+) -> tuple[Summary, bytes | None]:
+    """What importing the object gave, and its bytes when it was read. Sizes are checked on
+    the listing before anything is read."""
+    relative = key.removeprefix(INBOX)
     if not is_utf8(key):
         # Only a local folder gives such names (S3 keys are UTF-8); the file itself is moved.
-        summary = import_items(store, [], [not_utf8(relative)], now)
-    elif info.size_bytes > MAX_UPLOAD_BYTES:
-        reason = (
+        refused = not_utf8(relative)
+        return _refusal(store, refused.ref, refused.reason, now), None
+    if isinstance(blobs, InboxFolder) and blobs.is_link(key):
+        return _refusal(store, relative, "a symbolic link: the drop box reads only files in "
+                        "it and never follows a link; copy the file itself in", now), None
+    if is_activity_name(relative) and info.size_bytes > MAX_FILE_BYTES:
+        return _refusal(store, relative, (
+            f"{info.size_bytes / 2**20:.0f} MB, larger than the {MAX_FILE_BYTES // 2**20} MB "
+            "limit for one activity file; not read"), now), None
+    if info.size_bytes > MAX_UPLOAD_BYTES:
+        return _refusal(store, relative, (
             f"{info.size_bytes / 2**20:.0f} MB, over the drop box's "
             f"{MAX_UPLOAD_BYTES // 2**20} MB limit: unpack it and drop its activities/ folder, "
-            "or run `python -m collectors import` on it"
-        )
-        summary = Summary(outcomes=[Outcome(relative, "rejected", reason)])
-    else:
-        data, info = blobs.get(key)
-        start, earlier = _resume(store, key, info.etag)
-        summary = import_bytes(store, relative, data, now, start=start, should_stop=should_stop)
-        summary.outcomes[:0] = earlier
-        if summary.stopped_at is not None:
-            progress = {
-                "etag": info.etag,
-                "next": summary.stopped_at,
-                "imported": summary.imported,
-                "duplicates": summary.duplicates,
-                "rejected": [[o.ref, o.reason] for o in summary.rejections],
-            }
-            store.put_doc(PROGRESS_SPACE, key, progress)
-            blobs.put(key, data)
-            log.info("drop box: %s stopped at item %d, continues", key, summary.stopped_at)
-            return Handled(key, key, summary)
-        if start:
-            store.delete_doc(PROGRESS_SPACE, key)
-        if not summary.outcomes:
-            summary.outcomes.append(
-                Outcome(relative, "rejected", "no activity files found in it")
-            )
+            "or run `python -m collectors import` on it"), now), None
+    data, info = blobs.get(key)
+    start, earlier = _resume(store, key, info.etag)
+    summary = import_bytes(store, relative, data, now, start=start, should_stop=should_stop)
+    summary.outcomes[:0] = earlier
+    if summary.stopped_at is not None:
+        progress = {
+            "etag": info.etag,
+            "next": summary.stopped_at,
+            "imported": summary.imported,
+            "duplicates": summary.duplicates,
+            "rejected": [[o.ref, o.reason] for o in summary.rejections],
+        }
+        store.put_doc(PROGRESS_SPACE, key, progress)
+        return summary, data
+    if start:
+        store.delete_doc(PROGRESS_SPACE, key)
+    if not summary.outcomes:
+        summary.outcomes.append(Outcome(relative, "rejected", "no activity files found in it"))
+    return summary, data
+
+
+def _finish(blobs: Blobs, key: str, info: BlobInfo, summary: Summary) -> Handled:
+    """Moves the object to imported/ or rejected/, the reason beside it."""
+    relative = key.removeprefix(INBOX)
     accepted = summary.imported + summary.duplicates
     folder = IMPORTED if accepted else REJECTED
     destination = _destination(blobs, folder, relative, info.etag)
@@ -215,7 +250,11 @@ def poll(
     now = now or datetime.now(UTC)
     handled = []
     for key in _inbox_keys(blobs):
-        result = process_key(store, blobs, key, now)
+        try:
+            result = process_key(store, blobs, key, now)
+        except Exception:  # left for the next poll (its last attempt); the others go on
+            log.exception("drop box: %s failed; tried again at the next poll", safe_name(key))
+            continue
         if result is not None:
             handled.append(result)
     return handled
@@ -246,6 +285,7 @@ def handle_s3_event(
     should_stop = (lambda: remaining_ms() < STOP_MARGIN_MS) if callable(remaining_ms) else None
     handled: list[dict[str, Any]] = []
     ignored: list[str] = []
+    failed: Exception | None = None
     for record in event.get("Records", []):
         s3 = record.get("s3") or {}
         name = str(record.get("eventName", ""))
@@ -261,9 +301,17 @@ def handle_s3_event(
         ):
             ignored.append(key)
             continue
-        result = process_key(store, blobs, short, should_stop=should_stop)
+        try:
+            result = process_key(store, blobs, short, should_stop=should_stop)
+        except Exception as exc:
+            failed = failed or exc
+            continue
         if result is None:
             ignored.append(key)
         else:
             handled.append(result.as_dict())
+    if failed is not None:
+        # Raised after the other records: Lambda invokes again, and the object that failed
+        # gets its last attempt (handled ones are gone from the inbox by then).
+        raise failed
     return {"handled": handled, "ignored": ignored}

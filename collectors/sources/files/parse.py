@@ -138,11 +138,9 @@ def parse(
     if fmt == "fit":
         tracks = fit.parse(data)
     elif fmt == "gpx":
-        # Strava's exports can start with blank lines before the XML declaration.
-        text = data.lstrip(b"\xef\xbb\xbf \t\r\n").decode("utf-8", errors="replace")
-        tracks = [gpx.parse(text)]
+        tracks = [gpx.parse(data)]
     else:
-        tracks = [tcx.parse(data.lstrip(b"\xef\xbb\xbf \t\r\n"))]
+        tracks = [tcx.parse(data)]
     return _records(tracks, activity_id(data), now)
 
 

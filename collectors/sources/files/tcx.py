@@ -1,39 +1,62 @@
-"""TCX activities (Garmin Training Center, older Strava uploads) read with tcxreader."""
+"""TCX activities (Garmin Training Center, older Strava uploads), read as a stream."""
 
 from __future__ import annotations
 
-import io
-from xml.etree.ElementTree import ParseError
-
-from tcxreader.tcxreader import TCXReader
+import xml.etree.ElementTree as ET
 
 from collectors.sources.files.track import FileRejected, Track
+from collectors.sources.files.xmlstream import events, local, moment, number
+
+
+def _point(track: Track, point: ET.Element) -> None:
+    values: dict[str, str | None] = {}
+    for element in point.iter():
+        name = local(element.tag)
+        # Under HeartRateBpm the reading is `Value`; under Extensions/TPX the speed is `Speed`.
+        values.setdefault(name, element.text)
+    text = values.get("Time")
+    time = moment(text)
+    if time is None:
+        if text and text.strip():
+            raise FileRejected(f"unreadable TCX file (a time {text!r}): export it again")
+        track.untimed += 1
+        return
+    track.add(
+        time,
+        lat=number(values.get("LatitudeDegrees")),
+        lon=number(values.get("LongitudeDegrees")),
+        altitude_m=number(values.get("AltitudeMeters")),
+        distance_m=number(values.get("DistanceMeters")),
+        speed_mps=number(values.get("Speed")),
+        heartrate_bpm=number(values.get("Value")),
+    )
 
 
 def parse(data: bytes) -> Track:
+    """Samples from every Trackpoint; the distance the device measured from the laps."""
+    track = Track(fmt="tcx")
+    laps_m = 0.0
+    path: list[ET.Element] = []
     try:
-        # only_gps=False: a treadmill run has no positions but is still an activity. The reader
-        # hands its argument to ElementTree, which takes a file object as well as a path.
-        exercise = TCXReader().read(io.BytesIO(data), only_gps=False)
-    except ParseError as exc:
+        for event, element in events(data):
+            if event == "start":
+                path.append(element)
+                if local(element.tag) == "Activity" and track.sport is None:
+                    track.sport = element.get("Sport")
+                continue
+            path.pop()
+            tag = local(element.tag)
+            parent = local(path[-1].tag) if path else ""
+            if tag == "Trackpoint":
+                _point(track, element)
+                path[-1].clear()  # read into the track's columns
+            elif tag == "DistanceMeters" and parent == "Lap":
+                laps_m += number(element.text) or 0.0
+            elif tag == "Lap":
+                path[-1].remove(element)
+    except ET.ParseError as exc:
         raise FileRejected(f"unreadable TCX file (XML: {exc}): export it again") from None
-    except (ValueError, KeyError, TypeError, AttributeError, ZeroDivisionError) as exc:
-        raise FileRejected(f"unreadable TCX file ({exc}): export it again") from None
-    track = Track(fmt="tcx", sport=exercise.activity_type)
-    for point in exercise.trackpoints:
-        if point.time is None:
-            track.untimed += 1
-            continue
-        track.add(
-            point.time,
-            lat=point.latitude,
-            lon=point.longitude,
-            altitude_m=point.elevation,
-            distance_m=point.distance,
-            speed_mps=(point.tpx_ext or {}).get("Speed"),
-            heartrate_bpm=point.hr_value,
-        )
-    if exercise.distance and len(track):
+    if laps_m and len(track):
         # The laps' DistanceMeters is what the device measured; the track's is the fallback.
-        track.total_distance_m = float(exercise.distance)
+        track.total_distance_m = laps_m
     return track

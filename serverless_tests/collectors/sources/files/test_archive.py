@@ -89,3 +89,20 @@ def test_a_file_name_that_is_not_utf8_is_refused_in_a_safe_form(store, tmp_path)
     [refusal] = summary.rejections
     assert refusal.ref == f"{tmp_path}/caf\\xe9.fit" and "not UTF-8" in refusal.reason
     assert [r.ref for r in store.query("rejected")] == [refusal.ref]
+
+
+def test_a_file_over_the_limit_is_refused_on_its_size_without_being_read(store, tmp_path,
+                                                                           monkeypatch):
+    from pathlib import Path
+
+    huge = tmp_path / "huge.fit"
+    with open(huge, "wb") as handle:
+        handle.truncate(700 * 2**20)  # sparse: 700 MB on paper, nothing on disk
+    (tmp_path / "fine.fit").write_bytes(fit_bytes(samples(DAY)))
+    reads = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self.name) or real(self))
+    summary = import_paths(store, [tmp_path], now=NOW)
+    assert (summary.imported, summary.rejected) == (1, 1)
+    assert "700 MB, larger than the 64 MB limit" in summary.rejections[0].reason
+    assert reads == ["fine.fit"]

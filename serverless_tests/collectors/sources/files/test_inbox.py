@@ -257,3 +257,95 @@ def test_a_name_that_is_not_utf8_is_moved_to_rejected_and_the_inbox_goes_on(sqli
     rejected = os.fsencode(settings.get().data_dir / "rejected")
     assert sorted(os.listdir(rejected)) == [b"caf\xe9.fit", b"caf\xe9.fit.reason"]
     assert not list(folder.iterdir())
+
+
+def test_a_link_in_the_inbox_is_moved_aside_unread(sqlite_store, tmp_path):
+    folder = settings.get().inbox_dir
+    folder.mkdir(parents=True)
+    secret = tmp_path / "secret.fit"
+    secret.write_bytes(fit_bytes(samples(DAY)))
+    (folder / "link.fit").symlink_to(secret)
+    os.utime(folder / "link.fit", (time.time() - 60,) * 2, follow_symlinks=False)
+    [handled] = inbox.poll(sqlite_store)
+    assert handled.moved_to == "rejected/link.fit"
+    rejected = settings.get().data_dir / "rejected"
+    assert (rejected / "link.fit").is_symlink()
+    assert "symbolic link" in (rejected / "link.fit.reason").read_text()
+    assert sqlite_store.count("activities") == 0 and secret.exists()
+
+
+def test_an_activity_file_over_the_limit_is_refused_unread(sqlite_store):
+    folder = settings.get().inbox_dir
+    folder.mkdir(parents=True)
+    with open(folder / "huge.gpx", "wb") as handle:
+        handle.truncate(700 * 2**20)
+    aged(folder / "huge.gpx")
+    [handled] = inbox.poll(sqlite_store)
+    assert handled.moved_to == "rejected/huge.gpx"
+    assert "not read" in (settings.get().data_dir / "rejected" / "huge.gpx.reason").read_text()
+
+
+def poison(monkeypatch, name: str) -> list[str]:
+    """Makes importing `name` fail in a way nobody planned for; returns the names tried."""
+    tried: list[str] = []
+    real = inbox.import_bytes
+
+    def failing(store, relative, data, *args, **kwargs):
+        tried.append(relative)
+        if relative == name:
+            raise RuntimeError("the parser met something new")
+        return real(store, relative, data, *args, **kwargs)
+
+    monkeypatch.setattr(inbox, "import_bytes", failing)
+    return tried
+
+
+def test_a_poison_file_goes_to_rejected_at_its_second_attempt_and_blocks_nothing(
+        sqlite_store, monkeypatch):
+    folder = settings.get().inbox_dir
+    folder.mkdir(parents=True)
+    for d, name in enumerate(("a.fit", "poison.fit", "z.fit")):
+        (folder / name).write_bytes(fit_bytes(samples(DAY + timedelta(days=d))))
+        aged(folder / name)
+    tried = poison(monkeypatch, "poison.fit")
+    first = inbox.poll(sqlite_store)
+    assert sorted(h.key for h in first) == ["inbox/a.fit", "inbox/z.fit"]
+    assert [p.name for p in folder.iterdir()] == ["poison.fit"]
+    [second] = inbox.poll(sqlite_store)
+    assert second.moved_to == "rejected/poison.fit"
+    reason = (settings.get().data_dir / "rejected" / "poison.fit.reason").read_text()
+    assert "failed twice: RuntimeError: the parser met something new" in reason
+    assert tried.count("poison.fit") == 2
+    assert inbox.poll(sqlite_store) == [] and sqlite_store.count("activities") == 2
+    assert [r.ref for r in sqlite_store.query("rejected")] == ["poison.fit"]
+
+
+def test_a_poison_upload_on_s3_is_retried_once_then_rejected(aws, sqlite_store, monkeypatch):
+    from storage.s3 import S3Blobs
+
+    blobs = S3Blobs(f"pulseboard-{uuid.uuid4().hex[:12]}", "v1")
+    blobs.ensure_bucket()
+    blobs.put("inbox/poison.fit", fit_bytes(samples(DAY)))
+    poison(monkeypatch, "poison.fit")
+    event = recorded_event(blobs.bucket, "v1/inbox/poison.fit")
+    with pytest.raises(RuntimeError):
+        inbox.handle_s3_event(copy.deepcopy(event), None, store=sqlite_store, blobs=blobs)
+    assert keys(blobs, "inbox/") == ["inbox/poison.fit"]
+    # Lambda's retry of the failed invocation: the last attempt, which ends the retries.
+    result = inbox.handle_s3_event(copy.deepcopy(event), None, store=sqlite_store, blobs=blobs)
+    assert [h["moved_to"] for h in result["handled"]] == ["rejected/poison.fit"]
+    assert "failed twice" in blobs.get("rejected/poison.fit.reason")[0].decode()
+
+
+def test_an_upload_whose_invocations_died_twice_is_rejected_unread(blobs, sqlite_store,
+                                                                   monkeypatch):
+    blobs.put("inbox/killer.fit", fit_bytes(samples(DAY)))
+    info = blobs.head("inbox/killer.fit")
+    # Two invocations began on it and never finished (out of memory, out of time).
+    sqlite_store.put_doc(inbox.ATTEMPTS_SPACE, inbox._attempts_key("inbox/killer.fit"),
+                         {"etag": info.etag, "attempts": 2})
+    tried = poison(monkeypatch, "")
+    handled = inbox.process_key(sqlite_store, blobs, "inbox/killer.fit")
+    assert handled is not None and handled.moved_to == "rejected/killer.fit"
+    assert tried == []
+    assert "never finished" in blobs.get("rejected/killer.fit.reason")[0].decode()
