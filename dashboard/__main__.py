@@ -16,8 +16,8 @@ from storage.base import Store
 
 def _serve(args: argparse.Namespace) -> int:
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
-    from werkzeug.serving import run_simple
 
+    from core.wsgi import serve
     from dashboard.app import build
 
     server, app = build()
@@ -28,7 +28,7 @@ def _serve(args: argparse.Namespace) -> int:
         # locally so the app answers under the prefix exactly as it will when deployed.
         wsgi = DispatcherMiddleware(_not_found, {prefix.rstrip("/"): server})
     print(f"Pulseboard dashboard on http://{args.host}:{args.port}{prefix}", flush=True)
-    run_simple(args.host, args.port, wsgi, threaded=True, use_reloader=False)
+    serve(wsgi, args.host, args.port, "pulseboard-dashboard")
     return cli.EXIT_OK
 
 
