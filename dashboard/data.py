@@ -197,7 +197,12 @@ def quarantined_by_source(s: Store) -> dict[str, int]:
 
 
 def sync_status(s: Store) -> dict[str, dict[str, Any]]:
-    return {key: doc.data for key, doc in s.list_docs("sync").items()}
+    return docs(s, "sync")
+
+
+def docs(s: Store, space: str) -> dict[str, dict[str, Any]]:
+    """A space of small documents (sync status, connections, local processes): one Query."""
+    return {key: doc.data for key, doc in s.list_docs(space).items()}
 
 
 def data_version(s: Store) -> str:

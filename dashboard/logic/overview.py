@@ -133,3 +133,19 @@ def request_sync(store: Any, user: str, may_change: bool, now: datetime) -> str:
                                           "requested_at": now.isoformat()})
     return ("Sync requested: the collectors' scheduler runs it within a minute "
             "(`python -m collectors schedule` locally, the next jobs run in the cloud).")
+
+
+def attention(connections: dict[str, dict[str, Any]],
+              children: dict[str, dict[str, Any]]) -> list[str]:
+    """What the owner must know before the figures: a provider that revoked its access (push
+    sync stopped, data kept) and a local process that keeps crashing (`pulseboard up`)."""
+    notes = [str(doc.get("message") or f"{source} is disconnected: run `python -m collectors "
+                                              f"connect {source}` to reconnect")
+             for source, doc in sorted(connections.items())
+             if doc.get("state") == "deauthorized"]
+    for name, doc in sorted(children.items()):
+        if doc.get("state") == "restarting":
+            notes.append(f"The {name} process ended with exit code "
+                         f"{doc.get('last_exit_code', '?')} and is being restarted "
+                         f"({doc.get('restarts', 0)} restarts so far; see logs/{name}.log).")
+    return notes

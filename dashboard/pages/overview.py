@@ -96,7 +96,9 @@ def content(store: Any) -> Any:
             html.Span(id="overview-sync-message", className="muted ms-2"),
         ], className="mt-2"),
     ]))
+    notes = overview.attention(data.docs(store, "connection"), data.docs(store, "supervisor"))
     return html.Div([
+        *[dbc.Alert(note, color="warning", className="overview-attention") for note in notes],
         dbc.Row(cards, className="g-3"),
         dbc.Row([dbc.Col(lift_card, xs=12, lg=6), dbc.Col(sync_card, xs=12, lg=6)],
                 className="g-3 mt-1"),
