@@ -1,4 +1,5 @@
-"""Activity-file import bench: files per second for a 1,000-file Strava export on each store."""
+"""Activity-file import bench: files per second for a 1,000-file Strava export on each store, and
+peak memory per MB of file and MB/s for one large file of each format."""
 
 from __future__ import annotations
 
@@ -59,6 +60,58 @@ def build_export(n_files: int, points: int, seed: int = 11) -> tuple[bytes, int]
     return data, n_files
 
 
+# Run in a fresh interpreter per file, so its peak resident memory is the parse's alone: what
+# the parse adds over the interpreter and the file's bytes, read first.
+PEAK_CHILD = """
+import sys, time
+from datetime import UTC, datetime
+from collectors.sources.files.parse import parse
+
+
+def status_kb(name):
+    for line in open("/proc/self/status"):
+        if line.startswith(name + ":"):
+            return int(line.split()[1])
+
+
+path = sys.argv[1]
+data = open(path, "rb").read()
+# Linux: "5" resets the peak (VmHWM) to what is resident now, the file's bytes included.
+with open("/proc/self/clear_refs", "w") as handle:
+    handle.write("5")
+before_kb = status_kb("VmRSS")
+t0 = time.perf_counter()
+parse(path, data, datetime.now(UTC))
+elapsed_s = time.perf_counter() - t0
+print(len(data), (status_kb("VmHWM") - before_kb) * 1024, elapsed_s)
+"""
+
+
+def large_files(tmp: Path, points: int) -> dict[str, Path]:
+    """One recording of `points` samples at 1 s in each format (GPX and TCX are the big ones:
+    a 60 MB GPX is a long day's track at 1 Hz with extensions)."""
+    track = samples(datetime(2024, 6, 1, 5, 0, tzinfo=UTC), n=points, step_s=1.0)
+    made = {"fit": fit_bytes(track), "gpx": gpx_text(track).encode(), "tcx": tcx_bytes(track)}
+    paths = {}
+    for fmt, data in made.items():
+        paths[fmt] = tmp / f"large.{fmt}"
+        paths[fmt].write_bytes(data)
+    return paths
+
+
+def peak_memory(paths: dict[str, Path]) -> None:
+    import subprocess
+
+    for fmt, path in paths.items():
+        done = subprocess.run([sys.executable, "-c", PEAK_CHILD, str(path)], cwd=ROOT,
+                              capture_output=True, text=True, check=True)
+        size, peak, elapsed_s = (float(v) for v in done.stdout.split())
+        size_mb = size / 2**20
+        print(f"{'parse one large ' + fmt.upper():<36} {size_mb:6.1f} MB   peak memory "
+              f"{peak / 2**20:7.1f} MB = {peak / size:5.2f} per MB of file   "
+              f"{size_mb / elapsed_s:6.2f} MB/s")
+
+
 def run_backend(
     label: str, store_url: str, archive: Path, n_files: int, workers: int
 ) -> dict[str, float]:
@@ -92,6 +145,8 @@ def main() -> int:
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--points", type=int, default=360, help="samples per activity (5 s each)")
     parser.add_argument("--backend", choices=("sqlite", "dynamodb", "both"), default="both")
+    parser.add_argument("--large-points", type=int, default=200_000,
+                        help="samples of the large file of each format (1 s each)")
     parser.add_argument("--jobs", type=int, default=0,
                         help="parsing processes for the parallel runs (default: the CLI's)")
     args = parser.parse_args()
@@ -115,6 +170,7 @@ def main() -> int:
             parse(info.filename, zf.read(info), now)
     parse_rate = len(members) / (time.perf_counter() - t0)
     print(f"{'parse only, 1 process':<36} {parse_rate:8.1f} files/s")
+    peak_memory(large_files(tmp, args.large_points))
 
     from collectors.sources.files.cli import default_jobs
 
