@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from api import inputs
 from api.errors import error, invalid
+from models import serve
 from models.features import FEATURES, TARGETS
 
 bp = Blueprint("forecast", __name__)
@@ -61,18 +62,21 @@ def forecast() -> ResponseReturnValue:
         inputs.check_model_range(values, loaded.manifest)
     except inputs.InvalidInput as exc:
         return invalid(exc.field, exc.message)
-    changes = loaded.predictor.predict_one([float(values[name]) for name in FEATURES])
     weeks = int(values["weeks"])
-    per_week = {name: round(change, 4) for name, change in zip(TARGETS, changes, strict=True)}
-    total = {name: round(change * weeks, 3) for name, change in zip(TARGETS, changes, strict=True)}
+    answer = serve.forecast(loaded.predictor, loaded.manifest,
+                            [float(values[name]) for name in FEATURES], weeks)
+    total = answer["total"]
     start = current_app.extensions["pulseboard.latest"].get()
     end = {name: None if start[name] is None else round(start[name] + total[name], 3)
            for name in TARGETS}
     response = jsonify({
         "inputs": values,
         "weeks": weeks,
-        "per_week": per_week,
+        "method": answer["method"],
+        "reason": answer["reason"],
+        "per_week": answer["per_week"],
         "total": total,
+        "interval": answer["interval"],
         "start": start,
         "end": end,
         "model": _model_summary(loaded.manifest),

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from api import inputs
+from models import serve
 from models.features import TARGETS
 
-VERSION = "2.0.0"  # 2: /health tells an anonymous caller only ok or unavailable
+# 2: /health tells an anonymous caller only ok or unavailable; 2.1: a forecast says the method
+# served at its horizon, why, and its 80 % interval.
+VERSION = "2.1.0"
 
 
 def _input_schema(field: inputs.Field, trained: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -166,11 +169,20 @@ def document(server_url: str = "/", manifest: dict[str, Any] | None = None) -> d
                 },
                 "Forecast": {
                     "type": "object",
-                    "required": ["weeks", "per_week", "total", "start", "end", "model"],
+                    "required": ["weeks", "method", "reason", "per_week", "total", "interval",
+                                 "start", "end", "model"],
                     "properties": {
                         "inputs": {"$ref": "#/components/schemas/ForecastRequest"},
                         "weeks": {"type": "integer", "minimum": inputs.WEEKS_MIN,
                                   "maximum": inputs.WEEKS_MAX},
+                        "method": {
+                            "enum": ["model", *serve.BASELINES],
+                            "description": "what answers at this horizon: the model, or the "
+                                           "baseline that beat it in the held-out backtest at "
+                                           "the nearest backtested horizon (1, 4 or 12 weeks)",
+                        },
+                        "reason": {"type": "string", "description": "why that method is served"},
+                        "interval": {"$ref": "#/components/schemas/Interval"},
                         "per_week": _pair(False, "change per week: kg, percentage points"),
                         "total": _pair(False, "change over the horizon (per_week × weeks)"),
                         "start": _pair(True, "latest stored values, null when none"),
@@ -190,6 +202,20 @@ def document(server_url: str = "/", manifest: dict[str, Any] | None = None) -> d
                         "cv_mae": {"$ref": "#/components/schemas/TargetErrors"},
                         "baseline_mae": {"$ref": "#/components/schemas/TargetErrors"},
                     },
+                },
+                "Interval": {
+                    "type": "object",
+                    "description": "the total change's prediction interval: split-conformal "
+                                   "from the backtest's held-out residuals at the nearest "
+                                   "backtested horizon, scaled by the root of the horizon ratio",
+                    "required": ["level", *TARGETS],
+                    "properties": {
+                        "level": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+                        **{name: {"type": "array", "items": {"type": "number"}, "minItems": 2,
+                                  "maxItems": 2, "description": "[low, high]"}
+                           for name in TARGETS},
+                    },
+                    "additionalProperties": False,
                 },
                 "TargetErrors": {
                     "type": "object",

@@ -20,11 +20,17 @@ def _report(result: Any, manifest: dict[str, Any], blobs_url: str) -> None:
     for reason, count in result.left_out.items():
         print(f"  left out {count:>3}: {reason}")
     print(f"k = {result.k} (time-ordered {manifest['cv']['n_splits']}-fold cross-validation)")
-    print(f"{'held-out MAE per week':<24}{'model':>10}{'no change':>12}{'mean change':>13}")
-    for target, mae in result.cv_mae.items():
-        base = result.baselines
-        print(f"  {target:<22}{mae:>10.3f}{base['no_change'][target]:>12.3f}"
-              f"{base['mean_change'][target]:>13.3f}")
+    sources = result.sources
+    used = "trained on" if sources["strava_api_used"] else "left out (PULSEBOARD_FORECAST_USE_" \
+        "STRAVA_API=true includes them)"
+    print(f"activities from your files or Strava export: {sources['file_activities']}; "
+          f"from Strava's API only: {sources['strava_api_activities']}, {used}")
+    from models import backtest
+
+    for line in backtest.table(result.backtest):
+        print(line)
+    for horizon, chosen in result.horizons.items():
+        print(f"  {horizon:>2} weeks ahead: serves {chosen['method']} ({chosen['reason']})")
     signed = "signed" if "signature" in manifest else "unsigned: PULSEBOARD_MODEL_KEY is not set"
     print(f"published {manifest['artifact_key']} (sha256 {manifest['sha256'][:12]}…) "
           f"and the manifest ({signed}) to {blobs_url}")
@@ -33,6 +39,7 @@ def _report(result: Any, manifest: dict[str, Any], blobs_url: str) -> None:
 def _train(args: argparse.Namespace) -> int:
     import settings
     from models import train
+    from models.features import forecast_config
     from storage import open_blobs, open_store
 
     current = settings.get()  # the edge: settings are read here and passed down
@@ -40,7 +47,8 @@ def _train(args: argparse.Namespace) -> int:
     with open_store(current.store_url, current.user, current.aws) as store:
         try:
             result, manifest = train.run(store, blobs, args.min_weeks,
-                                         signing_key=current.secret("model_key"))
+                                         signing_key=current.secret("model_key"),
+                                         config=forecast_config(current))
         except train.NotEnoughData as exc:
             # A normal outcome, not an error: say why, then stop early (the next week may do).
             print(f"not enough data: {exc}", file=sys.stderr)

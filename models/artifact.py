@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import PulseboardError
-from models import model_file, signing
+from models import model_file, serve, signing
 from models.features import FEATURES, TARGETS
 from models.predict import Predictor
 from storage.base import BlobInfo, BlobNotFound
@@ -18,7 +18,7 @@ PREFIX = "models/forecast/"
 MANIFEST_KEY = PREFIX + "manifest.json"
 KEEP_VERSIONS = 5
 REQUIRED = ("version", "trained_at", "artifact_key", "sha256", "size_bytes", "features",
-            "targets", "k")
+            "targets", "k", "horizons", "rates")
 # Far above what they hold (a manifest is ~2 KB; a model file ~130 bytes a week, so 50 years
 # are ~350 KB): nothing larger is downloaded, whatever a manifest says.
 MAX_MANIFEST_BYTES = 64 * 1024
@@ -97,7 +97,36 @@ def _check_fields(manifest: dict[str, Any]) -> str | None:
         return f"targets other than {', '.join(TARGETS)}"
     if not isinstance(manifest["k"], int) or isinstance(manifest["k"], bool):
         return "a k that is not a whole number"
+    return _check_serving(manifest["horizons"], manifest["rates"])
+
+
+def _pair(value: Any) -> bool:
+    return (isinstance(value, list) and len(value) == 2 and all(map(model_file.finite_number,
+                                                                    value))
+            and value[0] <= value[1])
+
+
+def _check_serving(horizons: Any, rates: Any) -> str | None:
+    """What is wrong with what the API serves per horizon (method, reason, interval), or None."""
+    wanted = [str(h) for h in serve.HORIZONS_WEEKS]
+    if not isinstance(horizons, dict) or sorted(horizons, key=int) != wanted:
+        return f"horizons other than {', '.join(wanted)} weeks"
+    if not isinstance(rates, dict) or set(rates) != set(serve.BASELINES) or not all(
+        isinstance(r, dict) and all(model_file.finite_number(r.get(t)) for t in TARGETS)
+        for r in rates.values()
+    ):
+        return f"rates other than {', '.join(serve.BASELINES)} per target"
+    for name, chosen in horizons.items():
+        if not isinstance(chosen, dict) or chosen.get("method") not in ("model", *rates):
+            return f"horizon {name} serving no known method"
+        interval = chosen.get("interval")
+        if not isinstance(chosen.get("reason"), str) or not isinstance(interval, dict) or not (
+            model_file.finite_number(interval.get("level")) and 0 < interval["level"] < 1
+            and all(_pair(interval.get(t)) for t in TARGETS)
+        ):
+            return f"horizon {name} without a reason and an interval [low, high] per target"
     return None
+
 
 
 def parse_manifest(data: bytes, signing_key: str = "") -> dict[str, Any]:

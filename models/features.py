@@ -14,6 +14,39 @@ RUNNING_SPORTS = frozenset({"Run", "TrailRun", "VirtualRun"})
 # A weekly mean from one or two weigh-ins is mostly water and noise: ask for a few days.
 MIN_DAYS_PER_WEEK = 3
 
+# Where an activity came from, for the weekly counts: Strava's API agreement forbids training
+# models on what its API gave, so API-only activities are used only on the owner's choice.
+FILE = "file"
+STRAVA = "strava"
+STRAVA_API = "strava_api"
+
+
+@dataclass(frozen=True)
+class ForecastConfig:
+    """The owner's choices for training, built from settings at an edge."""
+
+    # PULSEBOARD_FORECAST_USE_STRAVA_API: activities only Strava's API gave are trained on too.
+    use_strava_api: bool = False
+
+
+DEFAULT_CONFIG = ForecastConfig()
+
+def forecast_config(current: Any) -> ForecastConfig:
+    """The config from settings, at an edge (a command line, a Lambda handler)."""
+    return ForecastConfig(use_strava_api=bool(current.forecast_use_strava_api))
+
+
+def provenance(activity: Any) -> str:
+    """FILE when the owner's own file or Strava export brought the activity (alone or as well as
+    Strava's API), STRAVA_API when only the API did, else the activity's source."""
+    also = {part for part in str(getattr(activity, "also_from", "") or "").split(",") if part}
+    if activity.source == FILE or FILE in also:
+        return FILE
+    if activity.source == STRAVA:
+        return STRAVA_API
+    return str(activity.source)
+
+
 TOO_FEW = {
     "weight_kg": "fewer than {n} days with a weigh-in",
     "fat_ratio_pct": "fewer than {n} days with a fat-ratio reading",
@@ -34,6 +67,13 @@ class Week:
     weight_kg: float | None
     fat_ratio_pct: float | None
     left_out: str = ""
+    # The 7-day means themselves (None with too few days): the backtest's levels.
+    weight_mean_kg: float | None = None
+    fat_ratio_mean_pct: float | None = None
+    # Activities of the week by provenance, counted whether or not they were trained on.
+    file_activities: int = 0
+    strava_api_activities: int = 0
+    strava_api_used: bool = False
 
     @property
     def features(self) -> tuple[float, ...]:
@@ -78,6 +118,7 @@ def build_weeks(
     lift_sets: Iterable[Any],
     today: date,
     min_days: int = MIN_DAYS_PER_WEEK,
+    config: ForecastConfig = DEFAULT_CONFIG,
 ) -> list[Week]:
     """Every complete week from the first weigh-in's week to the last weigh-in's, before `today`.
 
@@ -85,7 +126,10 @@ def build_weeks(
     the number of days with lifting sets, and the mean weight per rep across those sets (kg; 0
     without lifting). Targets: this week's 7-day mean minus last week's, for weight (kg) and fat
     ratio (percentage points). A week whose target is unknown is kept, marked `left_out`, never
-    filled in."""
+    filled in.
+
+    Activities only Strava's API gave count in `strava_api_activities` but add to the running
+    features only when `config.use_strava_api` says the owner chose so."""
     weight_weeks = weekly_means(daily_means(weights), min_days)
     fat_weeks = weekly_means(daily_means(fat_ratios), min_days)
     if not weight_weeks:
@@ -93,9 +137,14 @@ def build_weeks(
 
     distance_m: dict[date, float] = defaultdict(float)
     moving_s: dict[date, float] = defaultdict(float)
+    counts: dict[tuple[date, str], int] = defaultdict(int)
     for activity in activities:
+        week = monday(activity.start_time.astimezone(UTC).date())
+        origin = provenance(activity)
+        counts[week, origin] += 1
+        if origin == STRAVA_API and not config.use_strava_api:
+            continue
         if activity.sport_type in RUNNING_SPORTS:
-            week = monday(activity.start_time.astimezone(UTC).date())
             distance_m[week] += activity.distance_m
             moving_s[week] += activity.moving_time_s
 
@@ -135,19 +184,26 @@ def build_weeks(
                 weight_kg=changes["weight_kg"],
                 fat_ratio_pct=changes["fat_ratio_pct"],
                 left_out="; ".join(reasons),
+                weight_mean_kg=weight_weeks.get(week),
+                fat_ratio_mean_pct=fat_weeks.get(week),
+                file_activities=counts.get((week, FILE), 0),
+                strava_api_activities=counts.get((week, STRAVA_API), 0),
+                strava_api_used=config.use_strava_api,
             )
         )
         week += timedelta(days=7)
     return weeks
 
 
-def fetch(store: Any, today: date | None = None, min_days: int = MIN_DAYS_PER_WEEK) -> list[Week]:
+def fetch(store: Any, today: date | None = None, min_days: int = MIN_DAYS_PER_WEEK,
+          config: ForecastConfig = DEFAULT_CONFIG) -> list[Week]:
     """Reads what the features need from the store (one query per partition) and builds weeks."""
     today = today or datetime.now(UTC).date()
     weights = [(m.time, m.value) for m in store.query("measurements", "weight_kg")]
     fats = [(m.time, m.value) for m in store.query("measurements", "fat_ratio_pct")]
     return build_weeks(
-        weights, fats, store.query("activities"), store.query("lift_sets"), today, min_days
+        weights, fats, store.query("activities"), store.query("lift_sets"), today, min_days,
+        config,
     )
 
 

@@ -14,6 +14,7 @@ def train(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     Too few weeks is a normal outcome (outcome "not_enough_data"), not a failure to retry."""
     import settings
     from models import train as training
+    from models.features import forecast_config
     from storage import open_blobs, open_store
 
     current = settings.get()  # the edge: settings are read here and passed down
@@ -21,7 +22,8 @@ def train(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     with open_store(current.store_url, current.user, current.aws) as store:
         try:
             result, manifest = training.run(store, blobs,
-                                            signing_key=current.secret("model_key"))
+                                            signing_key=current.secret("model_key"),
+                                            config=forecast_config(current))
         except training.NotEnoughData as exc:
             logger.warning("forecast not retrained: %s", exc)
             return {
@@ -41,6 +43,8 @@ def train(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         "k": result.k,
         "cv_mae": result.cv_mae,
         "baseline_mae": manifest["baseline_mae"],
+        "served": {h: chosen["method"] for h, chosen in manifest["horizons"].items()},
+        "activity_sources": manifest["activity_sources"],
     }
     logger.info("forecast retrained: %s", summary)
     return summary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import platform
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,8 +18,8 @@ from sklearn.preprocessing import StandardScaler
 
 from core.cli import EXIT_STOPPED
 from core.errors import PulseboardError
-from models import artifact, features, model_file
-from models.features import FEATURES, TARGETS, Week
+from models import artifact, backtest, features, model_file
+from models.features import FEATURES, TARGETS, ForecastConfig, Week
 from models.predict import Predictor
 
 DEFAULT_MIN_WEEKS = 16
@@ -62,6 +63,10 @@ class Result:
     cv_by_k: dict[int, float] = field(default_factory=dict)
     x: Any = None
     y: Any = None
+    backtest: backtest.Report | None = None
+    horizons: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rates: dict[str, dict[str, float]] = field(default_factory=dict)
+    sources: dict[str, int] = field(default_factory=dict)
 
 
 def pipeline(k: int) -> Pipeline:
@@ -106,21 +111,78 @@ def cross_validate(
     return by_k, {"no_change": _mae(truth, no_change), "mean_change": _mae(truth, mean_change)}
 
 
+def _ks(n_rows: int, n_splits: int = N_SPLITS) -> list[int]:
+    smallest_train = n_rows - n_splits * (n_rows // (n_splits + 1))
+    return list(range(1, max(1, min(MAX_K, smallest_train)) + 1))
+
+
+def pick_k(x: np.ndarray, y: np.ndarray) -> tuple[int, dict[int, float], dict[str, np.ndarray],
+                                                 dict[int, np.ndarray]]:
+    """k by time-ordered cross-validation on (x, y), with the scores and errors it was picked by."""
+    by_k, baselines = cross_validate(x, y, _ks(len(x)), N_SPLITS)
+    # Targets have different units: compare k by error relative to the no-change baseline.
+    floor = np.maximum(baselines["no_change"], 1e-12)
+    scores = {k: float(np.mean(mae / floor)) for k, mae in by_k.items()}
+    best = min(scores, key=lambda k: (round(scores[k], 12), k))
+    return best, scores, baselines, by_k
+
+
+def _k_only(x: np.ndarray, y: np.ndarray) -> int:
+    if len(x) < N_SPLITS + 1:
+        return 1
+    return pick_k(x, y)[0]
+
+
+def _finite_or_none(values: dict[str, float]) -> dict[str, float | None]:
+    # JSON has no NaN: a horizon never backtested has no error to show.
+    return {name: (v if math.isfinite(v) else None) for name, v in values.items()}
+
+
+def horizons(report: backtest.Report, y: np.ndarray) -> dict[str, dict[str, Any]]:
+    """Per backtested horizon: what is served and why, its held-out errors, and the 80 % interval
+    of the total change (residual quantiles of the method served, added to its forecast)."""
+    out: dict[str, dict[str, Any]] = {}
+    for h in backtest.HORIZONS_WEEKS:
+        decision = backtest.decide(report, h)
+        interval = {}
+        for j, target in enumerate(TARGETS):
+            residuals = report.cells[h][decision.method][target].residuals
+            if not residuals:
+                # Nothing held out this far ahead: h weeks of the changes seen, as independent.
+                residuals = list(y[:, j] * math.sqrt(h))
+            low, high = backtest.conformal_bounds(residuals)
+            interval[target] = [round(low, 4), round(high, 4)]
+        out[str(h)] = {
+            "method": decision.method,
+            "reason": decision.reason,
+            "mae": {m: _finite_or_none(report.mae(h, m)) for m in backtest.METHODS},
+            "coverage": _finite_or_none(report.coverage(h, decision.method)),
+            "interval": {"level": backtest.LEVEL, **interval},
+        }
+    return out
+
+
+def rates(weeks: Sequence[Week], y: np.ndarray) -> dict[str, dict[str, float]]:
+    """The baselines' weekly changes at the end of training, as the API serves them."""
+    levels = backtest._levels(weeks[-backtest.TREND_WEEKS:])
+    return {
+        "no_change": _named(np.zeros(len(TARGETS))),
+        "mean_change": _named(y.mean(axis=0)),
+        "trend": _named(backtest.trend_rate(levels)),
+    }
+
+
 def fit(weeks: Sequence[Week], min_weeks: int = DEFAULT_MIN_WEEKS) -> Result:
-    """Picks k by time-ordered cross-validation, then fits on every usable week."""
+    """Picks k by time-ordered cross-validation, backtests model and baselines at each horizon,
+    then fits on every usable week."""
     used = [w for w in weeks if w.used]
     left = [w for w in weeks if not w.used]
     if len(used) < max(min_weeks, SMALLEST_MIN_WEEKS):
         raise NotEnoughData(len(used), min_weeks, len(left), features.summarise_left_out(left))
     x, y = arrays(used)
-    n_splits = N_SPLITS
-    smallest_train = len(used) - n_splits * (len(used) // (n_splits + 1))
-    ks = list(range(1, min(MAX_K, smallest_train) + 1))
-    by_k, baselines = cross_validate(x, y, ks, n_splits)
-    # Targets have different units: compare k by error relative to the no-change baseline.
-    floor = np.maximum(baselines["no_change"], 1e-12)
-    scores = {k: float(np.mean(mae / floor)) for k, mae in by_k.items()}
-    best = min(scores, key=lambda k: (round(scores[k], 12), k))
+    best, scores, baselines, by_k = pick_k(x, y)
+    report = backtest.run(weeks, _k_only, min_train_weeks=min(backtest.MIN_TRAIN_WEEKS,
+                                                              len(used) // 2))
     final = pipeline(best).fit(x, y)
     return Result(
         pipeline=final,
@@ -136,6 +198,14 @@ def fit(weeks: Sequence[Week], min_weeks: int = DEFAULT_MIN_WEEKS) -> Result:
         cv_by_k=scores,
         x=x,
         y=y,
+        backtest=report,
+        horizons=horizons(report, y),
+        rates=rates(weeks, y),
+        sources={
+            "file_activities": sum(w.file_activities for w in weeks),
+            "strava_api_activities": sum(w.strava_api_activities for w in weeks),
+            "strava_api_used": any(w.strava_api_used for w in weeks),
+        },
     )
 
 
@@ -174,6 +244,9 @@ def manifest(result: Result, trained_at: datetime, min_weeks: int) -> dict[str, 
             "scikit-learn": sklearn.__version__,
         },
         "model_format": model_file.FORMAT,
+        "horizons": result.horizons,
+        "rates": result.rates,
+        "activity_sources": result.sources,
     }
 
 
@@ -183,11 +256,12 @@ def run(
     min_weeks: int = DEFAULT_MIN_WEEKS,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     signing_key: str = "",
+    config: ForecastConfig = features.DEFAULT_CONFIG,
 ) -> tuple[Result, dict[str, Any]]:
     """Store → weeks → model → blobs, the manifest signed when `signing_key` is given. Raises
     NotEnoughData without publishing anything."""
     now = clock()
-    weeks = features.fetch(store, today=now.date())
+    weeks = features.fetch(store, today=now.date(), config=config)
     result = fit(weeks, min_weeks)
     written = artifact.publish(blobs, result.predictor, manifest(result, now, min_weeks),
                                signing_key)

@@ -82,6 +82,9 @@ class Settings:
     # Signs the model manifest (HMAC-SHA256): with it set, the API serves only models published
     # by who holds it, so write access to the bucket alone cannot publish one.
     model_key: str = field(default="", repr=False)
+    # The owner's explicit choice to train the forecaster on activities only Strava's API gave,
+    # which Strava's API agreement forbids by default (files and exports are always used).
+    forecast_use_strava_api: bool = False
     secret_key: str = field(default="", repr=False)
     # Where the dashboard's browser code is fetched from: "" = this server (laptop); in the cloud
     # a public base that `make publish-assets` filled, since Lambda answers at most 6 MB.
@@ -321,6 +324,8 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         api_url=_http("API_URL", _env(env, "API_URL", "http://127.0.0.1:8051")),
         api_key=_env(env, "API_KEY"),
         model_key=_env(env, "MODEL_KEY"),
+        forecast_use_strava_api=_bool("FORECAST_USE_STRAVA_API",
+                                      _env(env, "FORECAST_USE_STRAVA_API")),
         secret_key=_env(env, "SECRET_KEY"),
         assets_url=_base_url("ASSETS_URL", _env(env, "ASSETS_URL")),
         embed_origins=_origins("EMBED_ORIGINS", _env(env, "EMBED_ORIGINS")),

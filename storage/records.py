@@ -137,6 +137,10 @@ class Activity(Record):
     event_id: str = ""
     leg: int = 0
     legs: int = 0
+    # Provenance beyond `source`: the other ways the same activity reached the store, comma
+    # separated ("file" when the owner's own file or Strava export brought it too). Strava's API
+    # agreement forbids training models on what only its API gave; a file's copy may be used.
+    also_from: str = ""
 
     def sort_key(self) -> str:
         return f"{iso_utc(self.start_time)}#{self.source}:{self.id}"

@@ -3,6 +3,7 @@ settings naming a store and blobs of the test's own."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -13,9 +14,15 @@ from testkit.athlete import load, training_records, weeks_of
 from testkit.stores import open_store
 
 
+def exported(records: dict[str, Any]) -> dict[str, Any]:
+    """The records as if the owner had imported their Strava export too: the forecaster may then
+    train on the activities (by default it refuses what only Strava's API gave)."""
+    return {**records, "activities": [replace(a, also_from="file") for a in records["activities"]]}
+
+
 @pytest.fixture(scope="module")
 def athlete() -> dict[str, Any]:
-    return training_records(weeks=130, seed=11)
+    return exported(training_records(weeks=130, seed=11))
 
 
 @pytest.fixture(scope="module")
@@ -39,4 +46,4 @@ def configured(tmp_path, monkeypatch):
 
 def fill(weeks: int) -> None:
     with open_store() as store:
-        load(store, training_records(weeks=weeks, seed=2))
+        load(store, exported(training_records(weeks=weeks, seed=2)))

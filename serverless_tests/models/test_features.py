@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -22,7 +23,7 @@ def days(first: date, values: list[float | None]) -> list[tuple[datetime, float]
 
 
 def run(day: date, km: float, minutes: float, sport: str = "Run") -> Activity:
-    return Activity(id=f"{day}-{km}-{sport}", source="strava", start_time=at(day, 18),
+    return Activity(id=f"{day}-{km}-{sport}", source="file", start_time=at(day, 18),
                     sport_type=sport, distance_m=km * 1000, moving_time_s=minutes * 60)
 
 
@@ -125,4 +126,45 @@ def test_fetch_reads_the_store(store):
     store.put([run(week2, 12, 70)])
     store.put([LiftSet(week2, "Squat", 1, 5, 60.0, 1)])
     got = features.fetch(store, today=week2 + timedelta(days=7))
-    assert got[-1] == Week(week2, 12.0, pytest.approx(70 / 60), 1, 60.0, pytest.approx(-0.7), 0.0)
+    assert got[-1] == Week(week2, 12.0, pytest.approx(70 / 60), 1, 60.0, pytest.approx(-0.7), 0.0,
+                           weight_mean_kg=pytest.approx(79.3), fat_ratio_mean_pct=20.0,
+                           file_activities=1)
+
+
+def test_weeks_keep_their_7_day_means_for_the_backtest():
+    week2 = MON + timedelta(days=7)
+    weights = days(MON, [80, 80, 80]) + days(week2, [79, 79, None, None])
+    got = build_weeks(weights, weights, [], [], today=week2 + timedelta(days=7))
+    assert got[0].weight_mean_kg == pytest.approx(80.0)
+    assert got[1].weight_mean_kg is None  # two days: too few, as for the change
+
+
+def _strava(day: date, km: float, also_from: str = "") -> Activity:
+    return replace(run(day, km, km * 6), id=f"s{day}{km}", source="strava", also_from=also_from)
+
+
+def test_only_what_strava_s_api_alone_gave_is_left_out_by_default_and_counted():
+    week2 = MON + timedelta(days=7)
+    weights = days(MON, [80] * 3) + days(week2, [79] * 3)
+    activities = [run(week2, 5, 30), _strava(week2, 7, also_from="file"), _strava(week2, 11)]
+    default = build_weeks(weights, weights, activities, [], today=week2 + timedelta(days=7))[1]
+    assert default.distance_km == pytest.approx(12.0)  # the file's 5 and the exported 7
+    assert (default.file_activities, default.strava_api_activities) == (2, 1)
+    assert not default.strava_api_used
+    chosen = build_weeks(weights, weights, activities, [], today=week2 + timedelta(days=7),
+                         config=features.ForecastConfig(use_strava_api=True))[1]
+    assert chosen.distance_km == pytest.approx(23.0)
+    assert (chosen.file_activities, chosen.strava_api_activities) == (2, 1)
+    assert chosen.strava_api_used
+
+
+@pytest.mark.parametrize(("source", "also_from", "expected"), [
+    ("file", "", features.FILE),
+    ("strava", "", features.STRAVA_API),
+    ("strava", "file", features.FILE),
+    ("strava", "other,file", features.FILE),
+    ("garmin", "", "garmin"),
+])
+def test_provenance(source, also_from, expected):
+    activity = replace(run(MON, 5, 30), source=source, also_from=also_from)
+    assert features.provenance(activity) == expected

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.cli import EXIT_STOPPED
-from models import artifact
+from models import artifact, backtest
 from models.__main__ import main
 from serverless_tests.models.conftest import fill
 from testkit.stores import open_blobs
@@ -26,11 +26,18 @@ def test_train_prints_weeks_k_and_errors_and_publishes(configured, capsys):
     assert f"weeks used: {manifest['weeks_used']}" in out
     assert f"left out: {manifest['weeks_left_out']}" in out
     assert f"k = {manifest['k']}" in out
-    for target, mae in manifest["cv_mae"].items():
-        line = next(line for line in out.splitlines() if line.strip().startswith(target))
-        base = manifest["baselines"]
-        assert line.split()[1:] == [f"{mae:.3f}", f"{base['no_change'][target]:.3f}",
-                                    f"{base['mean_change'][target]:.3f}"]
+    lines = out.splitlines()
+    for target in manifest["targets"]:
+        header = next(i for i, line in enumerate(lines) if line.strip().startswith(target))
+        assert lines[header].split()[2:] == list(backtest.METHODS)
+        by_horizon = sorted(manifest["horizons"].items(), key=lambda item: int(item[0]))
+        for row, (horizon, chosen) in zip(lines[header + 1:], by_horizon, strict=False):
+            assert row.split()[0] == horizon
+            maes = row.split()[3::2]
+            assert maes == [f"{chosen['mae'][m][target]:.3f}" for m in backtest.METHODS]
+    for horizon, chosen in manifest["horizons"].items():
+        assert f"{horizon:>2} weeks ahead: serves {chosen['method']} ({chosen['reason']})" in out
+    assert "from Strava's API only: 0, left out" in out
     assert manifest["artifact_key"] in out and "unsigned: PULSEBOARD_MODEL_KEY is not set" in out
 
 
