@@ -170,7 +170,9 @@ def to_records(
     activity = Activity(
         id=activity_id,
         source=ACTIVITY_SOURCE,
-        start_time=track.start_time or start,
+        # Whole seconds, as the store keeps them (its keys are ISO times to the second): what
+        # an import holds is what it reads back.
+        start_time=(track.start_time or start).replace(microsecond=0),
         sport_type=sport,
         name=track.name or f"{sport} {start:%Y-%m-%d}",
         # float(): numpy scalars must not reach the store (DynamoDB refuses them).

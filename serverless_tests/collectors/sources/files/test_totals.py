@@ -70,3 +70,14 @@ def test_fit_with_records_before_a_position_fix_fills_the_track():
     assert stream.latlng[0] == pytest.approx([points[5].lat, points[5].lon], abs=1e-5)
     assert all(math.isfinite(v) for pair in stream.latlng for v in pair)
     assert activity.distance_m == pytest.approx(points[-1].distance_m, abs=0.1)
+
+
+def test_a_start_with_a_fraction_of_a_second_is_kept_as_the_store_keeps_it(sqlite_store):
+    import dataclasses
+
+    points = [dataclasses.replace(p, time=p.time + timedelta(milliseconds=850))
+              for p in samples(START)]
+    activity, _ = read_activity("fraction.gpx", gpx_text(points).encode(), NOW)
+    assert activity.start_time == START
+    sqlite_store.put([activity])
+    assert sqlite_store.query("activities") == [activity]
