@@ -182,6 +182,9 @@ def demo_env(args: argparse.Namespace) -> tuple[Path, dict[str, str]]:
         "PULSEBOARD_STORE": f"sqlite:///{data_dir / 'pulseboard.db'}",
         "PULSEBOARD_BLOBS": f"file://{data_dir / 'blobs'}",
         "PULSEBOARD_API_URL": f"http://127.0.0.1:{args.api_port}",
+        # The demo athlete is synthetic: training on what the Strava stand-in serves breaks no
+        # agreement, so the demo opts in (a real owner decides for themselves; see README).
+        "PULSEBOARD_FORECAST_USE_STRAVA_API": "true",
     }
     secret_file = data_dir / "secret_key"
     data_dir.mkdir(parents=True, exist_ok=True)

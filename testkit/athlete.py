@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -39,7 +40,11 @@ def _training_records(weeks: int, seed: int) -> dict[str, Any]:
     # are frozen (callers get their own lists).
     athlete = Athlete.generate(seed, years=weeks * 7 / 365.25, end=TRAINING_END, plan=varied,
                                body=RESPONSIVE)
-    return as_records(athlete, streams=False)
+    made = as_records(athlete, streams=False)
+    # As if the owner had imported their Strava export too: the forecaster trains only on
+    # activities that came from the owner's own files (Strava's API agreement).
+    made["activities"] = [replace(a, also_from="file") for a in made["activities"]]
+    return made
 
 
 def dashboard_records(

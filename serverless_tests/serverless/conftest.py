@@ -72,6 +72,8 @@ class Cloud:
             "AWS_ENDPOINT_URL": self.endpoint,
             "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_SESSION_TOKEN": "testing",
+            # The stand-in athlete's runs come only from Strava's API: the owner opts in.
+            "PULSEBOARD_FORECAST_USE_STRAVA_API": "true",
         }
         return lambda_env(stage, stage_config(stage), {**overrides, **extra})
 
