@@ -69,10 +69,11 @@ def _as_on_strava(item: Item, kept: Activity) -> Activity:
     """A Strava export names each activity as its owner did ("Laufen Landal Park"): the
     watch's own file of it, imported before, takes that name and type. A provider's record
     has them already; a multisport leg keeps its own."""
-    if kept.source != ACTIVITY_SOURCE or kept.legs:
-        return kept
     name = item.name_override or (item.row.name if item.row is not None else "")
     sport = item.sport_override or (item.row.sport_type if item.row is not None else "")
+    if (kept.source != ACTIVITY_SOURCE or kept.legs
+            or (name or kept.name, sport or kept.sport_type) == (kept.name, kept.sport_type)):
+        return kept
     return dataclasses.replace(kept, name=name or kept.name,
                                sport_type=sport or kept.sport_type)
 
@@ -88,7 +89,7 @@ def import_item(
         known = read.known
         note = f"this file was imported before ({known.source} {known.id})"
         renamed = _as_on_strava(item, known)
-        if renamed != known:
+        if renamed is not known:
             batch.add(renamed)
             note += "; named as on Strava"
         return [Outcome(item.ref, "duplicate", note, activity_id=known.id)]
@@ -119,7 +120,7 @@ def import_item(
                         duplicate, average_heartrate_bpm=activity.average_heartrate_bpm)
                     batch.add(duplicate)
         renamed = _as_on_strava(item, duplicate)
-        if renamed != duplicate:
+        if renamed is not duplicate:
             batch.add(renamed)
             duplicate = renamed
             note += "; named as on Strava"

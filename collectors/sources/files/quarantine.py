@@ -41,4 +41,5 @@ def update(store: Store, outcomes: Iterable[Outcome], now: datetime) -> None:
         store.delete("rejected", [r.sort_key() for r in legacy])
     quarantine = Quarantine(store, SOURCE, keys={key(r.ref) for r in held})
     quarantine.add(record(o, now) for o in outcomes if o.status == "rejected")
-    quarantine.clear(key(o.ref) for o in outcomes if o.status != "rejected")
+    if held:  # with nothing held there is nothing to clear: a re-import costs no key each
+        quarantine.clear(key(o.ref) for o in outcomes if o.status != "rejected")
