@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
-import pandas as pd
-import plotly.graph_objects as go
-import plotly.io as pio
+
+if TYPE_CHECKING:  # plotly and pandas cost 1 s of import: the login page needs neither
+    import pandas as pd
+    import plotly.graph_objects as go
 
 MAX_POINTS = 1500  # per trace: enough to read a decade, small enough to ship gzipped < 150 KiB
 COLORS = {"main": "#2c7be5", "accent": "#e5632c", "good": "#2a9d5c", "bad": "#d64545"}
@@ -24,26 +28,64 @@ TEMPLATE = {
 }
 
 
+# The look style() gives a graph_objects figure, for figures built as plain dicts.
+BASE_LAYOUT: dict[str, Any] = {
+    "margin": {"l": 55, "r": 15, "t": 40, "b": 45},
+    "legend": {"orientation": "h", "y": -0.2},
+    "title": {"x": 0.01, "xanchor": "left"},  # clear of the mode bar on the right
+    "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
+}
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """`extra` over `base`, nested dicts merged key by key (a title string becomes its text)."""
+    out = copy.deepcopy(base)
+    for key, value in extra.items():
+        if key == "title" and isinstance(value, str):
+            value = {"text": value}
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def figure_dict(traces: list[dict[str, Any]], height: int = 360, **layout: Any) -> dict[str, Any]:
+    """A figure as the plain dict dcc.Graph takes, with the house look: no graph_objects
+    validation, which was half a figure callback's server time. Traces go as given (plotly.js
+    checks them); `layout` keywords are merged over the look (`title="…"` is the title's text)."""
+    look = _merge({"template": TEMPLATE, "height": height}, BASE_LAYOUT)
+    return {"data": list(traces), "layout": _merge(look, layout)}
+
+
+def empty_dict(message: str, height: int = 300) -> dict[str, Any]:
+    """A blank figure dict that says what is missing and how to get it."""
+    return figure_dict([], height, annotations=[{
+        "text": message, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
+        "font": {"size": 14, "color": "#6c757d"},
+    }], xaxis={"visible": False}, yaxis={"visible": False})
+
+
 def use_light_template() -> None:
     """Every new figure copies the default template: make that default our small one."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
     if pio.templates.default != "pulseboard":
         pio.templates["pulseboard"] = go.layout.Template(TEMPLATE)
         pio.templates.default = "pulseboard"
 
 
 def style(fig: go.Figure, height: int = 360) -> go.Figure:
-    fig.update_layout(
-        height=height,
-        margin={"l": 55, "r": 15, "t": 40, "b": 45},
-        legend={"orientation": "h", "y": -0.2},
-        title={"x": 0.01, "xanchor": "left"},  # clear of the mode bar on the right
-        font={"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
-    )
+    fig.update_layout(height=height, **BASE_LAYOUT)
     return fig
 
 
 def empty_figure(message: str, height: int = 300) -> go.Figure:
     """A blank figure that says what is missing and how to get it."""
+    import plotly.graph_objects as go
+
+    use_light_template()
     fig = go.Figure()
     fig.add_annotation(
         text=message, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5,
