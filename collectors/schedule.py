@@ -30,6 +30,7 @@ STAGE = "jobs"
 SETTINGS_FILE = Path(__file__).resolve().parents[1] / "zappa_settings.json"
 TICK_S = 30.0
 PUSH_TICK_S = 2.0
+LOCAL_EXPRESSION = "local_expression"  # an event's interval on a laptop (Zappa ignores it)
 # A cron job not run for longer than this is due without walking every minute in between.
 CRON_LOOKBACK = timedelta(days=366)
 
@@ -187,7 +188,10 @@ def load_jobs(path: Path = SETTINGS_FILE, stage: str = STAGE) -> list[Job]:
         raise ScheduleError(f"{path}: stage {stage!r} has no events to schedule")
     jobs = []
     for event in events:
-        function, expression = event.get("function"), event.get("expression")
+        # In the cloud push is the normal path and the schedule a daily net; a laptop is rarely
+        # reachable by the providers' webhooks, so an event may name the interval it keeps.
+        function = event.get("function")
+        expression = event.get(LOCAL_EXPRESSION) or event.get("expression")
         if not function or not expression:
             continue  # an event source (S3 upload …) rather than a schedule
         jobs.append(Job(function, expression, parse_expression(expression)))

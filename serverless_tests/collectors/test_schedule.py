@@ -97,7 +97,7 @@ def test_the_project_schedule_is_read_from_zappa_settings():
     config = json.loads((ROOT / "zappa_settings.json").read_text())
     scheduled = [e for e in config["jobs"]["events"] if "expression" in e]
     assert [(j.function, j.expression) for j in jobs] == [
-        (e["function"], e["expression"]) for e in scheduled]
+        (e["function"], e.get("local_expression", e["expression"])) for e in scheduled]
     functions = {j.function for j in jobs}
     assert {"collectors.lambda_handlers.sync_strava", "collectors.lambda_handlers.sync_withings",
             "collectors.lambda_handlers.sync_sheets", "models.lambda_handlers.train"} <= functions
@@ -107,6 +107,19 @@ def test_the_project_schedule_is_read_from_zappa_settings():
     for function in functions:
         module, _, name = function.rpartition(".")
         assert callable(getattr(importlib.import_module(module), name))
+
+
+def test_the_cloud_syncs_push_sources_daily_and_a_laptop_every_3_hours():
+    """Push is the cloud's normal path, its schedule a daily net; a laptop keeps polling."""
+    config = json.loads((ROOT / "zappa_settings.json").read_text())
+    cloud = {e["function"]: e["expression"] for e in config["jobs"]["events"] if "expression" in e}
+    local = {j.function: j.when for j in load_jobs(ROOT / "zappa_settings.json")}
+    for source in ("strava", "withings"):
+        function = f"collectors.lambda_handlers.sync_{source}"
+        assert parse_expression(cloud[function]) == Rate(86400)
+        assert local[function] == Rate(3 * 3600)
+    sheets = "collectors.lambda_handlers.sync_sheets"
+    assert local[sheets] == parse_expression(cloud[sheets])  # no push: one interval everywhere
 
 
 def test_settings_file_problems_are_named(tmp_path):
