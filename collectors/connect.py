@@ -103,17 +103,38 @@ def connect(
     if "error" in query:
         raise SyncError(f"{source.title} did not grant access ({query['error']}); run the "
                         "command again and allow access")
+    token = complete(source, config, store, query["code"], redirect_uri, session, clock,
+                     again=f"run `python -m collectors connect {source.name}` again")
+    out(f"{source.title} connected; the token is stored. Run `python -m collectors sync "
+        f"--source {source.name}`.")
+    return token
+
+
+def complete(
+    source: Source,
+    config: Any,
+    store: Any,
+    code: str,
+    redirect_uri: str,
+    session: requests.Session | None = None,
+    clock: Callable[[], float] = time.time,
+    again: str = "connect it again",
+) -> Token:
+    """The second half of a first authorization, wherever the redirect was caught (this
+    command's loopback catcher, the local dashboard's callback): the code traded for the first
+    token pair, stored where every sync reads it."""
+    oauth = source.oauth
+    if oauth is None:
+        raise UsageError(f"{source.title} needs no authorization: sync it directly")
     http = Http(source.title, Counts(source.name), session, config.timeout_s)
     try:
-        token = oauth.exchange(config, query["code"], redirect_uri, http, clock())
+        token = oauth.exchange(config, code, redirect_uri, http, clock())
     except TokenRejected as exc:
         raise SyncError(
             f"{source.title} refused the authorization code ({exc}); check the client id "
-            f"and secret settings and run `python -m collectors connect {source.name}` again"
+            f"and secret settings and {again}"
         ) from None
     Tokens(store, source.name, refresh=lambda _: token).save(token)
     # A deauthorization recorded by a push event ends here: the source syncs again.
     store.delete_doc(events.CONNECTION_SPACE, source.name)
-    out(f"{source.title} connected; the token is stored. Run `python -m collectors sync "
-        f"--source {source.name}`.")
     return token

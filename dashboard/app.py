@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from dash import Input, Output, dcc
 from dash import html as dhtml
 
 import settings
-from dashboard import callback_guard, data, headers
+from dashboard import callback_guard, data, headers, setup
 from dashboard import config as dashboard_config
 from dashboard.auth import csrf, login
 from dashboard.config import CONFIG_KEY, DashboardConfig
@@ -122,6 +123,7 @@ def build(config: DashboardConfig | None = None) -> tuple[flask.Flask, StaticHos
             raise dashboard_config.ConfigError(
                 "PULSEBOARD_ASSETS_URL cannot change once the dashboard is built in a process")
         server.config.update({"SECRET_KEY": config.secret_key, CONFIG_KEY: config})
+        setup.configure(server, config)
         return server, app
 
 
@@ -131,7 +133,6 @@ def create_app(config: DashboardConfig | None = None) -> flask.Flask:
 
 
 def _make(config: DashboardConfig) -> tuple[flask.Flask, StaticHostedDash]:
-    use_light_template()
     server = flask.Flask("dashboard", root_path=str(HERE))
     app = StaticHostedDash(
         "dashboard",
@@ -147,9 +148,12 @@ def _make(config: DashboardConfig) -> tuple[flask.Flask, StaticHostedDash]:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
         on_error=callback_guard.on_error,
     )
+    if "plotly.graph_objects" in sys.modules:  # a page draws with graph_objects: our look
+        use_light_template()  # (plain-dict figures carry it; plotly costs 1 s of import)
     app.layout = serve_layout
     _install_routes(server)
     login.install(server, app.config.requests_pathname_prefix)
+    setup.install(server)
     callback_guard.install(app)
     headers.install(server)
     _install_live(app)

@@ -11,7 +11,7 @@ import dash
 import flask
 import flask_login
 
-from dashboard import data
+from dashboard import data, setup
 from dashboard.auth import csrf, sessions, users
 from dashboard.auth.throttle import client_address, throttled
 from dashboard.static_hosting import StaticHostedDash
@@ -120,6 +120,8 @@ def install(server: flask.Flask, prefix: str) -> None:
         path = request.path
         if path in PUBLIC_PATHS or flask_login.current_user.is_authenticated:
             return None
+        if setup.open_for_setup(path):  # a local install with no owner yet: its account form
+            return None
         if _wants_json(path):
             return flask.jsonify(error="unauthorized",
                                  message="Sign in first: this needs a session."), 401
@@ -135,6 +137,8 @@ def install(server: flask.Flask, prefix: str) -> None:
         if request.method == "GET":
             if flask_login.current_user.is_authenticated:
                 return flask.redirect(next_url)
+            if setup.wanted():  # nobody can sign in before the owner exists: make it first
+                return flask.redirect(f"{prefix}setup")
             return _render(prefix, next_url)
         if not csrf.valid(request.form.get("csrf_token", "")):
             return _render(prefix, next_url, "The form expired. Please sign in again.",
