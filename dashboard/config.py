@@ -35,6 +35,11 @@ class DashboardConfig:
     assets_url: str = ""
     # Sites besides this one that may frame the dashboard (`?embed=1`).
     embed_origins: tuple[str, ...] = ()
+    # What a viewer sees until they choose their own (PULSEBOARD_UNITS, PULSEBOARD_TIMEZONE).
+    units: str = "metric"
+    timezone: str = "UTC"
+    # True when no zone was set and the cloud's UTC stands in: the overview says so.
+    timezone_defaulted: bool = False
 
 
 def signing_key(current: Settings) -> str:
@@ -62,6 +67,9 @@ def from_settings(current: Settings) -> DashboardConfig:
         api_key=current.secret("api_key"),
         assets_url=current.assets_url,
         embed_origins=current.embed_origins,
+        units=getattr(current, "units", "metric"),
+        timezone=getattr(current, "timezone", "UTC"),
+        timezone_defaulted=getattr(current, "timezone_defaulted", False),
     )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from core import localtime
 from core.errors import UsageError
 
 PREFIX = "PULSEBOARD_"
@@ -92,6 +93,13 @@ class Settings:
     # Sites allowed to frame the dashboard (`?embed=1`), besides the dashboard itself: origins
     # such as https://notes.example.com, for its Content-Security-Policy frame-ancestors.
     embed_origins: tuple[str, ...] = ()
+    # What people see: the owner's IANA zone (calendar days, weeks, clocks) and units.
+    timezone: str = "UTC"
+    # True when PULSEBOARD_TIMEZONE was unset in the cloud and UTC stands in for it.
+    timezone_defaulted: bool = False
+    units: str = "metric"
+    # The unit the lifting sheet's weights are written in (a `weight_lb` header says lb itself).
+    sheets_weight_unit: str = "kg"
     # AWS (boto3 reads credentials itself; these pick the endpoint and region)
     aws_endpoint_url: str = ""
     aws_region: str = "eu-west-1"
@@ -329,10 +337,41 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         secret_key=_env(env, "SECRET_KEY"),
         assets_url=_base_url("ASSETS_URL", _env(env, "ASSETS_URL")),
         embed_origins=_origins("EMBED_ORIGINS", _env(env, "EMBED_ORIGINS")),
+        **_zone(env),
+        units=_choice("UNITS", _env(env, "UNITS", "metric"), ("metric", "imperial")),
+        sheets_weight_unit=_choice("SHEETS_WEIGHT_UNIT", _env(env, "SHEETS_WEIGHT_UNIT", "kg"),
+                                   ("kg", "lb")),
         aws_endpoint_url=env.get("AWS_ENDPOINT_URL", "").strip(),
         aws_region=(env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-west-1").strip(),
         **_ssm(env),
     )
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    value = value.strip().lower()
+    if value not in allowed:
+        raise SettingsError(f"{PREFIX}{name}={value!r}: use one of {', '.join(allowed)}")
+    return value
+
+
+def _zone(env: Mapping[str, str]) -> dict[str, Any]:
+    """The owner's zone: PULSEBOARD_TIMEZONE; unset, the laptop's own zone (TZ, else
+    /etc/localtime), or in the cloud UTC with `timezone_defaulted` so the overview says so."""
+    name = _env(env, "TIMEZONE")
+    if name:
+        try:
+            return {"timezone": localtime.zone(name).key}
+        except localtime.ZoneError as exc:
+            raise SettingsError(f"{PREFIX}TIMEZONE: {exc}") from None
+    if env.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return {"timezone": "UTC", "timezone_defaulted": True}
+    system = (env.get("TZ") or "").strip().lstrip(":")
+    if system:
+        try:
+            return {"timezone": localtime.zone(system).key}
+        except localtime.ZoneError:
+            pass
+    return {"timezone": localtime.system_zone_name() or "UTC"}
 
 
 def _ssm(env: Mapping[str, str]) -> dict[str, Any]:

@@ -10,6 +10,8 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from core import localtime
+from core import units as units_mod
 from core.errors import PulseboardError
 from storage.base import Store
 
@@ -94,6 +96,25 @@ def set_role(store: Store, name: str, role: str) -> None:
 def end_sessions(store: Store, name: str) -> None:
     """Signs the user out everywhere."""
     _must(_update(store, name, lambda r: r.update(sessions={})), name)
+
+
+def set_prefs(store: Store, name: str, units: str | None = None,
+              timezone: str | None = None) -> None:
+    """The user's own units and time zone (None leaves one as it is; "" goes back to the
+    dashboard's default); a name the zone database does not know is refused."""
+    change: dict[str, str] = {}
+    if units is not None:
+        change["units"] = units_mod.check_units(units) if units else ""
+    if timezone is not None:
+        change["timezone"] = localtime.zone(timezone).key if timezone else ""
+    if change:
+        _must(_update(store, name, lambda r: r.update(change)), name)
+
+
+def prefs_of(record: dict[str, Any] | None) -> tuple[str, str]:
+    """(units, timezone) the user chose; "" where they kept the default."""
+    record = record or {}
+    return str(record.get("units") or ""), str(record.get("timezone") or "")
 
 
 def remove(store: Store, name: str) -> bool:

@@ -91,3 +91,20 @@ def test_no_env_file_is_fine_and_a_bad_line_is_named(tmp_path: Path) -> None:
     bad.write_text("PULSEBOARD_USER=ann\nPULSBOARD_SHEETS_ID=typo\n")
     with pytest.raises(SettingsError, match=r"bad.env:2: expected PULSEBOARD_NAME=value"):
         settings.read_env_file(bad)
+
+
+def test_zone_and_units_settings(tmp_path: Path) -> None:
+    base = {"PULSEBOARD_DATA_DIR": str(tmp_path)}
+    chosen = settings.load({**base, "PULSEBOARD_TIMEZONE": "America/Los_Angeles",
+                            "PULSEBOARD_UNITS": "Imperial", "PULSEBOARD_SHEETS_WEIGHT_UNIT": "lb"})
+    assert (chosen.timezone, chosen.units, chosen.sheets_weight_unit) == \
+        ("America/Los_Angeles", "imperial", "lb")
+    assert not chosen.timezone_defaulted
+    cloud = settings.load({**base, "AWS_LAMBDA_FUNCTION_NAME": "pulseboard-dashboard"})
+    assert (cloud.timezone, cloud.timezone_defaulted) == ("UTC", True)
+    laptop = settings.load({**base, "TZ": "Asia/Kolkata"})
+    assert (laptop.timezone, laptop.timezone_defaulted) == ("Asia/Kolkata", False)
+    with pytest.raises(settings.SettingsError, match="PULSEBOARD_TIMEZONE.*Mars/Base"):
+        settings.load({**base, "PULSEBOARD_TIMEZONE": "Mars/Base"})
+    with pytest.raises(settings.SettingsError, match="PULSEBOARD_UNITS='furlongs'.*metric"):
+        settings.load({**base, "PULSEBOARD_UNITS": "furlongs"})
