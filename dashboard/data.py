@@ -6,15 +6,16 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, cast
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, cast
 
 from dashboard import config as dashboard_config
 from dashboard.config import DashboardConfig
 from dashboard.logic import inputs
 from storage import open_store
 from storage.base import Store
+
+if TYPE_CHECKING:  # pandas is 0.7 s of a cold start: imported by the reads that use it
+    import pandas as pd
 
 RUN_SPORTS = ("Run", "TrailRun", "VirtualRun")
 
@@ -119,6 +120,8 @@ def recent_start(s: Store, kind: str, series: str = "", days: int = 400) -> Any:
 
 
 def measurements(s: Store, kind: str, start: Any = None, end: Any = None) -> pd.DataFrame:
+    import pandas as pd
+
     rows = query(s, "measurements", kind, start, end)
     frame = pd.DataFrame(
         {"time": [r.time for r in rows], "value": [r.value for r in rows]},
@@ -137,6 +140,8 @@ SET_COLUMNS = ["date", "exercise", "set_index", "reps", "weight_kg", "source_row
 
 def runs_frame(rows: list[Any]) -> pd.DataFrame:
     """Activities as a table (vars() keeps datetimes as they are: no string round trip)."""
+    import pandas as pd
+
     if not rows:
         return pd.DataFrame(columns=ACTIVITY_COLUMNS)
     frame = pd.DataFrame([vars(r) for r in rows])
@@ -145,6 +150,8 @@ def runs_frame(rows: list[Any]) -> pd.DataFrame:
 
 
 def sets_frame(rows: list[Any]) -> pd.DataFrame:
+    import pandas as pd
+
     if not rows:
         return pd.DataFrame(columns=SET_COLUMNS)
     frame = pd.DataFrame([vars(r) for r in rows])
@@ -166,6 +173,8 @@ def lift_sets(s: Store, start: Any = None, end: Any = None) -> pd.DataFrame:
 
 
 def rejected(s: Store) -> pd.DataFrame:
+    import pandas as pd
+
     rows = query(s, "rejected")
     frame = pd.DataFrame([r.to_dict() for r in rows])
     if frame.empty:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-if TYPE_CHECKING:  # plotly and pandas cost 1 s of import: the login page needs neither
+if TYPE_CHECKING:  # numpy, pandas and plotly cost 1 s of import: the login page needs none
+    import numpy as np
     import pandas as pd
     import plotly.graph_objects as go
 
@@ -112,6 +111,8 @@ def downsample_time(frame: pd.DataFrame, time_col: str, value_col: str,
 
 def downsample_index(length: int, max_points: int = MAX_POINTS) -> np.ndarray:
     """Evenly spaced indices (first and last kept) for along-track series."""
+    import numpy as np
+
     if length <= max_points:
         return np.arange(length)
     return np.unique(np.linspace(0, length - 1, max_points).round().astype(int))
@@ -119,6 +120,8 @@ def downsample_index(length: int, max_points: int = MAX_POINTS) -> np.ndarray:
 
 def round_list(values: list[float] | np.ndarray, digits: int = 2) -> list[float | None]:
     """Fewer digits, fewer bytes: the screen cannot show more anyway."""
+    import numpy as np
+
     out: list[float | None] = []
     for v in values:
         missing = v is None or (isinstance(v, float) and np.isnan(v))
