@@ -1,0 +1,1 @@
+"""Training analytics as plain functions: best efforts, load and form, Eddington, privacy."""
