@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, ClassVar
+
+from core import localtime
 
 MEASUREMENT_TYPES = (
     "weight_kg",
@@ -102,6 +104,9 @@ class Measurement(Record):
     value: float
     source: str
     source_id: str
+    # The IANA zone the source says it was taken in (Withings' `timezone` per group); "" on
+    # records stored before zones were kept: read as UTC. Shown and bucketed in the owner's zone.
+    timezone: str = ""
 
     def __post_init__(self) -> None:
         if self.type not in MEASUREMENT_TYPES:
@@ -141,9 +146,26 @@ class Activity(Record):
     # separated ("file" when the owner's own file or Strava export brought it too). Strava's API
     # agreement forbids training models on what only its API gave; a file's copy may be used.
     also_from: str = ""
+    # Where it happened: the IANA zone (Strava's `timezone`) and/or the UTC offset in seconds at
+    # its start (Strava's start_date_local, FIT's local timestamp, a GPX/TCX time's offset). An
+    # activity belongs to the local day it happened on there. Neither (older records): UTC.
+    timezone: str = ""
+    utc_offset_s: int | None = None
 
     def sort_key(self) -> str:
         return f"{iso_utc(self.start_time)}#{self.source}:{self.id}"
+
+    def zone(self) -> tzinfo:
+        """The zone it was recorded in: its name, else its offset, else UTC."""
+        return localtime.record_zone(self.timezone, self.utc_offset_s)
+
+    def local_start(self) -> datetime:
+        """The start on the clock where it happened."""
+        return self.start_time.astimezone(self.zone())
+
+    def local_date(self) -> date:
+        """The day it happened on where it happened (a run in Tokyo is on Tokyo's date)."""
+        return self.local_start().date()
 
 
 @dataclass(frozen=True)
