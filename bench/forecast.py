@@ -230,8 +230,9 @@ def run(args: argparse.Namespace, tmp: Path, env: dict[str, str], bucket: str,
     laptop_env = {**env, "PULSEBOARD_STORE": f"sqlite:///{tmp / 'store.db'}",
                   "PULSEBOARD_BLOBS": f"file://{tmp / 'blobs'}"}
     from models import artifact
+    from storage import open_blobs as blobs_at
 
-    artifact.publish(open_blobs(laptop_env["PULSEBOARD_BLOBS"]), result.predictor, manifest)
+    artifact.publish(blobs_at(laptop_env["PULSEBOARD_BLOBS"]), result.predictor, manifest)
     laptop = median_cold(args.runs, {k: apps[k] for k in ("bare Flask", "our API")}, folder,
                          event_path, laptop_env)
     print(f"  laptop settings (SQLite + blob folder): our API "
