@@ -13,6 +13,7 @@ import polyline
 from collectors.common import raw_text
 from collectors.parsing import Parsed, ParseError
 from collectors.sports import RUN_SPORTS
+from core import localtime
 from storage.records import Activity, ActivityStream, Rejected, parse_iso_utc
 
 SOURCE = "strava"
@@ -90,7 +91,38 @@ def parse_activity(raw: Any) -> Activity:
         max_speed_mps=_number(raw, "max_speed", None),
         average_heartrate_bpm=_number(raw, "average_heartrate", None),
         summary_polyline=_polyline(raw),
+        **_zone(raw, start_time),
     )
+
+
+def _zone(raw: dict[str, Any], start_time: datetime) -> dict[str, Any]:
+    """Where the activity happened: `timezone` ("(GMT-08:00) America/Los_Angeles") gives the
+    IANA name, `start_date_local` (the local clock written with a Z) minus `start_date` the
+    offset. Either may be missing or odd; the activity is kept with what can be read."""
+    found: dict[str, Any] = {}
+    label = raw.get("timezone")
+    if isinstance(label, str) and label.strip():
+        name = label.rsplit(")", 1)[-1].strip()
+        try:
+            found["timezone"] = localtime.zone(name).key
+        except localtime.ZoneError:
+            pass
+    local_text = raw.get("start_date_local")
+    if isinstance(local_text, str):
+        try:
+            local_clock = datetime.fromisoformat(local_text.replace("Z", "")).replace(tzinfo=None)
+        except ValueError:
+            local_clock = None
+        if local_clock is not None:
+            offset_s = round((local_clock - start_time.replace(tzinfo=None)).total_seconds())
+            if abs(offset_s) <= 14 * 3600:
+                found["utc_offset_s"] = offset_s
+    if "utc_offset_s" not in found:
+        offset = raw.get("utc_offset")
+        if isinstance(offset, int | float) and not isinstance(offset, bool) \
+                and abs(offset) <= 14 * 3600:
+            found["utc_offset_s"] = int(offset)
+    return found
 
 
 def wants_streams(raw: dict[str, Any]) -> bool:

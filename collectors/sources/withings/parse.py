@@ -10,6 +10,7 @@ from typing import Any
 
 from collectors.common import SyncError, raw_text
 from collectors.parsing import Parsed
+from core import localtime
 from storage.records import Measurement, Rejected
 
 SOURCE = "withings"
@@ -83,6 +84,16 @@ def reject_ref(grpid: Any, kind: Any = None) -> str:
     return f"group {grpid}" if kind is None else f"group {grpid} type {kind}"
 
 
+def _zone_name(value: Any) -> str:
+    """The group's (else the account's) IANA zone; an unknown one is not kept, the reading is."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        return localtime.zone(value).key if value.strip() else ""
+    except localtime.ZoneError:
+        return ""
+
+
 def parse_measures(body: dict[str, Any], now: datetime) -> Page:
     """The body of one getmeas answer: a Measurement per known measure of each real group
     (category 1), a Rejected for each one that cannot be read.
@@ -112,6 +123,7 @@ def parse_measures(body: dict[str, Any], now: datetime) -> Page:
                                           raw_text(group), now))
             continue
         when = datetime.fromtimestamp(moment, UTC)
+        zone_name = _zone_name(group.get("timezone")) or _zone_name(body.get("timezone"))
         for measure in group.get("measures") or []:
             kind = measure.get("type") if isinstance(measure, dict) else None
             name = TYPES.get(kind) if isinstance(kind, int) else None
@@ -124,6 +136,6 @@ def parse_measures(body: dict[str, Any], now: datetime) -> Page:
                                               raw_text(measure), now))
                 continue
             measurement = Measurement(time=when, type=name, value=value, source=SOURCE,
-                                      source_id=f"{grpid}:{kind}")
+                                      source_id=f"{grpid}:{kind}", timezone=zone_name)
             (page.no_readings if value == 0 else page.records).append(measurement)
     return page

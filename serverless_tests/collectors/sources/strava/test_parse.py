@@ -257,3 +257,25 @@ def test_rate_limit_headers():
     assert limits["overall"].limit_15min == 200 and limits["overall"].usage_day == 150
     assert limits["read"].usage_15min == 10 and limits["read"].limit_day == 1000
     assert parse_rate_limits({"X-ReadRateLimit-Usage": "garbage"}) == {}
+
+
+def test_the_zone_it_happened_in_is_kept() -> None:
+    from storage.records import parse_iso_utc as _utc
+
+    raw = {"id": 7, "start_date": "2018-02-20T18:02:13Z", "sport_type": "Run",
+           "start_date_local": "2018-02-20T10:02:13Z",
+           "timezone": "(GMT-08:00) America/Los_Angeles"}
+    activity = parse_activity(raw)
+    assert (activity.timezone, activity.utc_offset_s) == ("America/Los_Angeles", -8 * 3600)
+    assert activity.start_time == _utc("2018-02-20T18:02:13Z")
+    assert activity.local_start().strftime("%Y-%m-%d %H:%M") == "2018-02-20 10:02"
+
+
+def test_an_odd_zone_keeps_the_activity_with_what_can_be_read() -> None:
+    raw = {"id": 8, "start_date": "2026-11-30T14:00:00Z", "sport_type": "Run",
+           "start_date_local": "2026-11-30T23:00:00Z", "timezone": "(GMT+09:00) Nowhere/City"}
+    activity = parse_activity(raw)
+    assert (activity.timezone, activity.utc_offset_s) == ("", 9 * 3600)
+    no_zone = parse_activity({"id": 9, "start_date": "2026-11-30T14:00:00Z", "sport_type": "Run",
+                              "start_date_local": "not a time"})
+    assert (no_zone.timezone, no_zone.utc_offset_s) == ("", None)

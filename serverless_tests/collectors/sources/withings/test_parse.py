@@ -167,3 +167,20 @@ def test_real_getmeas_answer_typed_in_weights_carry_no_fat_reading():
                 want = float(Decimal(measure["value"]).scaleb(measure["unit"]))
                 assert stored[f"{g['grpid']}:{measure['type']}"] == want
     assert stored["3415696183:1"] == 110.1 and stored["3415696183:6"] == 15.713
+
+
+def test_each_reading_keeps_its_group_s_zone_else_the_account_s() -> None:
+    from datetime import UTC, datetime
+
+    body = {"timezone": "Europe/Paris", "measuregrps": [
+        {"grpid": 1, "date": 1796020200, "category": 1, "timezone": "America/Los_Angeles",
+         "measures": [{"value": 81000, "unit": -3, "type": 1}]},
+        {"grpid": 2, "date": 1796106600, "category": 1,
+         "measures": [{"value": 80900, "unit": -3, "type": 1}]},
+        {"grpid": 3, "date": 1796193000, "category": 1, "timezone": "Not/AZone",
+         "measures": [{"value": 80800, "unit": -3, "type": 1}]},
+    ]}
+    page = parse_measures(body, datetime(2026, 12, 1, tzinfo=UTC))
+    assert [m.timezone for m in page.records] == \
+        ["America/Los_Angeles", "Europe/Paris", "Europe/Paris"]
+    assert [m.value for m in page.records] == [81.0, 80.9, 80.8]
