@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -13,6 +14,12 @@ PENDING_SPACE = "push_pending"
 # What the owner's side of a subscription is, remembered when syncing or subscribing:
 # key = provider, {account_id (Strava's athlete, Withings' userid), subscription_id (Strava)}.
 KNOWN_SPACE = "push_known"
+# Who is working on what (an activity, a Withings range): two jobs invocations running at once
+# (Lambda starts a second container for an event that finds the first busy) must not fetch the
+# same thing twice. key = "<provider>:<object>", {at_s}.
+CLAIM_SPACE = "push_claim"
+# Longer than one activity's fetch takes; a claimer killed mid-event holds it no longer.
+CLAIM_HOLD_S = 120
 # A source's connection as the overview shows it: key = source, {state, at, message}.
 CONNECTION_SPACE = "connection"
 DEAUTHORIZED = "deauthorized"
@@ -188,6 +195,25 @@ def pending(store: Store, provider: str | None = None) -> list[tuple[str, PushEv
             continue
     found.sort(key=lambda item: (item[1].event_time_s, item[0]))
     return found
+
+
+def claim(store: Store, key: str, now_s: float, hold_s: float = CLAIM_HOLD_S) -> bool:
+    """Takes `key` for this invocation; False while another holds it (for up to `hold_s`)."""
+    check_doc_key(key)
+    doc = store.get_doc(CLAIM_SPACE, key)
+    if doc is None:
+        return store.put_doc(CLAIM_SPACE, key, {"at_s": now_s}, expected_version=0)
+    try:
+        at_s = float(doc.data["at_s"])  # a Decimal from DynamoDB
+    except (KeyError, TypeError, ValueError):
+        at_s = -math.inf  # unreadable: taken over
+    if 0 <= now_s - at_s < hold_s:
+        return False
+    return store.put_doc(CLAIM_SPACE, key, {"at_s": now_s}, expected_version=doc.version)
+
+
+def release(store: Store, key: str) -> None:
+    store.delete_doc(CLAIM_SPACE, key)
 
 
 def done(store: Store, keys: list[str]) -> None:

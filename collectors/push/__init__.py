@@ -22,6 +22,7 @@ PROVIDERS = (events.STRAVA, events.WITHINGS)
 FETCHES_PER_MIN = 10
 FETCH_WINDOW_S = 60
 RECONNECT = "run `python -m collectors connect {source}` to reconnect"
+PASSES = 3
 
 
 def fetch_allowed(store: Store, source: str, now_s: float, per_min: int) -> bool:
@@ -59,13 +60,17 @@ def handle(source: str, store: Store, blobs: Blobs | None, config: Any,
             counts.outcome, counts.message = ERROR, message
             return counts
         if source == events.STRAVA:
-            from collectors.push import strava
-
-            strava.apply(run, config, found, fetches_per_min)
+            from collectors.push import strava as provider
         else:
-            from collectors.push import withings
-
-            withings.apply(run, config, found, fetches_per_min)
+            from collectors.push import withings as provider  # type: ignore[no-redef]
+        # Events that came while this pass worked were left by an invocation that found our
+        # claim; a few passes take them, after which the next event's invocation does.
+        for _ in range(PASSES):
+            if not provider.apply(run, config, found, fetches_per_min):
+                break
+            found = events.pending(store, source)
+            if not found:
+                break
         counts.outcome = COMPLETE
     except StopSync as exc:
         counts.outcome = exc.outcome

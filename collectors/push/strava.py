@@ -132,15 +132,17 @@ class StravaPush:
 
 
 def apply(run: Run, config: StravaConfig, found: list[tuple[str, PushEvent]],
-          fetches_per_min: int, request_budget: int = REQUEST_BUDGET) -> None:
-    """Applies pending Strava events, oldest activity first, each activity's events together.
+          fetches_per_min: int, request_budget: int = REQUEST_BUDGET) -> bool:
+    """Applies pending Strava events, oldest activity first, each activity's events together;
+    an activity another invocation is working on is left to it. True when it did some work
+    and had budget left (the caller looks again for events that came meanwhile).
 
     Stops when this minute's fetches are spent: the events left stay pending."""
     push = StravaPush(run, config, request_budget)
     if any(_deauthorizes(event) for _, event in found):
         deauthorized(run.store, SOURCE, "Strava", run.now)
         events.done(run.store, [key for key, _ in found])
-        return
+        return False
     by_activity: dict[str, list[tuple[str, PushEvent]]] = {}
     others: list[str] = []
     for key, event in found:
@@ -149,12 +151,21 @@ def apply(run: Run, config: StravaConfig, found: list[tuple[str, PushEvent]],
         else:
             others.append(key)  # an athlete update (name, photo): nothing we keep
     events.done(run.store, others)
+    worked = bool(others)
     for activity_id, items in by_activity.items():
-        if _final(e for _, e in items).aspect == "delete":
-            push.delete(activity_id)
-        elif fetch_allowed(run.store, SOURCE, run.clock(), fetches_per_min):
-            push.fetch(activity_id)
-        else:
-            return
-        # Only now: a run killed before this point leaves the events for the next one.
-        events.done(run.store, [key for key, _ in items])
+        claim = f"{SOURCE}:activity:{activity_id}"
+        if not events.claim(run.store, claim, run.clock()):
+            continue  # its claimer applies these events, or the next run once the claim lapses
+        try:
+            if _final(e for _, e in items).aspect == "delete":
+                push.delete(activity_id)
+            elif fetch_allowed(run.store, SOURCE, run.clock(), fetches_per_min):
+                push.fetch(activity_id)
+            else:
+                return False
+            # Only now: a run killed before this point leaves the events for the next one.
+            events.done(run.store, [key for key, _ in items])
+            worked = True
+        finally:
+            events.release(run.store, claim)
+    return worked

@@ -47,12 +47,21 @@ def fetch_range(run: Run, client: WithingsClient, start_s: int, end_s: int) -> N
 
 
 def apply(run: Run, config: WithingsConfig, found: list[tuple[str, PushEvent]],
-          fetches_per_min: int) -> None:
+          fetches_per_min: int) -> bool:
     """One fetch for every pending notification: the span from the earliest start to the latest
-    end (a burst of weigh-ins is one request, or a few pages)."""
-    if not fetch_allowed(run.store, SOURCE, run.clock(), fetches_per_min):
-        return
-    start_s = min(e.start_s for _, e in found)
-    end_s = max(e.end_s for _, e in found)
-    fetch_range(run, _client(run, config), start_s, end_s)
-    events.done(run.store, [key for key, _ in found])
+    end (a burst of weigh-ins is one request, or a few pages). One invocation at a time: while
+    another holds the claim, it reads what came meanwhile when it looks again. True when it
+    fetched."""
+    claim = f"{SOURCE}:measures"
+    if not events.claim(run.store, claim, run.clock()):
+        return False
+    try:
+        if not fetch_allowed(run.store, SOURCE, run.clock(), fetches_per_min):
+            return False
+        start_s = min(e.start_s for _, e in found)
+        end_s = max(e.end_s for _, e in found)
+        fetch_range(run, _client(run, config), start_s, end_s)
+        events.done(run.store, [key for key, _ in found])
+        return True
+    finally:
+        events.release(run.store, claim)

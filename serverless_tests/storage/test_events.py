@@ -93,3 +93,13 @@ def test_what_we_know_adds_up_and_is_written_only_on_change(sqlite_store: Store)
     events.remember(sqlite_store, "strava", account_id=99)
     assert events.known(sqlite_store, "strava") == OURS
     assert sqlite_store.get_doc(events.KNOWN_SPACE, "strava").version == version  # type: ignore[union-attr]
+
+
+def test_a_claim_is_held_by_one_invocation_until_released_or_lapsed(store: Store) -> None:
+    key = "strava:activity:12345"
+    assert events.claim(store, key, 1000.0) is True
+    assert events.claim(store, key, 1000.0 + events.CLAIM_HOLD_S - 1) is False  # another's
+    assert events.claim(store, key, 1000.0 + events.CLAIM_HOLD_S) is True  # its holder died
+    events.release(store, key)
+    assert events.claim(store, key, 1001.0) is True  # released: free at once
+    assert events.claim(store, "strava:activity:678", 1001.0) is True  # one key, one claim

@@ -137,3 +137,50 @@ def test_events_for_a_deauthorized_source_are_spent_without_a_request(
     counts = handle("strava", sqlite_store)
     assert counts.outcome == "error" and "connect strava" in counts.message
     assert events.pending(sqlite_store) == [] and standins.requests("strava") == 0
+
+
+def test_an_activity_another_invocation_is_fetching_is_left_to_it(standins: Any,
+                                                                  sqlite_store: Store) -> None:
+    """Lambda starts a second jobs container for an event that finds the first busy: the second
+    leaves what the first claimed, and the first takes the events that came meanwhile."""
+    know_owner(sqlite_store, standins)
+    busy, other = _new_run(standins), _new_run(standins)
+    pend(sqlite_store, strava_event(busy["id"], "create", 5000),
+         strava_event(other["id"], "create", 5001))
+    now_s = datetime.now(UTC).timestamp()
+    assert events.claim(sqlite_store, f"strava:activity:{busy['id']}", now_s)
+    standins.clear_log()
+    counts = handle("strava", sqlite_store)
+    assert counts.outcome == "complete", counts.message
+    assert _ids(sqlite_store) >= {str(other["id"])}
+    assert str(busy["id"]) not in _ids(sqlite_store)
+    assert [e.object_id for _, e in events.pending(sqlite_store)] == [busy["id"]]
+    assert all(str(busy["id"]) not in r.path for r in standins.log)
+    # Its holder gone (the claim lapsed): the next run applies it.
+    later = now_s + events.CLAIM_HOLD_S + 1
+    assert handle("strava", sqlite_store, clock=lambda: later).outcome == "complete"
+    assert str(busy["id"]) in _ids(sqlite_store)
+    assert events.pending(sqlite_store) == []
+    assert events.claim(sqlite_store, f"strava:activity:{busy['id']}", later)  # released
+
+
+def test_events_that_come_during_a_pass_are_taken_by_the_next_pass(
+        standins: Any, sqlite_store: Store, monkeypatch: Any) -> None:
+    from collectors.push import strava as push_strava
+
+    know_owner(sqlite_store, standins)
+    first, late = _new_run(standins), _new_run(standins)
+    pend(sqlite_store, strava_event(first["id"], "create", 6000))
+    fetch = push_strava.StravaPush.fetch
+    arrived: list[int] = []
+
+    def fetch_then_an_event_arrives(self: Any, activity_id: str) -> None:
+        fetch(self, activity_id)
+        if not arrived:  # the api stores one more while this invocation works
+            arrived.append(late["id"])
+            pend(sqlite_store, strava_event(late["id"], "create", 6001))
+
+    monkeypatch.setattr(push_strava.StravaPush, "fetch", fetch_then_an_event_arrives)
+    assert handle("strava", sqlite_store).outcome == "complete"
+    assert _ids(sqlite_store) >= {str(first["id"]), str(late["id"])}
+    assert events.pending(sqlite_store) == []
