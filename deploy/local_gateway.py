@@ -47,6 +47,8 @@ class Containers:
         self._start = start
         self.concurrency_limit = concurrency_limit
         self.all: list[LocalLambda] = list(started or [])
+        # A container's number, in the order they started (stays when others are reclaimed).
+        self._number = {id(f): n for n, f in enumerate(self.all)}
         self._free = list(self.all)
         self._starting = 0
         self._lock = threading.Condition()
@@ -61,7 +63,7 @@ class Containers:
             while True:
                 if self._free:
                     function = self._free.pop()
-                    return function, self.all.index(function), False
+                    return function, self._number[id(function)], False
                 busy = len(self.all) + self._starting
                 if self.concurrency_limit is None or busy < self.concurrency_limit:
                     break
@@ -77,14 +79,25 @@ class Containers:
                 self._starting -= 1
         with self._lock:
             self.all.append(function)
+            self._number[id(function)] = number = len(self._number)
             self.cold_starts += 1
             self.init_s.append(function.init_s)
-            return function, len(self.all) - 1, True
+            return function, number, True
 
     def give_back(self, function: LocalLambda) -> None:
         with self._lock:
             self._free.append(function)
             self._lock.notify()
+
+    def reclaim(self) -> int:
+        """Ends every free container, as Lambda does with idle ones after some minutes: the next
+        requests start cold ones. How many were ended."""
+        with self._lock:
+            idle, self._free = self._free, []
+            self.all = [f for f in self.all if f not in idle]
+        for function in idle:
+            function.close()
+        return len(idle)
 
     def close(self) -> None:
         for function in self.all:

@@ -109,3 +109,11 @@ def test_a_gateway_needs_a_function_or_a_way_to_start_one(package: Path) -> None
         LocalGateway(None, "dev")
     with pytest.raises(ValueError, match="at least 1"):
         LocalGateway(None, "dev", start=starter(package), concurrency_limit=0)
+
+
+def test_reclaimed_containers_make_the_next_request_cold(scaling: LocalGateway) -> None:
+    get(scaling.url + "warm-up")
+    assert scaling.containers.reclaim() == 1
+    get(scaling.url + "after-idle")
+    assert scaling.cold_starts == 2
+    assert [(e.container, e.cold) for e in scaling.log] == [(0, True), (1, True)]
