@@ -42,11 +42,29 @@ def _float(value: Any) -> float | None:
 def parse(data: bytes) -> list[Track]:
     """Samples from `record` messages, totals from `session` messages: one Track, or one per
     leg of a multisport or chained file (see legs)."""
+    return parse_with_offset(data)[0]
+
+
+def utc_offset_s(activity: dict[str, Any]) -> int | None:
+    """The device's clock offset from the `activity` message (local_timestamp − timestamp), to
+    the quarter hour; None when absent or not a real offset (a clock never set says 1989)."""
+    stamp, local_stamp = activity.get("timestamp"), activity.get("local_timestamp")
+    if not isinstance(stamp, datetime) or not isinstance(local_stamp, datetime):
+        return None
+    seconds = (local_stamp.replace(tzinfo=None) - stamp.replace(tzinfo=None)).total_seconds()
+    if abs(seconds) > 14 * 3600:
+        return None
+    return round(seconds / 900) * 900
+
+
+def parse_with_offset(data: bytes) -> tuple[list[Track], int | None]:
+    """The tracks, and the UTC offset the device's clock was set to (None when it says none)."""
     if not looks_like(data):
         raise FileRejected("not a FIT file (no '.FIT' signature in its header)")
     track = Track(fmt="fit")
     undated = 0
     sessions: list[dict[str, Any]] = []
+    activity: dict[str, Any] = {}
     try:
         # CRC checked: a truncated or damaged file must be refused, not half-imported.
         with fitdecode.FitReader(
@@ -58,7 +76,7 @@ def parse(data: bytes) -> list[Track]:
                 if frame.frame_type != fitdecode.FIT_FRAME_DATA:
                     continue
                 name = frame.name
-                if name not in ("record", "session", "file_id", "sport"):
+                if name not in ("record", "session", "file_id", "sport", "activity"):
                     continue
                 values = {f.name: f.value for f in frame.fields}
                 if name == "record":
@@ -78,6 +96,8 @@ def parse(data: bytes) -> list[Track]:
                     )
                 elif name == "session":
                     sessions.append(values)
+                elif name == "activity":
+                    activity = values
                 elif name == "file_id":
                     kind = values.get("type")
                     if kind not in FIT_FILE_TYPES_OK:
@@ -106,10 +126,10 @@ def parse(data: bytes) -> list[Track]:
         )
     legs = [s for s in sessions if s.get("sport") != TRANSITION]
     if len(legs) > 1:
-        return split_legs(track, sessions)
+        return split_legs(track, sessions), utc_offset_s(activity)
     if sessions:
         _apply_sessions(track, sessions)
-    return [track]
+    return [track], utc_offset_s(activity)
 
 
 def _apply_sessions(track: Track, sessions: list[dict[str, Any]]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 import zlib
 from datetime import datetime
 
@@ -136,12 +137,35 @@ def parse(
             f"named .{fmt} but its content is {_DESCRIBED.get(found, found)}{hint}"
         )
     if fmt == "fit":
-        tracks = fit.parse(data)
+        tracks, offset_s = fit.parse_with_offset(data)
     elif fmt == "gpx":
-        tracks = [gpx.parse(data)]
+        tracks, offset_s = [gpx.parse(data)], written_offset_s(data)
     else:
-        tracks = [tcx.parse(data)]
-    return _records(tracks, activity_id(data), now)
+        tracks, offset_s = [tcx.parse(data)], written_offset_s(data)
+    parsed = _records(tracks, activity_id(data), now)
+    if offset_s is not None:
+        parsed.records = [dataclasses.replace(r, utc_offset_s=offset_s)
+                          if isinstance(r, Activity) else r for r in parsed.records]
+    return parsed
+
+
+_TIME_TEXT = re.compile(rb"<(?:[\w-]+:)?[Tt]ime>\s*([0-9][0-9T:.+\-]{9,40}Z?)\s*</")
+_OFFSET_SCAN_BYTES = 1 << 20
+
+
+def written_offset_s(data: bytes) -> int | None:
+    """The UTC offset a GPX or TCX file's first time is written with ("…T07:12:04+01:00"):
+    where it was recorded. None for "Z" (a writer's choice that says nothing of the place)."""
+    found = _TIME_TEXT.search(data, 0, _OFFSET_SCAN_BYTES)
+    if found is None or found.group(1).endswith(b"Z"):
+        return None
+    try:
+        offset = datetime.fromisoformat(found.group(1).decode("ascii")).utcoffset()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if offset is None or abs(offset.total_seconds()) > 14 * 3600:
+        return None
+    return round(offset.total_seconds())
 
 
 def _records(tracks: list[Track], base_id: str, now: datetime) -> Parsed[Activity | ActivityStream]:
