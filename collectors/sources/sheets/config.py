@@ -16,6 +16,9 @@ class SheetsConfig:
     sheet_id: str = ""
     a1_range: str = "Log!A:E"
     timeout_s: float = 10.0
+    # What a plain `weight` column is in (PULSEBOARD_SHEETS_WEIGHT_UNIT); a weight_lb or
+    # weight_kg header says its unit itself.
+    weight_unit: str = "kg"
 
     @property
     def configured(self) -> bool:
@@ -29,4 +32,5 @@ class SheetsConfig:
             sheet_id=current.sheets_id,
             a1_range=current.sheets_range,
             timeout_s=current.request_timeout_s,
+            weight_unit=current.sheets_weight_unit,
         )

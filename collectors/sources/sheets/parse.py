@@ -16,8 +16,10 @@ from storage.records import LiftSet, Rejected
 SOURCE = "sheets"
 LB_KG = 0.45359237
 REQUIRED = ("date", "exercise", "set", "reps")
-WEIGHTS = ("weight_kg", "weight_lb")
-EXPECTED_HEADER = "date | exercise | set | reps | weight_kg (or weight_lb)"
+# `weight` alone is in the unit the owner says the sheet is kept in (PULSEBOARD_SHEETS_WEIGHT_UNIT).
+WEIGHTS = ("weight_kg", "weight_lb", "weight")
+WEIGHT_UNITS = ("kg", "lb")
+EXPECTED_HEADER = "date | exercise | set | reps | weight_kg (or weight_lb, or weight)"
 # Sheets counts days from 1899-12-30 (serial numbers, as UNFORMATTED_VALUE sends dates).
 SERIAL_EPOCH = date(1899, 12, 30)
 # Beyond these a value is a typo (an extra zero, a weight typed in the reps column), not a set.
@@ -129,9 +131,25 @@ class Sheet(Parsed[LiftSet]):
     """The log: its sets, its rejected rows, and how many rows were not blank."""
 
     rows: int = 0
+    # The unit the weights were read in and why ("lb (the weight_lb column)"), for the quality page.
+    weight_unit: str = "kg"
+    weight_unit_reason: str = ""
 
 
-def parse_row(row: list[Any], columns: dict[str, int], number: int) -> LiftSet:
+def weight_column(columns: dict[str, int], unit: str) -> tuple[str, str, str]:
+    """(column, unit, why) the sheet's weights are read from: a header that names its unit
+    wins over the setting, which applies to a plain `weight` column."""
+    if unit not in WEIGHT_UNITS:
+        raise SheetError(f"weight unit {unit!r}: use one of {', '.join(WEIGHT_UNITS)}")
+    if "weight_kg" in columns:
+        return "weight_kg", "kg", "the weight_kg column"
+    if "weight_lb" in columns:
+        return "weight_lb", "lb", "the weight_lb column"
+    return "weight", unit, f"a weight column, read in {unit} (PULSEBOARD_SHEETS_WEIGHT_UNIT)"
+
+
+def parse_row(row: list[Any], columns: dict[str, int], number: int,
+              weight_unit: str = "kg") -> LiftSet:
     """One data row as a LiftSet; ValueError with every reason it cannot be one."""
 
     def cell(name: str) -> Any:
@@ -166,9 +184,9 @@ def parse_row(row: list[Any], columns: dict[str, int], number: int) -> LiftSet:
         problems.append(f"reps {values['reps']} is negative")
     elif "reps" in values and values["reps"] > MAX_REPS:
         problems.append(f"reps {values['reps']} is more than {MAX_REPS}: a typo?")
-    weight_name = "weight_kg" if "weight_kg" in columns else "weight_lb"
+    weight_name, unit, _ = weight_column(columns, weight_unit)
     if weight_name == "weight_kg" and "weight_lb" in columns and _blank(cell("weight_kg")):
-        weight_name = "weight_lb"
+        weight_name, unit = "weight_lb", "lb"
     raw_weight = cell(weight_name)
     if _blank(raw_weight):
         values["weight"] = 0.0  # a bodyweight set (pull-ups): nothing carried
@@ -176,7 +194,7 @@ def parse_row(row: list[Any], columns: dict[str, int], number: int) -> LiftSet:
         attempt("weight", lambda: parse_number(raw_weight, weight_name))
     if values.get("weight", 0.0) < 0:
         problems.append(f"{weight_name} {raw_weight!r} is negative")
-    weight_kg = values.get("weight", 0.0) * (LB_KG if weight_name == "weight_lb" else 1.0)
+    weight_kg = values.get("weight", 0.0) * (LB_KG if unit == "lb" else 1.0)
     if weight_kg > MAX_WEIGHT_KG:
         problems.append(f"{weight_name} {raw_weight!r} is more than {MAX_WEIGHT_KG:g} kg: a typo?")
     if problems:
@@ -191,8 +209,9 @@ def parse_row(row: list[Any], columns: dict[str, int], number: int) -> LiftSet:
     )
 
 
-def parse_sheet(payload: Any, now: datetime) -> Sheet:
-    """A `values` answer (header row first) as LiftSets, and a Rejected per unreadable row.
+def parse_sheet(payload: Any, now: datetime, weight_unit: str = "kg") -> Sheet:
+    """A `values` answer (header row first) as LiftSets, and a Rejected per unreadable row;
+    a plain `weight` column is in `weight_unit`. Dates stay calendar dates (no time, no zone).
 
     SheetError when there is no usable header: then nothing in the store should change."""
     if not isinstance(payload, dict):
@@ -203,7 +222,8 @@ def parse_sheet(payload: Any, now: datetime) -> Sheet:
                          f"{EXPECTED_HEADER}")
     columns = header_columns(rows[0])
     start = first_row(str(payload.get("range", "")))
-    sheet = Sheet()
+    _, unit, reason = weight_column(columns, weight_unit)
+    sheet = Sheet(weight_unit=unit, weight_unit_reason=reason)
     seen: dict[str, int] = {}
     for offset, row in enumerate(rows[1:], start=1):
         number = start + offset
@@ -211,7 +231,7 @@ def parse_sheet(payload: Any, now: datetime) -> Sheet:
             continue
         sheet.rows += 1
         try:
-            lift = parse_row(row, columns, number)
+            lift = parse_row(row, columns, number, weight_unit)
             first = seen.get(lift.sort_key())
             if first is not None:
                 raise ValueError(f"same date, exercise and set as row {first}")

@@ -41,7 +41,7 @@ def sync(run: Run, config: SheetsConfig) -> None:
     Archive(run.blobs, SOURCE, lambda: run.now).save("values", response.content)
     payload = json_body("Google Sheets", response)
     try:
-        sheet = parse_sheet(payload, run.now)
+        sheet = parse_sheet(payload, run.now, config.weight_unit)
     except SheetError as exc:
         raise SyncError(f"the sheet {config.a1_range!r} cannot be read: {exc}") from None
     run.counts.fetched += sheet.rows
@@ -50,5 +50,7 @@ def sync(run: Run, config: SheetsConfig) -> None:
         "synced_at": iso_utc(run.now),
         "rows": sheet.rows,
         "sha256": hashlib.sha256(response.content).hexdigest(),
+        "weight_unit": sheet.weight_unit,
+        "weight_unit_reason": sheet.weight_unit_reason,
     }))
     run.batch_done(1)

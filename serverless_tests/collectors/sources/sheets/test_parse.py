@@ -150,3 +150,31 @@ def test_a_broken_header_is_named_in_a_safe_form():
         parse_sheet(values(header=["date", "exer\ud800cise", "set", "reps", "weight_kg"]), NOW)
     assert "exer\\ud800cise" in str(refused.value)
     str(refused.value).encode("utf-8")
+
+
+def test_a_plain_weight_column_is_read_in_the_unit_the_owner_keeps_the_sheet_in() -> None:
+    payload = {"values": [["date", "exercise", "set", "reps", "weight"],
+                          ["2026-11-29", "Back squat", 1, 5, 225]]}
+    in_lb = parse_sheet(payload, NOW, weight_unit="lb")
+    assert in_lb.records[0].weight_kg == pytest.approx(225 * LB_KG, abs=1e-3)
+    assert (in_lb.weight_unit, "PULSEBOARD_SHEETS_WEIGHT_UNIT" in in_lb.weight_unit_reason) == \
+        ("lb", True)
+    in_kg = parse_sheet(payload, NOW)
+    assert (in_kg.records[0].weight_kg, in_kg.weight_unit) == (225.0, "kg")
+
+
+def test_a_header_that_names_its_unit_wins_over_the_setting() -> None:
+    payload = {"values": [["date", "exercise", "set", "reps", "weight_lb"],
+                          ["2026-11-29", "Deadlift", 1, 3, 315]]}
+    sheet = parse_sheet(payload, NOW, weight_unit="kg")
+    assert sheet.records[0].weight_kg == pytest.approx(142.882, abs=1e-3)
+    assert (sheet.weight_unit, sheet.weight_unit_reason) == ("lb", "the weight_lb column")
+    with pytest.raises(SheetError, match="weight unit 'stone'"):
+        parse_sheet(payload, NOW, weight_unit="stone")
+
+
+def test_dates_stay_calendar_dates() -> None:
+    payload = {"values": [HEADER, ["2026-11-29", "Snatch", 1, 2, 60], [46354, "Snatch", 2, 2, 60]]}
+    dates = [r.date for r in parse_sheet(payload, NOW).records]
+    assert dates == [date(2026, 11, 29), date(2026, 11, 28)]
+    assert all(type(d) is date for d in dates)
