@@ -1,5 +1,6 @@
-"""Push bench: event → record stored on a laptop (p95), provider requests per new activity by
-push and by a scheduled sync. Prints what it measured; never passes or fails on time."""
+"""Push bench: event → record stored on a laptop and through the packaged api and jobs functions
+(loopback API Gateway, asynchronous invokes, moto), p95 beside the goals; provider requests per
+new activity by push and by a scheduled sync. Prints what it measured; never passes or fails."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 TOKEN = "bench-verify-token"
+BURST = 5  # runs uploaded at once: a second jobs container starts for the events it meets busy
 
 
 def p95(values: list[float]) -> float:
@@ -42,8 +44,21 @@ def _scheduler(store: Any, config: Any) -> threading.Thread:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=20, help="runs uploaded, one at a time")
+    parser.add_argument("--packaged-runs", type=int, default=10,
+                        help="runs uploaded one at a time through the packages (then a burst of "
+                             f"{BURST} at once)")
+    parser.add_argument("--skip-packages", action="store_true",
+                        help="only the laptop part (building and unpacking the api and jobs "
+                             "packages takes about a minute when dist/ has none)")
     args = parser.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    laptop(args.runs)
+    if not args.skip_packages:
+        packaged(args.packaged_runs)
+    return 0
+
+
+def laptop(runs: int) -> None:
 
     import settings
     from api import create_app
@@ -72,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
             scheduler = _scheduler(store, config)
             standins.clear_log()
             latencies_s: list[float] = []
-            for _ in range(args.runs):
+            for _ in range(runs):
                 started = time.perf_counter()
                 run = standins.push.upload_run()
                 while str(run["id"]) not in {a.id for a in store.latest("activities", n=3)}:
@@ -94,20 +109,82 @@ def main(argv: list[str] | None = None) -> int:
         idle_requests = standins.requests("strava", "data")
         store.close()
 
-    per_push = push_requests / args.runs
-    print(f"event → activity stored, locally ({args.runs} runs, scheduler polling every 2 s): "
+    per_push = push_requests / runs
+    print(f"event → activity stored, locally ({runs} runs, scheduler polling every 2 s): "
           f"p50 {sorted(latencies_s)[len(latencies_s) // 2]:.2f} s, p95 {p95(latencies_s):.2f} s"
           f" (goal ≤ 5 s)")
     print(f"Strava requests per new activity by push: {per_push:.2f} (goal ≤ 2: the activity "
           "and its streams)")
     print(f"by a scheduled sync finding it: {sync_requests}; a scheduled sync finding nothing "
-          f"new: {idle_requests} (8 a day at rate(3 hours))")
+          f"new: {idle_requests} (once a day in the cloud now, the net under push)")
     print(f"ratio push / scheduled sync, per new activity: {per_push / max(sync_requests, 1):.2f}")
     by_push = per_push + idle_requests  # the daily net finds nothing new
     by_schedule = sync_requests + 7 * idle_requests
     print(f"one new run a day: {by_push:.0f} requests/day by push with the daily net, "
-          f"{by_schedule} by the 3-hourly schedule (ratio {by_push / by_schedule:.2f})")
-    return 0
+          f"{by_schedule} by a 3-hourly schedule without push (ratio "
+          f"{by_push / by_schedule:.2f})")
+
+
+def packaged(runs: int) -> None:
+    """The cloud's path on loopback: Strava's stand-in posts to the api package behind the
+    gateway, which stores the event (DynamoDB on moto) and invokes the jobs package
+    asynchronously; the jobs function fetches the run and stores it."""
+    from moto.server import ThreadedMotoServer
+
+    from demo.athlete import Athlete
+    from deploy.local_lambda import unpack
+    from deploy.package import build
+    from testkit.push_stage import JOBS_FUNCTION, PushStage
+
+    tmp = Path(tempfile.mkdtemp(prefix="pulseboard-bench-push-stage-"))
+    started = time.perf_counter()
+    unpacked = {stage: unpack(build(stage).path, tmp / stage) for stage in ("api", "jobs")}
+    prepared_s = time.perf_counter() - started
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    athlete = Athlete.generate(seed=5, years=0.05, end=date.today())
+    try:
+        with PushStage(f"http://{host}:{port}", unpacked, athlete, tmp / "data") as stage:
+            one_by_one: list[float] = []
+            lost = 0
+            for _ in range(runs):
+                sent = time.perf_counter()
+                waited = stage.wait_stored(stage.upload_run(), timeout_s=120)
+                lost += waited is None
+                one_by_one.append(time.perf_counter() - sent if waited is not None else 120.0)
+            stage.invoke.wait_idle(60)
+            sent = time.perf_counter()
+            burst = [stage.upload_run() for _ in range(BURST)]
+            at_once: dict[str, float] = {}
+            while len(at_once) < len(burst) and time.perf_counter() - sent < 120:
+                for run_id in burst:
+                    if run_id not in at_once and stage.stored(run_id):
+                        at_once[run_id] = time.perf_counter() - sent
+                time.sleep(0.05)
+            lost += len(burst) - len(at_once)
+            stage.invoke.wait_idle(60)
+            requests = stage.strava_requests()
+            invocations = [i for i in stage.invoke.invocations if i.kind == "Event"]
+            containers = stage.invoke.containers(JOBS_FUNCTION)
+            retried = sum(1 for i in invocations if i.attempts > 1)
+            failed = sum(1 for i in invocations if i.error)
+            answers = [a for d in stage.standins.push.deliveries for a in d.answers]
+    finally:
+        server.stop()
+    every = one_by_one + list(at_once.values())
+    uploaded = runs + BURST
+    print(f"\nthrough the packages (api behind the loopback gateway, jobs invoked "
+          f"asynchronously, DynamoDB/S3/SSM on moto; packages ready in {prepared_s:.0f} s):")
+    print(f"event → activity stored: {uploaded} runs, p50 {sorted(every)[len(every) // 2]:.1f} s, "
+          f"p95 {p95(every):.1f} s (goal ≤ 30 s); the first (a cold jobs container) "
+          f"{one_by_one[0]:.1f} s; a burst of {BURST} at once: slowest "
+          f"{max(at_once.values(), default=0):.1f} s; {lost} never stored")
+    print(f"jobs: {len(invocations)} asynchronous invocations on {containers} containers "
+          f"(cold starts), {retried} retried, {failed} failed; webhook answers "
+          f"{sorted(set(answers))} over {len(answers)} attempts")
+    print(f"Strava requests per new activity by push through the packages: "
+          f"{requests / uploaded:.2f} (goal ≤ 2)")
 
 
 if __name__ == "__main__":

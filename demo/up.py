@@ -207,13 +207,15 @@ def up(args: argparse.Namespace) -> int:
     clock = ProviderClock()
     with StandIns(athlete, clock=clock) as standins:
         env.update(standins.env())
+        # The api's webhook validates Strava's subscription with it (the push check, below).
+        env.setdefault("PULSEBOARD_STRAVA_VERIFY_TOKEN", secrets.token_urlsafe(16))
         forget_old_tokens(env["PULSEBOARD_STORE"])
         print(
             f"stand-ins on loopback: Strava {standins.strava_url}, Withings "
             f"{standins.withings_url}, Sheets {standins.sheets_url}"
         )
         password = fill(env, standins, clock, athlete, data_dir)
-        serve(args, env, athlete, data_dir, password, started)
+        serve(args, env, athlete, data_dir, password, started, standins=standins)
     return 0
 
 
@@ -252,7 +254,7 @@ def fill(env: dict[str, str], standins: Any, clock: ProviderClock, athlete: Any,
 
 
 def serve(args: argparse.Namespace, env: dict[str, str], athlete: Any, data_dir: Path,
-          password: str, started: float) -> None:
+          password: str, started: float, standins: Any = None) -> None:
     """The API, the dashboard and the scheduler, until Ctrl-C or (with --check) they answer."""
     step("serve, and the scheduler (Sync now, the inbox, the collectors' schedule)")
     api = ["-m", "api", "serve", "--host", "127.0.0.1", "--port", str(args.api_port)]
@@ -265,6 +267,10 @@ def serve(args: argparse.Namespace, env: dict[str, str], athlete: Any, data_dir:
     try:
         wait_http(f"http://127.0.0.1:{args.api_port}/health")
         wait_http(f"http://127.0.0.1:{args.port}/login")
+        if standins is not None:  # a run uploaded to Strava reaches the store by push
+            from demo import push_check
+
+            push_check.run(env, standins, f"http://127.0.0.1:{args.api_port}")
         if args.check:
             check_inbox(athlete, data_dir)
         print(
