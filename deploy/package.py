@@ -36,7 +36,8 @@ STAGE_EXTRAS = {"api": ("api",), "dashboard": ("dashboard",), "jobs": ("collecto
 # pip, click, …) serve the command line only and stay out of the package.
 HANDLER_REQUIREMENTS = ("werkzeug", "durationpy", "boto3")
 # The project's top-level code; each stage drops the others' through its `exclude_glob`.
-FIRST_PARTY = ("core", "settings", "storage", "api", "models", "collectors", "dashboard", "demo")
+FIRST_PARTY = ("core", "settings", "storage", "analytics", "api", "models", "collectors",
+               "dashboard", "demo")
 # Lambda's limits for a function package: the zip as uploaded, and everything unpacked.
 ZIPPED_LIMIT_BYTES = 50 * 1024 * 1024
 UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024
