@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 
 # Where create_app keeps the config on the Flask app, so a callback finds it in any request.
 CONFIG_KEY = "PULSEBOARD_DASHBOARD"
+# OpenStreetMap's own tile server; its usage policy asks for the attribution the map shows.
+OSM_TILE_ORIGIN = "https://tile.openstreetmap.org"
+OSM_TILES = OSM_TILE_ORIGIN + "/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 
 
 class ConfigError(UsageError):
@@ -40,6 +44,14 @@ class DashboardConfig:
     timezone: str = "UTC"
     # True when no zone was set and the cloud's UTC stands in: the overview says so.
     timezone_defaulted: bool = False
+    # The running page's base map (PULSEBOARD_MAP_STYLE, "osm" by default there): "osm" or
+    # "white" (no tile server). A config built by hand asks nothing of another site.
+    map_style: str = "white"
+
+    @property
+    def tile_origin(self) -> str:
+        """The one tile server the browser may ask ("" for the white map): the CSP allows it."""
+        return OSM_TILE_ORIGIN if self.map_style == "osm" else ""
 
 
 def signing_key(current: Settings) -> str:
@@ -70,6 +82,7 @@ def from_settings(current: Settings) -> DashboardConfig:
         units=getattr(current, "units", "metric"),
         timezone=getattr(current, "timezone", "UTC"),
         timezone_defaulted=getattr(current, "timezone_defaulted", False),
+        map_style=current.map_style,
     )
 
 

@@ -39,14 +39,16 @@ def policy(config: dashboard_config.DashboardConfig, script_hashes: list[str]) -
     by this site and the embedders the owner allows (PULSEBOARD_EMBED_ORIGINS)."""
     assets = _origin(config.assets_url)
     own = " ".join(filter(None, ["'self'", assets]))
+    # The running page's map tiles: fetched by MapLibre's workers, drawn as images.
+    tiles = " ".join(filter(None, [own, config.tile_origin]))
     directives = {
         "default-src": "'self'",
         "script-src": " ".join([own, *script_hashes]),
         # Plotly and React set styles at run time; styles cannot run code.
         "style-src": f"{own} 'unsafe-inline'",
-        "img-src": f"{own} data: blob:",
+        "img-src": f"{tiles} data: blob:",
         "font-src": f"{own} data:",
-        "connect-src": own,
+        "connect-src": tiles,
         # The map (MapLibre, inside plotly.js) draws in workers it makes from blobs.
         "worker-src": "'self' blob:",
         "child-src": "'self' blob:",
@@ -70,9 +72,13 @@ def install(server: flask.Flask) -> None:
         hashes = []
         if response.mimetype == "text/html" and not response.direct_passthrough:
             hashes = inline_script_hashes(response.get_data(as_text=True))
-        response.headers["Content-Security-Policy"] = policy(dashboard_config.current(), hashes)
+        config = dashboard_config.current()
+        response.headers["Content-Security-Policy"] = policy(config, hashes)
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
+        # OpenStreetMap's tile policy requires a Referer: with its tiles on, other sites get
+        # this site's origin (never a path or query); without them, nothing.
+        response.headers["Referrer-Policy"] = (
+            "strict-origin-when-cross-origin" if config.tile_origin else "same-origin")
         if _https(request):
             response.headers["Strict-Transport-Security"] = f"max-age={HSTS_MAX_AGE_S}"
         if not request.path.startswith(STATIC_PREFIXES):

@@ -1,4 +1,4 @@
-"""Running page: runs over time, a map of routes; clicking a route shows that run's session."""
+"""Running page: routes on a street map, a heatmap, best efforts, Eddington, fitness and form."""
 
 from __future__ import annotations
 
@@ -9,13 +9,21 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
+from analytics import heatmap
+from dashboard import config as dashboard_config
 from dashboard import data
-from dashboard.logic import inputs, running
-from dashboard.logic.common import empty_figure
+from dashboard.logic import inputs, running, running_data, running_maps, training
+from dashboard.logic.common import empty_dict, empty_figure
+from dashboard.prefs import current_prefs
 
 dash.register_page(__name__, path="/running", title="Running · Pulseboard", name="Running",
-                   description="Distance, speed and elevation over time; a map of runs linked "
-                               "to each run's pace, elevation and heart rate.", order=2)
+                   description="Routes on a street map linked to each run's pace, elevation and "
+                               "heart rate; a heatmap, best efforts, Eddington number, and "
+                               "fitness, fatigue and form of running and lifting together.",
+                   order=2)
+
+GRAPH: Any = {"displaylogo": False}
+ZOOM: Any = {"displaylogo": False, "scrollZoom": True}
 
 
 def layout(**_query: Any) -> Any:
@@ -34,13 +42,26 @@ def layout(**_query: Any) -> Any:
         ], className="g-2 controls"),
         dbc.Row([
             dbc.Col([html.H5("Map of runs — click a route"),
-                     dcc.Graph(id="running-map", config={"displaylogo": False,
-                                                         "scrollZoom": True})], xs=12, lg=6),
-            dbc.Col([html.H5("Session"), dcc.Graph(id="running-session")], xs=12, lg=6),
+                     dcc.Graph(id="running-map", config=ZOOM)],
+                    xs=12, lg=6),
+            dbc.Col([html.H5("Session"), dcc.Graph(id="running-session", config=GRAPH)],
+                    xs=12, lg=6),
         ], className="g-2"),
         dbc.Row([
-            dbc.Col(dcc.Graph(id="running-overtime"), xs=12, lg=7),
-            dbc.Col(dcc.Graph(id="running-speed-elevation"), xs=12, lg=5),
+            dbc.Col([html.H5("Heatmap — everywhere you ran in these dates"),
+                     dcc.Graph(id="running-heatmap", config=ZOOM)],
+                    xs=12, lg=6),
+            dbc.Col([html.H5("Fitness, fatigue and form — running and lifting"),
+                     dcc.Graph(id="running-fitness", config=GRAPH)], xs=12, lg=6),
+        ], className="g-2"),
+        dbc.Row([
+            dbc.Col([html.H5("Best efforts"), html.Div(id="running-records")], xs=12, lg=8),
+            dbc.Col([html.H5("Eddington number"), html.Div(id="running-eddington")],
+                    xs=12, lg=4),
+        ], className="g-2"),
+        dbc.Row([
+            dbc.Col(dcc.Graph(id="running-overtime", config=GRAPH), xs=12, lg=7),
+            dbc.Col(dcc.Graph(id="running-speed-elevation", config=GRAPH), xs=12, lg=5),
         ], className="g-2"),
     ])
 
@@ -56,8 +77,10 @@ def overview(start: Any, end: Any, _v: Any) -> Any:
         low, high = data.day_bounds(start, end)
     except inputs.InputError as exc:
         return empty_figure(str(exc)), empty_figure(str(exc)), []
+    units = current_prefs().units
     runs = data.activities(data.store(), low, high, runs_only=True)
-    return running.over_time(runs), running.speed_vs_elevation(runs), running.run_options(runs)
+    return (running.over_time(runs, units), running.speed_vs_elevation(runs, units),
+            running.run_options(runs, units))
 
 
 @dash.callback(
@@ -85,9 +108,77 @@ def draw(run_id: Any, start: Any, end: Any, _v: Any) -> Any:
     except inputs.InputError as exc:
         return empty_figure(str(exc)), empty_figure(str(exc))
     runs = data.activities(store, low, high, runs_only=True)
-    fig = running.run_map(runs, run_id)
+    fig = running.run_map(runs, run_id, dashboard_config.current().map_style,
+                          running_data.zones(store))
     fig.update_layout(uirevision="runs")  # keep the reader's pan and zoom across redraws
     chosen = runs[runs["id"].astype(str) == str(run_id)] if run_id else runs.iloc[0:0]
     run = chosen.iloc[0].to_dict() if not chosen.empty else None
     stream = store.get("streams", str(run_id)) if run is not None else None
-    return fig, running.session(stream, run)
+    prs = training.prs_of(running_data.run_index(store), str(run_id)) if run else []
+    return fig, running.session(stream, run, prs, current_prefs().units)
+
+
+@dash.callback(
+    Output("running-heatmap", "figure"),
+    Input("running-range", "start_date"), Input("running-range", "end_date"),
+    Input("app-data-version", "data"),
+)
+def heat(start: Any, end: Any, _v: Any) -> Any:
+    store = data.store()
+    try:
+        low, high = data.day_bounds(start, end)
+    except inputs.InputError as exc:
+        return empty_dict(str(exc))
+    index = running_data.run_index(store)
+    lat, lon, runs = heatmap.density(running_data.cells_between(index, low, high),
+                                     running_data.zones(store))
+    return running_maps.heatmap_figure(lat, lon, runs, dashboard_config.current().map_style)
+
+
+@dash.callback(
+    Output("running-fitness", "figure"),
+    Input("running-range", "start_date"), Input("running-range", "end_date"),
+    Input("app-data-version", "data"),
+)
+def fitness(start: Any, end: Any, _v: Any) -> Any:
+    store = data.store()
+    try:
+        low, high = data.day_bounds(start, end)
+    except inputs.InputError as exc:
+        return empty_dict(str(exc))
+    index = running_data.run_index(store)
+    groups = data.remembered(store, ("running-loads",),
+                             lambda: training.activity_loads(index))
+    groups = {**groups, "lifting": running_data.lifting_loads(store)}
+    return training.fitness_figure(groups, low, high, data.now_utc().date())
+
+
+@dash.callback(
+    Output("running-records", "children"), Output("running-eddington", "children"),
+    Input("app-data-version", "data"),
+)
+def records(_v: Any) -> Any:
+    store = data.store()
+    units = current_prefs().units
+    index = running_data.run_index(store)
+    header, rows = data.remembered(store, ("running-records", units),
+                                   lambda: training.records_table(index, units))
+    if rows:
+        table: Any = dbc.Table([
+            html.Thead(html.Tr([html.Th(h) for h in header])),
+            html.Tbody([html.Tr([html.Td(c) for c in row]) for row in rows]),
+        ], size="sm", striped=True, responsive=True, id="running-records-table")
+    else:
+        table = html.P("No best efforts yet: they come from runs with a stream (run "
+                       "`python -m analytics backfill` for runs stored before).",
+                       className="muted")
+    found = data.remembered(store, ("running-eddington", units),
+                            lambda: training.eddingtons(index, units))
+    unit = "mi" if units == "imperial" else "km"
+    lines = [html.Li([html.Strong(f"{sport}: {e.number}"), f" — {e.next_step(unit)}"])
+             for sport, e in found]
+    eddington = html.Ul(lines, id="running-eddington-list") if lines else \
+        html.P("No distances yet.", className="muted")
+    note = html.P(f"E days of at least E {unit}, each day's distance summed.",
+                  className="muted small")
+    return table, [eddington, note]

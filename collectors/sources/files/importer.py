@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from analytics import summary
 from collectors import dedupe
 from collectors.sources.files import quarantine
 from collectors.sources.files.archive import Item, Limits, archive_items, expand
@@ -58,6 +59,8 @@ class _Batch:
     def flush(self) -> None:
         if self.records:
             self.store.put(self.records)
+            # Best efforts, load and heatmap cells, once, as each stream lands.
+            summary.store_summaries(self.store, self.records)
         # After the records: a file is only "seen" once what it brought is stored.
         for digest, activity in self.seen.items():
             entry = {"activity_id": activity.id, "sort_key": activity.sort_key()}

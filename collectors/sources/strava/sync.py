@@ -9,6 +9,7 @@ from typing import Any
 
 import requests
 
+from analytics import summary
 from collectors import dedupe
 from collectors.common import BUDGET, Archive, Quarantine, StopSync, SyncError, dumps, raw_text
 from collectors.http import Http, json_body
@@ -266,6 +267,8 @@ class StravaSync:
         def flush() -> None:
             if records:
                 self.store.put(records)
+                # Best efforts, load and heatmap cells, once, as each stream lands.
+                summary.store_summaries(self.store, records)
                 self.quarantine.clear(self.quarantine.key(streams_ref(r.activity_id))
                                       for r in records if isinstance(r, ActivityStream))
                 records.clear()
