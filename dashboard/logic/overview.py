@@ -2,25 +2,47 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 import pandas as pd
+
+from core import localtime, units
+from core.localtime import UTC_ZONE
 
 # For these the goal is down: a drop is good news (green), a rise bad news (red).
 GOAL_DOWN = {"weight_kg", "fat_ratio_pct", "fat_mass_kg"}
 PERIODS = (("week", 7), ("month", 30), ("year", 365))
 
 
-def changes(frame: pd.DataFrame, kind: str) -> dict[str, Any] | None:
-    """Latest value and its change against the value nearest before 7/30/365 days earlier."""
+def quantity(kind: str) -> str | None:
+    """The units quantity a measurement type is shown in (None: a ratio, the same everywhere)."""
+    return "weight" if kind.endswith("_kg") else None
+
+
+def local_days(times: pd.Series, tz: tzinfo) -> pd.Series:
+    """Each UTC instant's calendar day in `tz` (python dates)."""
+    return pd.to_datetime(times, utc=True).dt.tz_convert(tz).dt.date
+
+
+def changes(frame: pd.DataFrame, kind: str, tz: tzinfo = UTC_ZONE) -> dict[str, Any] | None:
+    """Latest value; the mean of its local day and of its local ISO week; and its change
+    against the last value on a local day 7/30/365 days before the latest's (values in SI)."""
     if frame.empty:
         return None
-    frame = frame.sort_values("time")
+    frame = frame.sort_values("time").assign(day=lambda f: local_days(f["time"], tz))
     last = frame.iloc[-1]
-    out: dict[str, Any] = {"value": float(last["value"]), "time": last["time"], "changes": []}
+    last_day = last["day"]
+    week_start = localtime.week_start(last_day)
+    in_week = frame[(frame["day"] >= week_start) & (frame["day"] <= last_day)]
+    out: dict[str, Any] = {
+        "value": float(last["value"]), "time": last["time"], "day": last_day,
+        "day_mean": float(frame[frame["day"] == last_day]["value"].mean()),
+        "week_mean": float(in_week["value"].mean()), "week_start": week_start,
+        "week_count": len(in_week), "changes": [],
+    }
     for label, days in PERIODS:
-        before = frame[frame["time"] <= last["time"] - timedelta(days=days)]
+        before = frame[frame["day"] <= last_day - timedelta(days=days)]
         if before.empty:
             out["changes"].append({"period": label, "delta": None, "arrow": "", "tone": "muted"})
             continue
@@ -36,28 +58,34 @@ def changes(frame: pd.DataFrame, kind: str) -> dict[str, Any] | None:
     return out
 
 
-def run_comparison(runs: pd.DataFrame) -> list[dict[str, Any]] | None:
-    """The last run next to the previous one: distance, average speed, elevation gain."""
+def run_comparison(runs: pd.DataFrame,
+                   shown_in: units.Units = "metric") -> list[dict[str, Any]] | None:
+    """The last run next to the previous one: distance, average speed, elevation gain, in the
+    viewer's units."""
     if runs.empty:
         return None
     runs = runs.sort_values("start_time")
     last = runs.iloc[-1]
     prev = runs.iloc[-2] if len(runs) > 1 else None
 
-    def speed_kmh(row: Any) -> float | None:
+    def speed_mps(row: Any) -> float | None:
         value = row.get("average_speed_mps")
         if value is None or pd.isna(value):
             if row["moving_time_s"]:
-                return row["distance_m"] / row["moving_time_s"] * 3.6
+                return float(row["distance_m"] / row["moving_time_s"])
             return None
-        return float(value) * 3.6
+        return float(value)
+
+    def shown(q: str, get: Any) -> Any:
+        return lambda r: units.to_display(get(r), q, shown_in)
 
     rows = []
-    for label, unit, get in (
-        ("Distance", "km", lambda r: r["distance_m"] / 1000),
-        ("Average speed", "km/h", speed_kmh),
-        ("Elevation gain", "m", lambda r: r["elevation_gain_m"]),
+    for label, q, get in (
+        ("Distance", "distance", shown("distance", lambda r: r["distance_m"])),
+        ("Average speed", "speed", shown("speed", speed_mps)),
+        ("Elevation gain", "elevation", shown("elevation", lambda r: r["elevation_gain_m"])),
     ):
+        unit = units.label(q, shown_in)
         now = get(last)
         before = get(prev) if prev is not None else None
         delta = None if now is None or before is None else now - before
@@ -70,17 +98,20 @@ def run_comparison(runs: pd.DataFrame) -> list[dict[str, Any]] | None:
     return rows
 
 
-def last_session(sets: pd.DataFrame) -> tuple[str | None, list[dict[str, Any]]]:
+def last_session(sets: pd.DataFrame,
+                 shown_in: units.Units = "metric") -> tuple[str | None, list[dict[str, Any]]]:
+    """The newest day in the log (the sheet's own date, as written) and its sets."""
     if sets.empty:
         return None, []
     day = sets["date"].max()
     rows = sets[sets["date"] == day].sort_values(["exercise", "set_index"])
+    column = f"weight ({units.label('lifted', shown_in)})"
     table = [
         {"exercise": r.exercise, "set": int(r.set_index), "reps": int(r.reps),
-         "weight (kg)": float(r.weight_kg)}
+         column: units.rounded(float(r.weight_kg), "lifted", shown_in)}
         for r in rows.itertuples()
     ]
-    return pd.Timestamp(day).date().isoformat(), table
+    return localtime.fmt_date(pd.Timestamp(day).date()), table
 
 
 def age_text(seconds: float) -> str:
@@ -95,7 +126,8 @@ def age_text(seconds: float) -> str:
 
 
 def sources_table(status: dict[str, dict[str, Any]], now: datetime,
-                  held: dict[str, str], quarantined: dict[str, int]) -> list[dict[str, Any]]:
+                  held: dict[str, str], quarantined: dict[str, int],
+                  tz: tzinfo = UTC_ZONE) -> list[dict[str, Any]]:
     """One row per source: its last success, how its last run ended, what the store holds from
     it (`held`, e.g. "1,204 activities") and how many of its records are quarantined now."""
     rows = []
@@ -109,6 +141,7 @@ def sources_table(status: dict[str, dict[str, Any]], now: datetime,
                 moment = pd.Timestamp(when)
                 if moment.tzinfo is None:
                     moment = moment.tz_localize("UTC")
+                last = localtime.fmt_datetime(moment.to_pydatetime(), tz)
                 last += f" ({age_text((pd.Timestamp(now) - moment).total_seconds())})"
             except ValueError:
                 pass

@@ -10,9 +10,12 @@ import dash_bootstrap_components as dbc
 import flask_login
 from dash import Input, Output, dash_table, html
 
+from core import localtime, units
+from dashboard import config as dashboard_config
 from dashboard import data
 from dashboard.logic import overview
 from dashboard.logic.weight import LABELS
+from dashboard.prefs import Prefs, current_prefs
 
 dash.register_page(__name__, path="/", title="Overview · Pulseboard", name="Overview",
                    description="Latest weight and fat ratio, last run, last lifting session, "
@@ -26,8 +29,21 @@ def layout(**_query: Any) -> Any:
     ])
 
 
-def _metric_card(kind: str, info: dict[str, Any] | None) -> Any:
-    name, unit = LABELS[kind]
+def _shown(value_si: float, kind: str, prefs: Prefs) -> str:
+    q = overview.quantity(kind)
+    return units.fmt(value_si, q, prefs.units) if q else f"{value_si:.1f} {LABELS[kind][1]}"
+
+
+def _delta(delta_si: float, kind: str, prefs: Prefs) -> str:
+    q = overview.quantity(kind)
+    if q is None:
+        return f"{delta_si:+.2f} {LABELS[kind][1]}"
+    shown = units.to_display(delta_si, q, prefs.units) or 0.0
+    return f"{shown:+.2f} {units.label(q, prefs.units)}"
+
+
+def _metric_card(kind: str, info: dict[str, Any] | None, prefs: Prefs) -> Any:
+    name, _ = LABELS[kind]
     if info is None:
         return dbc.Card(dbc.CardBody([
             html.H6(name, className="card-label"),
@@ -35,15 +51,22 @@ def _metric_card(kind: str, info: dict[str, Any] | None) -> Any:
                    className="muted"),
         ]), className="metric-card")
     changes = [
-        html.Span([f"{c['arrow']} {c['delta']:+.2f} {unit}" if c["delta"] is not None else "—",
+        html.Span([f"{c['arrow']} {_delta(c['delta'], kind, prefs)}"
+                   if c["delta"] is not None else "—",
                    html.Small(f" vs {c['period']}")], className=f"change tone-{c['tone']}")
         for c in info["changes"]
     ]
     return dbc.Card(dbc.CardBody([
         html.H6(name, className="card-label"),
-        html.Div(f"{info['value']:.1f} {unit}", className="metric-value",
+        html.Div(_shown(info["value"], kind, prefs), className="metric-value",
                  id=f"overview-{kind}"),
-        html.Small(f"on {info['time']:%Y-%m-%d %H:%M} UTC", className="muted"),
+        html.Small(f"on {localtime.fmt_datetime(info['time'].to_pydatetime(), prefs.tz)}",
+                   className="muted", id=f"overview-{kind}-time"),
+        html.Div([
+            html.Span(f"day mean {_shown(info['day_mean'], kind, prefs)}"),
+            html.Span(f" · week of {localtime.fmt_date(info['week_start'])}: mean "
+                      f"{_shown(info['week_mean'], kind, prefs)} ({info['week_count']})"),
+        ], className="muted small", id=f"overview-{kind}-means"),
         html.Div(changes, className="changes"),
     ]), className="metric-card")
 
@@ -58,23 +81,39 @@ def _table(rows: list[dict[str, Any]], table_id: str) -> Any:
     )
 
 
-def content(store: Any) -> Any:
+def zone_note(prefs: Prefs) -> Any:
+    """In the cloud with no zone set, UTC stands in: say so, and how to choose one."""
+    try:
+        defaulted = dashboard_config.current().timezone_defaulted
+    except (KeyError, RuntimeError):
+        defaulted = False
+    if not defaulted or prefs.zone_name != "UTC":
+        return None
+    return dbc.Alert(
+        "Days and times are shown in UTC: no time zone is set. Set PULSEBOARD_TIMEZONE to your "
+        "IANA zone (e.g. Europe/Paris) in the stage's environment, or pick yours in the bar above.",
+        color="info", id="overview-zone-note")
+
+
+def content(store: Any, prefs: Prefs | None = None) -> Any:
+    prefs = prefs or current_prefs()
     cards = [
         dbc.Col(_metric_card(kind, overview.changes(
-            data.measurements(store, kind, data.recent_start(store, "measurements", kind)), kind)),
-                xs=12, md=6, lg=4)
+            data.measurements(store, kind, data.recent_start(store, "measurements", kind)), kind,
+            prefs.tz), prefs), xs=12, md=6, lg=4)
         for kind in ("weight_kg", "fat_ratio_pct")
     ]
     recent = data.latest(store, "activities", n=30)  # the last two runs are among these
     runs = data.runs_frame([r for r in recent if r.sport_type in data.RUN_SPORTS])
-    comparison = overview.run_comparison(runs)
+    comparison = overview.run_comparison(runs, prefs.units)
     run_card = dbc.Card(dbc.CardBody([
         html.H6("Last run vs previous", className="card-label"),
         _table(comparison, "overview-runs") if comparison else html.P(
             "No runs yet — run `python -m collectors sync --source strava`.", className="muted"),
     ]), className="metric-card")
     cards.append(dbc.Col(run_card, xs=12, lg=4))
-    day, sets = overview.last_session(data.sets_frame(data.latest(store, "lift_sets", n=60)))
+    day, sets = overview.last_session(data.sets_frame(data.latest(store, "lift_sets", n=60)),
+                                      prefs.units)
     lift_card = dbc.Card(dbc.CardBody([
         html.H6(f"Last lifting session{f' · {day}' if day else ''}", className="card-label"),
         _table(sets, "overview-lifts") if sets else html.P(
@@ -82,7 +121,8 @@ def content(store: Any) -> Any:
             className="muted"),
     ]))
     status = overview.sources_table(data.sync_status(store), data.now_utc(),
-                                    data.held_by_source(store), data.quarantined_by_source(store))
+                                    data.held_by_source(store), data.quarantined_by_source(store),
+                                    prefs.tz)
     rejected_total = sum(int(r["rejected"] or 0) for r in status)
     sync_card = dbc.Card(dbc.CardBody([
         html.H6("Sources", className="card-label"),
@@ -98,6 +138,7 @@ def content(store: Any) -> Any:
     ]))
     notes = overview.attention(data.docs(store, "connection"), data.docs(store, "supervisor"))
     return html.Div([
+        zone_note(prefs),
         *[dbc.Alert(note, color="warning", className="overview-attention") for note in notes],
         dbc.Row(cards, className="g-3"),
         dbc.Row([dbc.Col(lift_card, xs=12, lg=6), dbc.Col(sync_card, xs=12, lg=6)],

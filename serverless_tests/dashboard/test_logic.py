@@ -39,7 +39,7 @@ def test_sources_table_ages_and_holdings() -> None:
     rows = overview.sources_table(status, now, {"strava": "12 activities"}, {"sheets": 3,
                                                                              "files": 1})
     by = {r["source"]: r for r in rows}
-    assert by["strava"]["last success"] == "2026-11-23 11:59 (just now)"
+    assert by["strava"]["last success"] == "23 Nov 2026, 11:59 UTC (just now)"
     assert by["strava"]["records"] == "12 activities"
     assert by["withings"]["last success"].endswith("(3 h ago)")
     assert by["withings"]["last run"] == "rate limited"

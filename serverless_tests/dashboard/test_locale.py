@@ -1,0 +1,98 @@
+"""The owner's zone and units on the overview: the issue's weigh-in, its day and week, in lb."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from dashboard import data
+from dashboard.auth import users
+from dashboard.config import DashboardConfig
+from serverless_tests.dashboard.conftest import PASSWORD, login
+from storage import Activity, LiftSet, Measurement
+from testkit.dashcalls import call
+
+WEIGH_IN = datetime(2026, 11, 30, 6, 30, tzinfo=UTC)  # 22:30 on the 29th in Los Angeles
+
+
+def _records() -> list[Any]:
+    def weight(moment: datetime, kg: float, ident: str) -> Measurement:
+        return Measurement(moment, "weight_kg", kg, "withings", ident,
+                           timezone="America/Los_Angeles")
+
+    return [
+        # Monday 23 Nov (local) and the Sunday evening that closes the same local week.
+        weight(datetime(2026, 11, 23, 16, 0, tzinfo=UTC), 82.0, "g1"),
+        # 29 Nov 08:00 local: the same local day as the evening weigh-in.
+        weight(datetime(2026, 11, 29, 16, 0, tzinfo=UTC), 81.4, "g2"),
+        weight(WEIGH_IN, 81.0, "g3"),
+        Activity("r1", "strava", datetime(2026, 11, 28, 17, 0, tzinfo=UTC), "Run",
+                 distance_m=10_000, moving_time_s=3120, elevation_gain_m=100,
+                 timezone="America/Los_Angeles"),
+        Activity("r2", "strava", datetime(2026, 11, 29, 17, 0, tzinfo=UTC), "Run",
+                 distance_m=5_000, moving_time_s=1560, elevation_gain_m=30),
+        LiftSet(date(2026, 11, 29), "Back squat", 1, 5, 102.058, 2),
+    ]
+
+
+@pytest.fixture
+def make_client(dash_env: None, config: DashboardConfig) -> Any:
+    s = data.store_for(config)
+    s.put(_records())
+    users.add(s, "owner", PASSWORD, "owner")
+    data.clear_cache()
+
+    def make(**changes: Any) -> Any:
+        from dashboard.app import create_app
+
+        client = create_app(replace(config, **changes)).test_client()
+        assert login(client).status_code == 302
+        return client
+
+    return make
+
+
+def _overview(client: Any) -> str:
+    deps = client.get("/_dash-dependencies").get_json()
+    status, out = call(client, deps, "overview-content.children", {})
+    assert status == 200
+    return json.dumps(out, ensure_ascii=False)
+
+
+def test_los_angeles_and_imperial(make_client: Any) -> None:
+    text = _overview(make_client(timezone="America/Los_Angeles", units="imperial"))
+    assert "on 29 Nov 2026, 22:30 PST" in text
+    assert "178.6 lb" in text
+    # The evening weigh-in shares its local day with the morning one and its local week
+    # (Mon 23 - Sun 29 Nov) with Monday's: (81.4 + 81.0) / 2 and (82.0 + 81.4 + 81.0) / 3.
+    assert "day mean 179.0 lb" in text
+    assert "week of 23 Nov 2026: mean 179.6 lb (3)" in text
+    assert "Distance (mi)" in text and "Elevation gain (ft)" in text
+    assert "weight (lb)" in text and "225" in text
+    assert "UTC" not in text.replace("UTC+", "")  # no bare UTC when the zone is not UTC
+
+
+def test_kolkata_and_metric(make_client: Any) -> None:
+    text = _overview(make_client(timezone="Asia/Kolkata", units="metric"))
+    assert "on 30 Nov 2026, 12:00 IST" in text
+    assert "81.0 kg" in text
+    # In Kolkata the last weigh-in is alone on 30 Nov, a Monday: a new week.
+    assert "day mean 81.0 kg" in text and "week of 30 Nov 2026: mean 81.0 kg (1)" in text
+    assert "Distance (km)" in text
+
+
+def test_a_user_s_own_choice_wins(make_client: Any, config: DashboardConfig) -> None:
+    users.set_prefs(data.store_for(config), "owner", units="imperial", timezone="Asia/Kolkata")
+    text = _overview(make_client(timezone="America/Los_Angeles", units="metric"))
+    assert "30 Nov 2026, 12:00 IST" in text and "178.6 lb" in text
+
+
+def test_the_cloud_s_utc_stand_in_is_said(make_client: Any) -> None:
+    text = _overview(make_client(timezone="UTC", timezone_defaulted=True))
+    assert "overview-zone-note" in text and "PULSEBOARD_TIMEZONE" in text
+    chosen = _overview(make_client(timezone="UTC", timezone_defaulted=False))
+    assert "overview-zone-note" not in chosen
