@@ -4,6 +4,8 @@ change a control. Every request goes under the stage's path or to the published 
 from __future__ import annotations
 
 import json
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,9 @@ from serverless_tests.serverless.conftest import PASSWORD, Cloud
 pytestmark = pytest.mark.browser
 
 STAGE = "dashboard"  # Zappa names the API Gateway stage after its own stage
+# The function's reserved concurrency here: more than a page view sends at once, so nothing is
+# throttled, as few as a single owner needs.
+CONCURRENCY_LIMIT = 10
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +43,20 @@ def gateway(cloud: Cloud, unpacked: dict[str, Path], assets_url: str) -> Iterato
     store = cloud.store()
     load(store, dashboard_records(days=90, seed=5, stream_points=200))
     users.add(store, "owner", PASSWORD, "owner")
-    with cloud.function(unpacked, STAGE, PULSEBOARD_ASSETS_URL=assets_url) as function, \
-            LocalGateway(function, STAGE) as served:
+    def start() -> Any:
+        return cloud.function(unpacked, STAGE, PULSEBOARD_ASSETS_URL=assets_url)
+
+    # Scales as Lambda does: requests that arrive together each start a (cold) container.
+    with LocalGateway(None, STAGE, start=start,
+                      concurrency_limit=CONCURRENCY_LIMIT) as served:
+        t0 = time.perf_counter()
+        with urllib.request.urlopen(served.url + "health", timeout=120) as answer:
+            assert answer.status == 200  # one warm container, as a visit an hour ago left it
+        print(f"first container: started and answered in {time.perf_counter() - t0:.1f} s")
         yield served
-    print(f"largest answer from the function: {function.largest_response_bytes} bytes")
+        largest = max((f.largest_response_bytes for f in served.containers.all), default=0)
+    print(f"largest answer from the function: {largest} bytes; "
+          f"{served.cold_starts} containers started")
 
 
 @pytest.fixture(scope="module")
@@ -65,15 +80,19 @@ def network(driver: Any) -> tuple[list[str], dict[str, int]]:
     return [u for u in urls if u.startswith(("http:", "https:"))], statuses
 
 
-def test_sign_in_page_and_callback_under_the_stage(browser: Any, gateway: LocalGateway,
-                                                   assets_url: str) -> None:
-    browser.get(gateway.url + "weight")
+def sign_in(browser: Any, gateway: LocalGateway, page: str) -> None:
+    browser.get(gateway.url + page)
     wait(browser, lambda d: css(d, "#username"))
     assert urlsplit(browser.current_url).path == f"/{STAGE}/login"
     css(browser, "#username")[0].send_keys("owner")
     css(browser, "#password")[0].send_keys(PASSWORD)
     css(browser, "#login-submit")[0].click()
-    wait(browser, lambda d: urlsplit(d.current_url).path == f"/{STAGE}/weight")
+    wait(browser, lambda d: urlsplit(d.current_url).path == f"/{STAGE}/{page}")
+
+
+def test_sign_in_page_and_callback_under_the_stage(browser: Any, gateway: LocalGateway,
+                                                   assets_url: str) -> None:
+    sign_in(browser, gateway, "weight")
     switch_weight_metric(browser)
 
     urls, statuses = network(browser)
@@ -92,3 +111,24 @@ def test_sign_in_page_and_callback_under_the_stage(browser: Any, gateway: LocalG
     assert all(e.status < 400 for e in gateway.log), seen
     assert not [e for e in gateway.log if "_dash-component-suites" in e.path], seen
     assert max(e.response_bytes for e in gateway.log) < RESPONSE_LIMIT_BYTES // 10
+
+
+def test_a_cold_visit_to_the_overview(browser: Any, gateway: LocalGateway) -> None:
+    """Signed in, after Lambda reclaimed the idle containers: the overview drawn through cold
+    ones, each request that found every container busy starting one."""
+    if not gateway.log:  # run alone: sign in first
+        sign_in(browser, gateway, "weight")
+    gateway.containers.reclaim()
+    network(browser)  # forget what came before
+    before, seen = gateway.cold_starts, len(gateway.log)
+    browser.get(gateway.url)
+    wait(browser, lambda d: css(d, "#overview-sources") or css(d, "#overview-weight_kg"))
+    visit = gateway.log[seen:]
+    cold = gateway.cold_starts - before
+    print(f"cold visit: {len(visit)} requests reached the function, {cold} cold containers "
+          f"started; " + ", ".join(f"{e.method} {e.path} {e.status} c{e.container}"
+                                   f"{'*' if e.cold else ''} {e.elapsed_s:.2f}s" for e in visit))
+    assert urlsplit(browser.current_url).path == f"/{STAGE}/"
+    assert cold >= 1 and all(e.status < 400 for e in visit), visit
+    assert any(e.cold for e in visit)
+    assert gateway.containers.throttled == 0
