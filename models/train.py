@@ -146,11 +146,13 @@ def horizons(report: backtest.Report, y: np.ndarray) -> dict[str, dict[str, Any]
         decision = backtest.decide(report, h)
         interval = {}
         for j, target in enumerate(TARGETS):
-            residuals = report.cells[h][decision.method][target].residuals
+            cell = report.cells[h][decision.method][target]
+            residuals = cell.residuals[-backtest.CALIBRATION_ORIGINS:]
+            level = cell.level_at(report.last_origin + h, h, backtest.LEVEL)
             if not residuals:
                 # Nothing held out this far ahead: h weeks of the changes seen, as independent.
-                residuals = list(y[:, j] * math.sqrt(h))
-            low, high = backtest.conformal_bounds(residuals)
+                residuals, level = list(y[:, j] * math.sqrt(h)), backtest.LEVEL
+            low, high = backtest.conformal_bounds(residuals, level)
             interval[target] = [round(low, 4), round(high, 4)]
         out[str(h)] = {
             "method": decision.method,
@@ -179,7 +181,10 @@ def fit(weeks: Sequence[Week], min_weeks: int = DEFAULT_MIN_WEEKS) -> Result:
     left = [w for w in weeks if not w.used]
     if len(used) < max(min_weeks, SMALLEST_MIN_WEEKS):
         raise NotEnoughData(len(used), min_weeks, len(left), features.summarise_left_out(left))
-    x, y = arrays(used)
+    # The model learns from runs of weeks (backtest.rows); cross-validation scores it on them.
+    x, y, _ = backtest.rows(weeks)
+    if len(x) < N_SPLITS + 1:
+        raise NotEnoughData(len(used), min_weeks, len(left), features.summarise_left_out(left))
     best, scores, baselines, by_k = pick_k(x, y)
     report = backtest.run(weeks, _k_only, min_train_weeks=min(backtest.MIN_TRAIN_WEEKS,
                                                               len(used) // 2))
@@ -200,7 +205,7 @@ def fit(weeks: Sequence[Week], min_weeks: int = DEFAULT_MIN_WEEKS) -> Result:
         y=y,
         backtest=report,
         horizons=horizons(report, y),
-        rates=rates(weeks, y),
+        rates=rates(weeks, arrays(used)[1]),
         sources={
             "file_activities": sum(w.file_activities for w in weeks),
             "strava_api_activities": sum(w.strava_api_activities for w in weeks),

@@ -12,7 +12,7 @@ from demo.athlete.records import as_records, load
 from models import features
 from storage import Rejected
 
-__all__ = ["dashboard_records", "load", "training_records", "weeks_of"]
+__all__ = ["dashboard_records", "demo_training_records", "load", "training_records", "weeks_of"]
 
 # A Wednesday: the weeks before it are complete, whatever the number asked for.
 TRAINING_END = date(2025, 7, 2)
@@ -43,6 +43,21 @@ def _training_records(weeks: int, seed: int) -> dict[str, Any]:
     made = as_records(athlete, streams=False)
     # As if the owner had imported their Strava export too: the forecaster trains only on
     # activities that came from the owner's own files (Strava's API agreement).
+    made["activities"] = [replace(a, also_from="file") for a in made["activities"]]
+    return made
+
+
+def demo_training_records(years: float = 3.0, seed: int = 7,
+                          end: date = TRAINING_END) -> dict[str, Any]:
+    """The demo's own athlete (periodised training, an energy balance read through a scale), as
+    `make demo` makes it but ending on `end`, its Strava export imported; no streams."""
+    made = _demo_training_records(years, seed, end)
+    return {kind: list(v) if isinstance(v, list) else v for kind, v in made.items()}
+
+
+@functools.lru_cache(maxsize=4)
+def _demo_training_records(years: float, seed: int, end: date) -> dict[str, Any]:
+    made = as_records(Athlete.generate(seed, years=years, end=end), streams=False)
     made["activities"] = [replace(a, also_from="file") for a in made["activities"]]
     return made
 

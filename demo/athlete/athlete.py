@@ -159,6 +159,12 @@ class Athlete:
                 distance = activity.get("distance") or 0.0
                 moving = activity.get("moving_time") or 0
                 activity["average_speed"] = round(distance / moving, 3) if moving else 0.0
+            plan = self._plans.get(activity_id)
+            if "distance" in fields and "total_elevation_gain" not in fields and plan is not None \
+                    and plan.route is not None:
+                # A longer loop climbs more: the summary keeps telling what the streams show.
+                activity["total_elevation_gain"] = round(
+                    routes()[plan.route].gain_m(float(fields["distance"] or 0.0)), 1)
             self.streams.forget(activity_id)
             self.activities.sort(key=start_epoch, reverse=True)
             return activity

@@ -18,25 +18,31 @@ NEW_SCALE_AFTER_DAYS = 180  # then the scale also reports muscle, hydration and 
 class Body:
     """How weight and fat ratio answer a day's training, and how the scale reads them.
 
-    The default is the demo's athlete: intake balances an average day (weeks above average volume
-    lose weight, weeks below gain), weight is pulled back to a set point, year-end feasts add some,
-    and the fat ratio follows weight and the chronic running volume. `RESPONSIVE` is an athlete
-    whose weight and fat ratio follow their training and nothing else."""
+    The default is the demo's athlete, an energy balance at 7700 kcal a kilogram: intake balances
+    an average day, a km run burns about 58 kcal and a lifting session 230 (weeks above average
+    volume lose weight, weeks below gain), a kilogram over the set point burns 23 kcal more a day
+    (the body's slow pull back), year-end feasts add some. The scale reads water too: a hard day
+    holds some for a few days. The fat ratio follows the weight gained or lost (most of it fat)
+    and lifting, which keeps lean mass. `RESPONSIVE` is an athlete whose weight and fat ratio
+    follow their training and nothing else."""
 
     kg_per_run_km: float = 0.0075  # lost per km run that day
     kg_per_session: float = 0.03  # lost per lifting session
     drift_kg_per_day: float | None = None  # None: the intake that balances an average day
-    set_point_pull: float = 0.01  # share of the gap to the set point closed each day
-    walk_kg: float = 0.02  # day-to-day wander (standard deviation)
-    feast_kg_per_day: float = 0.07  # from 20 December to 3 January
+    set_point_pull: float = 0.003  # share of the gap to the set point closed each day
+    walk_kg: float = 0.01  # day-to-day wander (standard deviation)
+    feast_kg_per_day: float = 0.03  # from 20 December to 3 January
+    water_kg_per_session: float = 0.25  # held after a lifting session
+    water_kg_per_run_km: float = 0.01  # held after a run
+    water_kept: float = 0.6  # share of the water still held the next day
     weigh_in_chance: float = 0.86
     feast_weigh_in_chance: float = 0.45
     scale_noise_kg: float = 0.35
     monday_kg: float = 0.3  # what the weekend shows on Monday morning
     fat_pct_per_kg: float = 0.45  # the fat ratio's share of a kilogram over the set point
-    fat_pct_per_chronic_km: float = 0.03  # lower per weekly km above 25 (a 4-week mean)
+    fat_pct_per_chronic_km: float = 0.0  # lower per weekly km above 25 (a 4-week mean)
     fat_pct_per_run_km: float = 0.0  # lost per km run that day
-    fat_pct_per_session: float = 0.0
+    fat_pct_per_session: float = -0.004  # lean mass kept by lifting
     fat_drift_pct_per_day: float = 0.0
     fat_noise_pct: float = 0.5
 
@@ -55,6 +61,8 @@ RESPONSIVE = Body(
     weigh_in_chance=0.8,
     feast_weigh_in_chance=0.8,
     monday_kg=0.0,
+    water_kg_per_session=0.0,
+    water_kg_per_run_km=0.0,
     fat_pct_per_kg=0.0,
     fat_pct_per_chronic_km=0.0,
     fat_pct_per_run_km=-0.008,
@@ -83,6 +91,7 @@ def weighins(
         intake_kg = body.kg_per_run_km * mean_run_km + body.kg_per_session * mean_lifts
     weight = base_kg + 1.5
     fat_own_pct = 0.0  # what training did to the fat ratio directly
+    water_kg = 0.0
     chronic_km = mean_run_km * 7
     grpid = 3_100_000_000 + int(rng.integers(0, 10_000_000))
     device = "".join(rng.choice(list("0123456789abcdef"), 40))
@@ -107,6 +116,8 @@ def weighins(
             + body.fat_pct_per_session * sessions
         )
         chronic_km += (km * 7 - chronic_km) / 28
+        water_kg = (water_kg * body.water_kept + body.water_kg_per_session * sessions
+                    + body.water_kg_per_run_km * km)
         if rng.random() > (body.feast_weigh_in_chance if feast else body.weigh_in_chance):
             continue
         local = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(
@@ -117,6 +128,7 @@ def weighins(
             break
         observed = (
             weight
+            + water_kg
             + rng.normal(0, body.scale_noise_kg)
             + (body.monday_kg if day.weekday() == 0 else 0.0)
         )

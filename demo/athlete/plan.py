@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -20,9 +21,20 @@ class Week:
     ride_days: tuple[int, ...]
 
 
+# Running volume over the year: most in the spring-to-summer race season, least in midwinter.
+SEASON_AMPLITUDE = 0.4
+SEASON_PEAK_DAY = 171  # 20 June
+
+
+def season(day: date) -> float:
+    """How much of the athlete's usual running volume falls in the week of `day`."""
+    phase = 2 * math.pi * (day.timetuple().tm_yday - SEASON_PEAK_DAY) / 365.25
+    return 1 + SEASON_AMPLITUDE * math.cos(phase)
+
+
 def periodised(rng: np.random.Generator, start: datetime, end: datetime) -> list[Week]:
-    """Blocks of 10-14 weeks building up and easing off, recovery weeks, August holidays, now and
-    then an injury: how the demo's athlete trains."""
+    """Blocks of 10-14 weeks building up and easing off, recovery weeks, a race season in summer
+    and a quiet winter, August holidays, now and then an injury: how the demo's athlete trains."""
     monday = start.date() - timedelta(days=start.weekday())
     weeks: list[Week] = []
     base_km = 22.0 + rng.normal(0, 2)
@@ -49,6 +61,7 @@ def periodised(rng: np.random.Generator, start: datetime, end: datetime) -> list
             km = base_km * 0.5
         if holiday:
             km *= 0.5
+        km *= season(monday)
         km = max(8.0, km * rng.normal(1.0, 0.08))
         four = rng.random() < (0.35 + 0.4 * min(1.0, block_week / max(block_len, 1)))
         runs: tuple[tuple[int, str, float], ...]  # (weekday, kind, share of the week's km)

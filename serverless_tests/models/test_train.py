@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models import features, train
+from models import backtest, features, train
 from models.features import TARGETS
 from testkit.athlete import training_records, weeks_of
 
@@ -52,9 +52,15 @@ def test_k_is_the_best_cross_validated_k(trained):
     assert 1 <= trained.k <= train.MAX_K
 
 
-def test_the_final_model_is_fit_on_every_used_week(trained, weeks):
+def test_the_final_model_is_fit_on_every_run_of_used_weeks(trained, weeks):
     used = [w for w in weeks if w.used]
-    assert trained.weeks_used == len(used) == len(trained.x)
+    x, y, _ = backtest.rows(weeks)
+    assert trained.weeks_used == len(used)
+    np.testing.assert_array_equal(trained.x, x)
+    np.testing.assert_array_equal(trained.y, y)
+    # a left-out week ends every run it falls in
+    left = sum(not w.used for w in weeks[backtest.WINDOW_WEEKS - 1:])
+    assert len(used) - backtest.WINDOW_WEEKS * (left + 1) < len(x) < len(used)
     assert trained.weeks_left_out == len(weeks) - len(used)
     assert trained.first_week == used[0].start.isoformat()
     assert trained.pipeline[-1].n_neighbors == trained.k
