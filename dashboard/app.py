@@ -15,6 +15,7 @@ from dash import Input, Output, dcc
 from dash import html as dhtml
 
 import settings
+from core.errors import PulseboardError
 from dashboard import callback_guard, data, headers, setup
 from dashboard import config as dashboard_config
 from dashboard.auth import csrf, login
@@ -38,6 +39,7 @@ def navbar() -> dbc.Navbar:
                             id=f"app-nav-{page['path'].strip('/') or 'overview'}")
                 for page in dash.page_registry.values()
             ], className="app-nav", navbar=True),
+            prefs_chooser() if who else None,
             dhtml.Div([
                 dhtml.Span(who, className="app-user", id="app-user"),
                 sign_out(),
@@ -45,6 +47,29 @@ def navbar() -> dbc.Navbar:
         ], fluid=True, className="app-nav-container"),
         id="app-navbar", className="app-navbar", dark=True, color="primary",
     )
+
+
+def prefs_chooser() -> Any:
+    """The viewer's own units and time zone, kept with their user (dashboard.prefs)."""
+    from core import localtime
+    from dashboard.prefs import current_prefs
+
+    chosen = current_prefs()
+    zones = [z for z in localtime.zone_names()
+             if "/" in z and not z.startswith(("Etc/", "SystemV/"))]
+    return dhtml.Div([
+        dcc.Dropdown(id="app-units", value=chosen.units, clearable=False, searchable=False,
+                     options=[{"label": "kg · km", "value": "metric"},
+                              {"label": "lb · mi", "value": "imperial"}],
+                     className="app-pref app-pref-units", style={"width": "7.5rem"}),
+        dcc.Dropdown(id="app-zone", value=chosen.zone_name, clearable=False,
+                     options=["UTC", *zones], className="app-pref app-pref-zone",
+                     style={"width": "14rem"}),
+        dcc.Store(id="app-prefs-saved"),
+        dcc.Store(id="app-prefs-reload"),
+    ], className="app-prefs", id="app-prefs", title="Units and time zone",
+        style={"display": "flex", "gap": "0.5rem", "color": "#212529", "fontSize": "13px",
+               "marginRight": "1rem"})
 
 
 def sign_out() -> Any:
@@ -157,7 +182,34 @@ def _make(config: DashboardConfig) -> tuple[flask.Flask, StaticHostedDash]:
     callback_guard.install(app)
     headers.install(server)
     _install_live(app)
+    _install_prefs(app)
     return server, app
+
+
+def _install_prefs(app: dash.Dash) -> None:
+    @app.callback(Output("app-prefs-saved", "data"), Input("app-units", "value"),
+                  Input("app-zone", "value"), prevent_initial_call=True)
+    def save_prefs(units: Any, zone: Any) -> Any:
+        from dashboard import prefs
+
+        if not isinstance(units, str) or not isinstance(zone, str):
+            return dash.no_update
+        chosen = prefs.current_prefs()
+        if (units, zone) == (chosen.units, chosen.zone_name):
+            return dash.no_update
+        try:
+            now = prefs.choose(units, zone)
+        except PulseboardError:  # a name the chooser never offers: nothing is changed
+            return dash.no_update
+        return {"units": now.units, "zone": now.zone_name}
+
+    # Every page reads the prefs when it draws: drawing it again shows the new choice.
+    app.clientside_callback(
+        """function(saved) { if (saved) { window.location.reload(); } return null; }""",
+        Output("app-prefs-reload", "data"),
+        Input("app-prefs-saved", "data"),
+        prevent_initial_call=True,
+    )
 
 
 def __getattr__(name: str) -> Any:

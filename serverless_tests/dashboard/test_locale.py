@@ -96,3 +96,23 @@ def test_the_cloud_s_utc_stand_in_is_said(make_client: Any) -> None:
     assert "overview-zone-note" in text and "PULSEBOARD_TIMEZONE" in text
     chosen = _overview(make_client(timezone="UTC", timezone_defaulted=False))
     assert "overview-zone-note" not in chosen
+
+
+def test_the_navbar_chooser_keeps_the_choice_with_the_user(make_client: Any,
+                                                          config: DashboardConfig) -> None:
+    client = make_client(timezone="UTC", units="metric")
+    page = client.get("/").get_data(as_text=True)
+    assert client.get("/").status_code == 200 and page
+    deps = client.get("/_dash-dependencies").get_json()
+    status, out = call(client, deps, "app-prefs-saved.data",
+                       {"app-units.value": "imperial", "app-zone.value": "America/St_Johns"})
+    assert status == 200
+    assert out["app-prefs-saved.data"] == {"units": "imperial", "zone": "America/St_Johns"}
+    store = data.store_for(config)
+    assert users.prefs_of(users.get(store, "owner")) == ("imperial", "America/St_Johns")
+    assert "on 30 Nov 2026, 03:00 NST" in _overview(client) and "178.6 lb" in _overview(client)
+    # A zone the chooser never offers changes nothing.
+    status, out = call(client, deps, "app-prefs-saved.data",
+                       {"app-units.value": "metric", "app-zone.value": "Mars/Base"})
+    assert status == 204 or out == {}
+    assert users.prefs_of(users.get(store, "owner")) == ("imperial", "America/St_Johns")
