@@ -306,6 +306,13 @@ def install(server: flask.Flask) -> None:
             # The account form is gone for good; the owner sees the connections, anyone else
             # is not told there was ever a form here.
             return _providers_page(_connected_message()) if _owner() else _not_here()
+        sent = flask.request.args.get("code", "")
+        if sent:  # the address `pulseboard up` printed carries the code
+            if not _code_ok(data.store(), sent):
+                return _code_page("That setup code is not (or no longer) valid: use the address "
+                                  "the running `pulseboard up` printed last.", 403)
+            flask.session[VERIFIED] = True
+            return flask.redirect(dash.get_relative_path("/setup"))  # no code left in history
         if not flask.session.get(VERIFIED):
             return _code_page()
         return _owner_page()

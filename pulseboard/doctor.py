@@ -22,6 +22,7 @@ SYNC_STALE = timedelta(days=2)
 MODEL_STALE = timedelta(days=15)
 SCHEDULER_STALE = timedelta(hours=26)
 MIN_FREE_BYTES = 1 << 30
+SETUP_URL = "http://127.0.0.1:8050/setup"  # `pulseboard up`'s default address
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,8 @@ def check_sources(store: Any, configured: dict[str, bool], now: datetime) -> Ite
             continue
         status = statuses.get(source, {})
         if source in ("strava", "withings") and source not in tokens and not status:
-            yield Finding(FAIL, source, f"configured but never connected: pulseboard connect "
-                                        f"{source}")
+            yield Finding(FAIL, source, f"configured but never connected: press Connect on "
+                                        f"{SETUP_URL} (or pulseboard connect {source})")
             continue
         age = _age(status.get("last_success_at"), now)
         outcome = status.get("last_outcome", "never run")
@@ -113,6 +114,18 @@ def check_sources(store: Any, configured: dict[str, bool], now: datetime) -> Ite
                                         f"{status.get('message', '')}".rstrip("; ") + ")")
         else:
             yield Finding(OK, source, f"synced {_ago(age)}")
+
+
+def check_owner(store: Any, local: bool) -> Finding:
+    """Nobody can sign in before an owner exists; locally the setup page makes one."""
+    owners = [name for name, doc in store.list_docs("users").items()
+              if doc.data.get("role") == "owner"]
+    if owners:
+        return Finding(OK, "owner", ", ".join(sorted(owners)))
+    where = (f"open the setup address pulseboard up prints ({SETUP_URL}?code=…), or "
+             if local else "")
+    return Finding(FAIL, "owner", f"none yet, so nobody can sign in: {where}pulseboard users "
+                                  "add YOUR_NAME --role owner")
 
 
 def check_scheduler(store: Any, now: datetime) -> Finding:
@@ -149,6 +162,7 @@ def run_checks(now: datetime | None = None) -> list[Finding]:
     findings.append(check_store(store, current.store_url))
     if findings[-1].level == FAIL:
         return findings
+    findings.append(check_owner(store, current.store_url.startswith("sqlite:")))
     findings.append(check_model(open_blobs(current.blobs_url, current.aws),
                                 current.blobs_url, now))
     configured = {

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -17,6 +19,7 @@ from typing import IO, Any
 from urllib.parse import urlparse
 
 from core import cli
+from core.errors import UsageError
 
 # The store's space where each child's state is kept, so the overview can show a crash.
 SPACE = "supervisor"
@@ -58,8 +61,9 @@ class Supervisor:
 
     def __init__(self, kids: list[Child], logs: Path, store: Any = None,
                  out: IO[str] | None = None, clock: Callable[[], float] = time.monotonic,
-                 grace_s: float = GRACE_S) -> None:
+                 grace_s: float = GRACE_S, env: dict[str, str] | None = None) -> None:
         self.kids = kids
+        self.env = env or {}  # settings the children get on top of this process's environment
         self.logs = logs
         self.store = store
         self.out = out or sys.stdout
@@ -103,7 +107,8 @@ class Supervisor:
         # stops the children in order instead of all of them at once.
         kid.process = subprocess.Popen(kid.argv, stdout=subprocess.PIPE,
                                        stderr=subprocess.STDOUT, start_new_session=True,
-                                       env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                       env={**os.environ, **self.env,
+                                            "PYTHONUNBUFFERED": "1"})
         kid.started_at = self.clock()
         assert kid.process.stdout is not None
         pump = threading.Thread(target=self._pump, args=(kid, kid.process.stdout), daemon=True)
@@ -163,25 +168,69 @@ class Supervisor:
         return cli.EXIT_OK
 
 
-def first_run_steps(current: Any, store: Any) -> list[str]:
-    """What a new owner still has to do, one line each (empty once set up)."""
+# The secrets a local install needs before its owner has set any: (setting, what it is for).
+MADE_SECRETS = (("secret_key", "signs the dashboard's sessions"),
+                ("api_key", "the dashboard's key to the forecast API"))
+
+
+def made_secrets(current: Any) -> dict[str, str]:
+    """PULSEBOARD_SECRET_KEY and PULSEBOARD_API_KEY for the children when the owner has set
+    none (a first run has no .env at all): each made once and kept, private, in the data dir, so
+    a restart does not sign everyone out. A set variable (or SSM, or the demo) wins."""
+    if current.ssm_prefix or current.demo:
+        return {}
+    made = {}
+    for name, purpose in MADE_SECRETS:
+        if getattr(current, name):
+            continue
+        path = current.data_dir / name
+        if not path.exists():
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+            with os.fdopen(os.open(path, flags, 0o600), "w") as out:
+                out.write(secrets.token_urlsafe(32) + "\n")
+        value = path.read_text(encoding="utf-8").strip()
+        if not value:
+            raise UsageError(f"{path} ({purpose}) is empty: delete it (a new one is made) or set "
+                             f"PULSEBOARD_{name.upper()} in .env")
+        made[f"PULSEBOARD_{name.upper()}"] = value
+    return made
+
+
+def dashboard_url(host: str, port: int) -> str:
+    """The address to open: a wildcard host is served on every interface, so it is named by
+    this machine's name."""
+    shown = socket.gethostname() if host in ("0.0.0.0", "::", "") else host
+    return f"http://{shown}:{port}/"
+
+
+def first_run_steps(current: Any, store: Any, url: str) -> list[str]:
+    """What a new owner still has to do, one line each (empty once set up): the setup page does
+    the account and the connections; a provider left out needs its app's settings first."""
+    from dashboard import setup
+
     steps = []
-    if not store.list_docs("users"):
-        steps.append("create yourself a login: pulseboard users add YOUR_NAME --role owner")
+    if not setup.has_owner(store):
+        code = setup.new_code(store)
+        steps.append(f"open {url}setup?code={code} to create your owner login (the code works "
+                     "once; restarting prints a new one)")
+    callback = f"{url}oauth/<provider>/callback"
     providers = (
-        ("Strava", current.strava_client_id,
+        ("Strava", "strava", current.strava_client_id,
          "set PULSEBOARD_STRAVA_CLIENT_ID and _CLIENT_SECRET in .env (Strava: Settings → My API "
-         "Application), then: pulseboard connect strava"),
-        ("Withings", current.withings_client_id,
+         f"Application, Authorization Callback Domain {urlparse(url).hostname}) and restart"),
+        ("Withings", "withings", current.withings_client_id,
          "set PULSEBOARD_WITHINGS_CLIENT_ID and _CLIENT_SECRET in .env (Withings developer "
-         "dashboard), then: pulseboard connect withings"),
-        ("the lifting sheet", current.sheets_id and current.google_credentials,
+         f"dashboard, callback URL {callback.replace('<provider>', 'withings')}) and restart"),
+        ("the lifting sheet", "sheets", current.sheets_id and current.google_credentials,
          "set PULSEBOARD_GOOGLE_CREDENTIALS (a service-account file) and PULSEBOARD_SHEETS_ID "
-         "in .env, and share the sheet with the service account's e-mail"),
+         f"in .env and restart; {url}setup names the e-mail to share the sheet with"),
     )
-    for name, configured, step in providers:
+    tokens = store.list_docs("token")
+    for name, key, configured, step in providers:
         if not configured:
             steps.append(f"{name} (optional): {step}")
+        elif key != "sheets" and key not in tokens:
+            steps.append(f"{name}: press Connect on {url}setup (or run pulseboard connect {key})")
     return steps
 
 
@@ -207,21 +256,23 @@ def _up(args: argparse.Namespace) -> int:
 
     current = settings.get()
     store = open_store(current.store_url, current.user, current.aws)
-    steps = first_run_steps(current, store)
+    url = dashboard_url(args.host, args.port)
+    steps = first_run_steps(current, store, url)
     if steps:
-        print("Welcome to Pulseboard. Still to do (in another terminal, while this runs):")
+        # Printed, never opened: this may be a server with no browser, reached from elsewhere.
+        print("Welcome to Pulseboard. Still to do, while this runs:")
         for step in steps:
             print(f"  - {step}")
     supervisor = Supervisor(children(_port(current.api_url, 8051), args.port, args.host),
-                            current.data_dir / "logs", store)
+                            current.data_dir / "logs", store, env=made_secrets(current))
 
     def on_signal(signum: int, _frame: Any) -> None:
         supervisor.stopping.set()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    print(f"Pulseboard on http://{args.host}:{args.port}/ (logs in {current.data_dir / 'logs'});"
-          " Ctrl-C stops it", flush=True)
+    print(f"Pulseboard on {url} (logs in {current.data_dir / 'logs'}); Ctrl-C stops it",
+          flush=True)
     return supervisor.run()
 
 

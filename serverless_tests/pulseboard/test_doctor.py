@@ -30,9 +30,22 @@ def test_sources_say_what_to_do(tmp_path: Path) -> None:
         store, {"strava": True, "withings": True, "sheets": True}, NOW)}
     assert found["strava"].level == doctor.FAIL
     assert "pulseboard connect strava" in found["strava"].text
+    assert "Connect on http://127.0.0.1:8050/setup" in found["strava"].text
     assert found["withings"].level == doctor.WARN
     assert "5 days ago" in found["withings"].text and "token refused" in found["withings"].text
     assert found["sheets"].level == doctor.OK and "3 h ago" in found["sheets"].text
+
+
+def test_owner_missing_says_where_it_is_made(tmp_path: Path) -> None:
+    store = SqliteStore(str(tmp_path / "p.db"))
+    local = doctor.check_owner(store, local=True)
+    assert local.level == doctor.FAIL and "/setup?code=" in local.text
+    cloud = doctor.check_owner(store, local=False)
+    assert "setup" not in cloud.text and "pulseboard users add" in cloud.text
+    store.put_doc("users", "viewer", {"role": "viewer"})
+    assert doctor.check_owner(store, local=True).level == doctor.FAIL
+    store.put_doc("users", "alice", {"role": "owner"})
+    assert doctor.check_owner(store, local=True) == doctor.Finding(doctor.OK, "owner", "alice")
 
 
 def test_model_and_scheduler_age(tmp_path: Path) -> None:
@@ -54,11 +67,20 @@ def test_model_and_scheduler_age(tmp_path: Path) -> None:
 def test_the_command_prints_one_line_per_check_and_fails_on_a_bad_setting(
         tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "PULSEBOARD_DATA_DIR": str(tmp_path / "var")}
+    fresh = subprocess.run([sys.executable, "-m", "pulseboard", "doctor"], cwd=tmp_path,
+                           env=env, capture_output=True, text=True)
+    # A fresh install: nobody can sign in yet, and doctor says where the owner is made.
+    assert fresh.returncode == 1, fresh.stderr
+    assert "FAIL  owner      none yet, so nobody can sign in: open the setup address " \
+        "pulseboard up prints (http://127.0.0.1:8050/setup?code=…)" in fresh.stdout
+    SqliteStore(str(tmp_path / "var" / "pulseboard.db")).put_doc(
+        "users", "me", {"role": "owner", "password_hash": "x", "sessions": {}})
     fine = subprocess.run([sys.executable, "-m", "pulseboard", "doctor"], cwd=tmp_path,
                           env=env, capture_output=True, text=True)
-    assert fine.returncode == 0, fine.stderr
+    assert fine.returncode == 0, fine.stdout + fine.stderr
     lines = fine.stdout.splitlines()
-    assert [line.split()[1] for line in lines[:4]] == ["python", "settings", "disk", "store"]
+    assert [line.split()[1] for line in lines[:5]] == ["python", "settings", "disk", "store",
+                                                       "owner"]
     assert all(line.split()[0] in ("ok", "warn") for line in lines)
     bad = subprocess.run([sys.executable, "-m", "pulseboard", "doctor"], cwd=tmp_path,
                          env={**env, "PULSEBOARD_STORE": "mysql://x"}, capture_output=True,

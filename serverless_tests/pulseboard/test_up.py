@@ -108,9 +108,102 @@ def test_up_serves_everything_and_sigterm_stops_the_whole_tree(tmp_path: Path) -
         if process.poll() is None:
             process.kill()
     assert process.returncode == 0, output
-    assert "create yourself a login: pulseboard users add" in output  # the first-run steps
+    assert f"open http://127.0.0.1:{dashboard_port}/setup?code=" in output  # the first run
     states = {name: doc.data["state"] for name, doc in store.list_docs(up.SPACE).items()}
     assert states == {"api": "stopped", "dashboard": "stopped", "scheduler": "stopped"}
     assert _status(f"http://127.0.0.1:{dashboard_port}/login") == 0
     for name in ("api", "dashboard", "scheduler"):
         assert (tmp_path / "var" / "logs" / f"{name}.log").stat().st_size > 0
+
+
+def _env_without_settings() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("PULSEBOARD_")}
+
+
+def _read_until(process: subprocess.Popen[bytes], seen: list[str], pattern: str,
+                timeout_s: float = 60) -> str:
+    """Lines of the process's output until one holds `pattern` (kept in `seen`)."""
+    assert process.stdout is not None
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        line = process.stdout.readline().decode("utf-8", "replace")
+        if not line and process.poll() is not None:
+            break
+        seen.append(line)
+        if pattern in line:
+            return line
+    raise AssertionError(f"{pattern!r} not printed:\n{''.join(seen)}")
+
+
+def test_with_the_standins_in_dot_env_up_syncs_serves_and_sigterm_loses_nothing(
+        tmp_path: Path) -> None:
+    """The owner's first real run: no settings but a `.env` (here naming the stand-ins, as it
+    would name the providers), no secret key, no user. It serves the setup page, syncs, and a
+    SIGTERM in the middle of that sync leaves a store the next sync completes exactly."""
+    import re
+    from datetime import date
+
+    from collectors.edge import sync_source
+    from demo.athlete import Athlete
+    from demo.standins import StandIns
+    from serverless_tests.collectors.conftest import assert_complete, stored_ids
+
+    api_port, dashboard_port = _free_port(), _free_port()
+    athlete = Athlete.generate(seed=11, years=0.06, end=date(2026, 11, 20))
+    with StandIns(athlete) as standins:
+        # Each Strava answer takes a while, so the SIGTERM below lands while it syncs.
+        standins.faults.slow("strava", 0.4)
+        lines = [f"{name}={value}" for name, value in standins.env().items()]
+        (tmp_path / ".env").write_text("# what the owner writes once\n" + "\n".join(
+            [*lines, f"PULSEBOARD_API_URL=http://127.0.0.1:{api_port}"]) + "\n")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pulseboard", "up", "--port", str(dashboard_port)],
+            cwd=tmp_path, env=_env_without_settings(), stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT)
+        seen: list[str] = []
+        store = SqliteStore(str(tmp_path / "var" / "pulseboard.db"))
+        try:
+            setup_line = _read_until(process, seen, "/setup?code=")
+            found = re.search(r"(http://\S+/setup\?code=\S+)", setup_line)
+            assert found, setup_line
+            base = f"http://127.0.0.1:{dashboard_port}"
+            assert found.group(1).startswith(base + "/setup?code=")
+            # Served: the sign-in sends a new owner to the setup page; the API answers.
+            _wait(lambda: _status(f"{base}/login") == 200, 90)  # (redirect followed)
+            with urllib.request.urlopen(f"{base}/login", timeout=5) as answer:
+                assert answer.url == f"{base}/setup"
+                assert b'id="setup-code"' in answer.read()
+            _wait(lambda: _status(f"http://127.0.0.1:{api_port}/health") in (200, 503), 30)
+            # Syncing: the first record lands; SIGTERM then, in the middle of the work.
+            _wait(lambda: store.count("activities") > 0, 90)
+            held = stored_ids(store)
+            process.send_signal(signal.SIGTERM)
+            output = process.communicate(timeout=90)[0].decode("utf-8", "replace")
+        finally:
+            if process.poll() is None:
+                process.kill()
+        output = "".join(seen) + output
+        assert process.returncode == 0, output
+        for name in ("api", "dashboard", "scheduler"):
+            assert f"stopping {name}" in output
+        # The session and API keys were made once, private, in the data dir.
+        for name in ("secret_key", "api_key"):
+            key = tmp_path / "var" / name
+            assert key.stat().st_mode & 0o777 == 0o600 and len(key.read_text().strip()) > 30
+        assert "Traceback" not in output and "error:" not in output, output
+        # The sync in flight stopped after a saved batch (it carries on next time).
+        assert store.get_doc("sync", "strava").data["last_outcome"] == "interrupted", output
+        standins.faults.clear()
+        # Nothing stored was lost, and the next sync completes what was cut short.
+        for name in ("strava", "withings", "sheets"):
+            assert sync_source(name, store, None, _settings_for(tmp_path)).outcome == \
+                "complete", name
+        assert held <= stored_ids(store)
+        assert_complete(store, athlete)
+
+
+def _settings_for(folder: Path) -> object:
+    import settings
+
+    return settings.load(settings.with_env_file({"PULSEBOARD_ENV_FILE": str(folder / ".env"),
+                                                 "PULSEBOARD_DATA_DIR": str(folder / "var")}))
