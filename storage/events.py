@@ -207,7 +207,7 @@ def claim(store: Store, key: str, now_s: float, hold_s: float = CLAIM_HOLD_S) ->
         at_s = float(doc.data["at_s"])  # a Decimal from DynamoDB
     except (KeyError, TypeError, ValueError):
         at_s = -math.inf  # unreadable: taken over
-    if 0 <= now_s - at_s < hold_s:
+    if abs(now_s - at_s) < hold_s:  # a little ahead: another container's clock
         return False
     return store.put_doc(CLAIM_SPACE, key, {"at_s": now_s}, expected_version=doc.version)
 

@@ -99,6 +99,7 @@ def test_a_claim_is_held_by_one_invocation_until_released_or_lapsed(store: Store
     key = "strava:activity:12345"
     assert events.claim(store, key, 1000.0) is True
     assert events.claim(store, key, 1000.0 + events.CLAIM_HOLD_S - 1) is False  # another's
+    assert events.claim(store, key, 995.0) is False  # a container whose clock is behind
     assert events.claim(store, key, 1000.0 + events.CLAIM_HOLD_S) is True  # its holder died
     events.release(store, key)
     assert events.claim(store, key, 1001.0) is True  # released: free at once
