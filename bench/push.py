@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 TOKEN = "bench-verify-token"
+DYNAMODB_WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem")
+DYNAMODB_READS = ("GetItem", "Query", "BatchGetItem")
 BURST = 5  # runs uploaded at once: a second jobs container starts for the events it meets busy
 
 
@@ -148,6 +150,7 @@ def packaged(runs: int) -> None:
         with PushStage(f"http://{host}:{port}", unpacked, athlete, tmp / "data") as stage:
             one_by_one: list[float] = []
             lost = 0
+            stage.invoke.forwarded.clear()  # from here: what the events cost
             for _ in range(runs):
                 sent = time.perf_counter()
                 waited = stage.wait_stored(stage.upload_run(), timeout_s=120)
@@ -170,6 +173,8 @@ def packaged(runs: int) -> None:
             retried = sum(1 for i in invocations if i.attempts > 1)
             failed = sum(1 for i in invocations if i.error)
             answers = [a for d in stage.standins.push.deliveries for a in d.answers]
+            api_containers = stage.gateway.cold_starts
+            aws = dict(stage.invoke.forwarded)
     finally:
         server.stop()
     every = one_by_one + list(at_once.values())
@@ -181,10 +186,16 @@ def packaged(runs: int) -> None:
           f"{one_by_one[0]:.1f} s; a burst of {BURST} at once: slowest "
           f"{max(at_once.values(), default=0):.1f} s; {lost} never stored")
     print(f"jobs: {len(invocations)} asynchronous invocations on {containers} containers "
-          f"(cold starts), {retried} retried, {failed} failed; webhook answers "
-          f"{sorted(set(answers))} over {len(answers)} attempts")
+          f"(cold starts), {retried} retried, {failed} failed; api: {api_containers} "
+          f"containers; webhook answers {sorted(set(answers))} over {len(answers)} attempts")
     print(f"Strava requests per new activity by push through the packages: "
           f"{requests / uploaded:.2f} (goal ≤ 2)")
+    writes = sum(n for op, n in aws.items() if op.split(":")[-1] in DYNAMODB_WRITES)
+    reads = sum(n for op, n in aws.items() if op.split(":")[-1] in DYNAMODB_READS)
+    print(f"AWS requests per event (api and jobs): DynamoDB {writes / uploaded:.1f} writes, "
+          f"{reads / uploaded:.1f} reads; S3 {aws.get('s3:PUT', 0) / uploaded:.1f} PUT, "
+          f"{aws.get('s3:GET', 0) / uploaded:.1f} GET; SSM "
+          f"{sum(n for op, n in aws.items() if op.startswith('ssm:')) / uploaded:.1f}")
 
 
 if __name__ == "__main__":

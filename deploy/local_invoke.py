@@ -8,6 +8,7 @@ import json
 import queue
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,7 +23,18 @@ INVOKE_SUFFIX = "/invocations"
 # locally the wait is short so a bench or a test sees the retry.
 ASYNC_RETRIES = 2
 RETRY_AFTER_S = 1.0
+JSON_SERVICES = {"DynamoDB_20120810": "dynamodb", "AmazonSSM": "ssm"}
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
+
+
+def operation(method: str, headers: dict[str, str]) -> str:
+    """What an AWS request is, from its JSON protocol's target (DynamoDB, SSM) or its method
+    (S3's REST); the header names lower-case."""
+    target = headers.get("x-amz-target", "")
+    if target:
+        prefix, _, name = target.partition(".")
+        return f"{JSON_SERVICES.get(prefix, prefix)}:{name}"
+    return f"s3:{method}"
 
 
 @dataclass
@@ -100,6 +112,8 @@ class LocalInvoke:
                           for name, make in functions.items()}
         self.retry_after_s = retry_after_s
         self.invocations: list[Invocation] = []
+        # Requests passed on to moto, by service and operation ("dynamodb:PutItem", "s3:GET").
+        self.forwarded: Counter[str] = Counter()
         self._pending = 0
         self._idle = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -179,6 +193,7 @@ class LocalInvoke:
     # -- everything else ---------------------------------------------------------------------
     def forward(self, method: str, target: str, headers: list[tuple[str, str]],
                 body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+        self.forwarded[operation(method, dict((k.lower(), v) for k, v in headers))] += 1
         connection = http.client.HTTPConnection(*self.upstream, timeout=60)
         try:
             sent = {k: v for k, v in headers if k.lower() not in HOP_BY_HOP}

@@ -106,8 +106,10 @@ class PushStage:
             self.invoke = self._stack.enter_context(LocalInvoke(self.moto, {
                 JOBS_FUNCTION: lambda: self._function("jobs", self.invoke.url)},
                 concurrency=self.concurrency))
-            api = self._stack.enter_context(self._function("api", self.invoke.url))
-            self.gateway = self._stack.enter_context(LocalGateway(api, "api"))
+            # The api scales as Lambda does: an event that finds every container busy (a burst
+            # from Strava) starts a cold one.
+            self.gateway = self._stack.enter_context(LocalGateway(
+                None, "api", start=lambda: self._function("api", self.invoke.url)))
             self._connect()
         except BaseException:
             self._stack.close()

@@ -102,3 +102,13 @@ def test_every_other_request_goes_to_moto(moto_endpoint: str, tmp_path: Path) ->
         direct = boto3.client("s3", region_name="eu-west-1", endpoint_url=moto_endpoint,
                               aws_access_key_id="testing", aws_secret_access_key="testing")
         assert direct.get_object(Bucket=bucket, Key="a/b.txt")["Body"].read() == b"hello"
+        assert aws.forwarded["s3:PUT"] == 2 and aws.forwarded["s3:GET"] == 1  # bucket, object
+
+
+def test_what_is_passed_on_is_counted_by_service_and_operation() -> None:
+    from deploy.local_invoke import operation
+
+    assert operation("POST", {"x-amz-target": "DynamoDB_20120810.PutItem"}) == "dynamodb:PutItem"
+    assert operation("POST", {"x-amz-target": "AmazonSSM.GetParametersByPath"}) == \
+        "ssm:GetParametersByPath"
+    assert operation("GET", {}) == "s3:GET"
