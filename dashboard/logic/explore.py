@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 
-from dashboard.logic.common import COLORS, downsample_time, empty_figure, round_list, style
+from core import units
+from core.localtime import UTC_ZONE
+from dashboard.logic.common import COLORS, downsample_time, empty_dict, figure_dict, round_list
 
 DATASETS = {
     "activities": "Activities (Strava and files)",
@@ -19,45 +21,76 @@ TIME = {"activities": "start_time", "measurements": "time", "lift_sets": "date"}
 EMPTY = "Nothing to explore yet — run `python -m collectors sync` to bring data in."
 
 
-def activities_table(frame: pd.DataFrame) -> pd.DataFrame:
+# A column's suffix per quantity and units: `distance_mi`, `average_speed_mph`.
+_SUFFIX = {"km": "km", "mi": "mi", "m": "m", "ft": "ft", "km/h": "kmh", "mph": "mph",
+           "kg": "kg", "lb": "lb"}
+
+
+def _column(name: str, quantity: str, shown_in: units.Units) -> str:
+    return f"{name}_{_SUFFIX[units.label(quantity, shown_in)]}"
+
+
+def local_times(times: pd.Series, tz: tzinfo) -> pd.Series:
+    """UTC instants on the viewer's clock (plotly draws a time as its wall-clock reading)."""
+    return pd.to_datetime(times, utc=True).dt.tz_convert(tz)
+
+
+def activities_table(frame: pd.DataFrame, shown_in: units.Units = "metric",
+                     tz: tzinfo = UTC_ZONE) -> pd.DataFrame:
+    """One row per activity in the viewer's units and clock."""
     if frame.empty:
         return pd.DataFrame()
     out = pd.DataFrame({
-        "start_time": frame["start_time"], "name": frame["name"],
+        "start_time": local_times(frame["start_time"], tz), "name": frame["name"],
         "sport_type": frame["sport_type"],
-        "distance_km": frame["distance_m"] / 1000,
+        _column("distance", "distance", shown_in):
+            frame["distance_m"] * units.factor("distance", shown_in),
         "moving_time_min": frame["moving_time_s"] / 60,
-        "elevation_gain_m": frame["elevation_gain_m"],
-        "average_speed_kmh": frame["average_speed_mps"].astype(float) * 3.6,
+        _column("elevation_gain", "elevation", shown_in):
+            frame["elevation_gain_m"] * units.factor("elevation", shown_in),
+        _column("average_speed", "speed", shown_in):
+            frame["average_speed_mps"].astype(float) * units.factor("speed", shown_in),
         "average_heartrate_bpm": frame["average_heartrate_bpm"].astype(float),
     })
     return out
 
 
-def measurements_table(series: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def measurements_table(series: dict[str, pd.DataFrame], shown_in: units.Units = "metric",
+                       tz: tzinfo = UTC_ZONE) -> pd.DataFrame:
+    """One row per local calendar day (the viewer's), each type's mean that day."""
     columns = {}
     for kind, frame in series.items():
-        if not frame.empty:
-            columns[kind] = frame.set_index("time")["value"].resample("D").mean()
+        if frame.empty:
+            continue
+        day = pd.to_datetime(local_times(frame["time"], tz).dt.date)
+        name = kind
+        values = frame["value"].astype(float)
+        if kind.endswith("_kg"):
+            name = f"{kind.removesuffix('_kg')}_{_SUFFIX[units.label('weight', shown_in)]}"
+            values = values * units.factor("weight", shown_in)
+        columns[name] = values.groupby(day.values).mean()
     if not columns:
         return pd.DataFrame()
-    wide = pd.DataFrame(columns).dropna(how="all").reset_index(names="time")
+    wide = pd.DataFrame(columns).dropna(how="all").sort_index().reset_index(names="time")
     wide["weekday"] = wide["time"].dt.day_name()
     wide["name"] = wide["time"].dt.date.astype(str)
     return wide
 
 
-def lifts_table(frame: pd.DataFrame) -> pd.DataFrame:
+def lifts_table(frame: pd.DataFrame, shown_in: units.Units = "metric") -> pd.DataFrame:
+    """One row per set; the sheet's dates as they are (a calendar day has no zone)."""
     if frame.empty:
         return pd.DataFrame()
-    out = frame[["date", "exercise", "set_index", "reps", "weight_kg"]].copy()
-    out["volume_kg"] = out["reps"] * out["weight_kg"]
+    out = frame[["date", "exercise", "set_index", "reps"]].copy()
+    weight = _column("weight", "lifted", shown_in)
+    out[weight] = frame["weight_kg"] * units.factor("lifted", shown_in)
+    out[_column("volume", "lifted", shown_in)] = out["reps"] * out[weight]
     out["name"] = out["date"].dt.date.astype(str) + " " + out["exercise"]
     return out
 
 
 UNITS = {"km": "km", "min": "min", "m": "m", "kmh": "km/h", "bpm": "bpm", "kg": "kg",
-         "pct": "%", "s": "s", "mps": "m/s"}
+         "pct": "%", "s": "s", "mps": "m/s", "mi": "mi", "ft": "ft", "mph": "mph", "lb": "lb"}
 
 
 def label(field: str) -> str:
@@ -75,67 +108,69 @@ def numeric_fields(table: pd.DataFrame, dataset: str) -> list[str]:
 
 
 def views(table: pd.DataFrame, dataset: str, field: str | None, other: str | None,
-          selected: list[int] | None = None) -> dict[str, go.Figure]:
-    """Six views of one field; points selected in the scatter narrow the other five."""
+          selected: list[int] | None = None) -> dict[str, dict[str, Any]]:
+    """Six views of one field; points selected in the scatter narrow the other five. Plain
+    figure dicts: graph_objects' validation cost more than the data did."""
     names = ("scatter", "top", "line", "box", "hist", "pie")
     if table.empty or not field or field not in table.columns:
-        return {n: empty_figure(EMPTY, 280) for n in names}
+        return {n: empty_dict(EMPTY, 280) for n in names}
     other = other if other and other in table.columns else field
     time_col, cat = TIME[dataset], CATEGORY[dataset]
     data = table.dropna(subset=[field]).reset_index(drop=True)
     focus = data.iloc[[i for i in selected if i < len(data)]] if selected else data
     top = focus.nlargest(10, field)
-    out: dict[str, go.Figure] = {}
+    out: dict[str, dict[str, Any]] = {}
 
     sample = data if len(data) <= 3000 else data.sample(3000, random_state=0).sort_index()
-    scatter = go.Figure(go.Scatter(
-        x=round_list(sample[other]), y=round_list(sample[field]), mode="markers",
-        customdata=list(sample.index), name=dataset, marker={"size": 5, "opacity": 0.45},
-    ))
-    scatter.add_trace(go.Scatter(
-        x=round_list(top[other]), y=round_list(top[field]), mode="markers", name="top 10",
-        marker={"size": 10, "color": COLORS["accent"], "symbol": "diamond"},
-    ))
-    scatter.update_xaxes(title_text=label(other))
-    scatter.update_yaxes(title_text=label(field))
-    out["scatter"] = style(scatter, 320)
-    # Legend above the plot: below it, it would sit on the axis title.
-    scatter.update_layout(dragmode="select", legend={"orientation": "h", "y": 1.12, "x": 0})
+    out["scatter"] = figure_dict([
+        {"type": "scatter", "x": round_list(sample[other]), "y": round_list(sample[field]),
+         "mode": "markers", "customdata": sample.index.tolist(), "name": dataset,
+         "marker": {"size": 5, "opacity": 0.45}},
+        {"type": "scatter", "x": round_list(top[other]), "y": round_list(top[field]),
+         "mode": "markers", "name": "top 10",
+         "marker": {"size": 10, "color": COLORS["accent"], "symbol": "diamond"}},
+    ], 320, xaxis={"title": {"text": label(other)}}, yaxis={"title": {"text": label(field)}},
+        # Legend above the plot: below it, it would sit on the axis title.
+        dragmode="select", legend={"orientation": "h", "y": 1.12, "x": 0})
 
     # Activities share names ("Morning Run"): the date keeps ten bars ten bars.
     when = pd.to_datetime(top[time_col]).dt.strftime("%Y-%m-%d")
     names = top["name"].astype(str)
     bar_labels = [n if n.startswith(w) else f"{w} {n}" for w, n in zip(when, names, strict=True)]
-    bar = go.Figure(go.Bar(x=bar_labels, y=round_list(top[field]),
-                           marker_color=COLORS["accent"]))
-    bar.update_yaxes(title_text=label(field))
-    bar.update_xaxes(title_text="top 10", tickangle=-30)
-    out["top"] = style(bar, 320)
+    out["top"] = figure_dict(
+        [{"type": "bar", "x": bar_labels, "y": round_list(top[field]),
+          "marker": {"color": COLORS["accent"]}}],
+        320, yaxis={"title": {"text": label(field)}},
+        xaxis={"title": {"text": "top 10"}, "tickangle": -30})
 
     series = downsample_time(focus[[time_col, field]].sort_values(time_col), time_col, field)
-    line = go.Figure(go.Scatter(x=series[time_col], y=round_list(series[field]), mode="lines"))
-    line.update_yaxes(title_text=label(field))
-    line.update_xaxes(title_text="date")
-    out["line"] = style(line, 280)
+    out["line"] = figure_dict(
+        [{"type": "scatter", "x": iso_times(series[time_col]), "y": round_list(series[field]),
+          "mode": "lines"}],
+        280, yaxis={"title": {"text": label(field)}}, xaxis={"title": {"text": "date"}})
 
-    box = go.Figure()
-    for name, group in focus.groupby(cat):
-        box.add_trace(go.Box(y=round_list(group[field]), name=str(name), boxpoints=False))
-    box.update_yaxes(title_text=label(field))
-    box.update_xaxes(title_text=cat.replace("_", " "))
-    box.update_layout(showlegend=False)
-    out["box"] = style(box, 280)
+    out["box"] = figure_dict(
+        [{"type": "box", "y": round_list(group[field]), "name": str(name), "boxpoints": False}
+         for name, group in focus.groupby(cat)],
+        280, yaxis={"title": {"text": label(field)}},
+        xaxis={"title": {"text": cat.replace("_", " ")}}, showlegend=False)
 
-    hist = go.Figure(go.Histogram(x=focus[field], nbinsx=40, marker_color=COLORS["main"]))
-    hist.update_xaxes(title_text=label(field))
-    hist.update_yaxes(title_text="count")
-    out["hist"] = style(hist, 280)
+    out["hist"] = figure_dict(
+        [{"type": "histogram", "x": round_list(focus[field]), "nbinsx": 40,
+          "marker": {"color": COLORS["main"]}}],
+        280, xaxis={"title": {"text": label(field)}}, yaxis={"title": {"text": "count"}})
 
     counts = focus[cat].astype(str).value_counts().head(12)
-    pie = go.Figure(go.Pie(labels=list(counts.index), values=list(counts.values), hole=0.4))
-    pie.update_layout(title={"text": f"records by {cat.replace('_', ' ')}", "font": {"size": 13}})
-    out["pie"] = style(pie, 280)
+    out["pie"] = figure_dict(
+        [{"type": "pie", "labels": counts.index.tolist(), "values": counts.values.tolist(),
+          "hole": 0.4}],
+        280, title={"text": f"records by {cat.replace('_', ' ')}", "font": {"size": 13}})
     return out
+
+
+def iso_times(values: pd.Series) -> list[str]:
+    """Times as the ISO strings plotly.js reads (the JSON encoder need not know pandas)."""
+    return [t.isoformat() for t in pd.to_datetime(values)]
 
 
 def selected_indices(selection: Any) -> list[int] | None:

@@ -7,11 +7,12 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, dcc, html
 
 from dashboard import data
 from dashboard.logic import explore, inputs
-from dashboard.logic.common import empty_figure
+from dashboard.logic.common import empty_dict
+from dashboard.prefs import current_prefs
 from storage import MEASUREMENT_TYPES
 
 dash.register_page(__name__, path="/explore", title="Explore · Pulseboard", name="Explore",
@@ -43,48 +44,44 @@ def layout(**_query: Any) -> Any:
 
 def table(dataset: str) -> pd.DataFrame:
     store = data.store()
+    prefs = current_prefs()
     if dataset == "activities":
-        return explore.activities_table(data.activities(store))
+        return explore.activities_table(data.activities(store), prefs.units, prefs.tz)
     if dataset == "lift_sets":
-        return explore.lifts_table(data.lift_sets(store))
-    return explore.measurements_table({k: data.measurements(store, k) for k in MEASUREMENT_TYPES})
+        return explore.lifts_table(data.lift_sets(store), prefs.units)
+    return explore.measurements_table({k: data.measurements(store, k) for k in MEASUREMENT_TYPES},
+                                      prefs.units, prefs.tz)
 
 
+# One callback for the whole page, so a view is one request (each would be a Lambda invocation,
+# and the second waited for the first's answer): the field lists and the six views together.
 @dash.callback(
     Output("explore-field", "options"), Output("explore-field", "value"),
     Output("explore-other", "options"), Output("explore-other", "value"),
-    Input("explore-dataset", "value"),
-    State("explore-field", "value"), State("explore-other", "value"),
+    *[Output(f"explore-{v}", "figure") for v in VIEWS],
+    Input("explore-dataset", "value"), Input("explore-field", "value"),
+    Input("explore-other", "value"), Input("explore-scatter", "selectedData"),
+    Input("app-data-version", "data"),
 )
-def fields(dataset: Any, field: Any, other: Any) -> Any:
+def update(dataset: Any, field: Any, other: Any, selection: Any, _v: Any) -> Any:
+    trigger = dash.ctx.triggered_id
     try:
         dataset = inputs.one_of(dataset, explore.DATASETS, "dataset")
-    except inputs.InputError:
-        return [], None, [], None
-    names = explore.numeric_fields(table(dataset), dataset)
-    options = [{"label": explore.label(n), "value": n} for n in names]
+        field = None if field is None else inputs.text(field, "field")
+        other = None if other is None else inputs.text(other, "against")
+    except inputs.InputError as exc:
+        return [], None, [], None, *(empty_dict(str(exc), 280),) * len(VIEWS)
+    rows = table(dataset)
+    names = explore.numeric_fields(rows, dataset)
     field = field if field in names else (names[0] if names else None)
     other = other if other in names else (names[1] if len(names) > 1 else field)
-    return options, field, options, other
-
-
-@dash.callback(
-    *[Output(f"explore-{v}", "figure") for v in VIEWS],
-    Input("explore-field", "value"), Input("explore-other", "value"),
-    Input("explore-scatter", "selectedData"), Input("app-data-version", "data"),
-    State("explore-dataset", "value"),
-)
-def update(field: Any, other: Any, selection: Any, _v: Any, dataset: Any) -> Any:
-    try:
-        dataset = inputs.one_of(dataset, explore.DATASETS, "dataset")
-        field, other = inputs.text(field, "field"), inputs.text(other, "against")
-    except inputs.InputError as exc:
-        return (empty_figure(str(exc), 280),) * len(VIEWS)
-    if dash.ctx.triggered_id in ("explore-field", "explore-other"):
-        selection = None  # a new field starts from all points
-    figs = explore.views(table(dataset), dataset, field, other,
-                         explore.selected_indices(selection))
-    out = [figs[v] for v in VIEWS]
-    if dash.ctx.triggered_id == "explore-scatter":
+    if trigger != "explore-scatter":
+        selection = None  # a new dataset or field starts from all points
+    figs = explore.views(rows, dataset, field, other, explore.selected_indices(selection))
+    out: list[Any] = [figs[v] for v in VIEWS]
+    if trigger == "explore-scatter":
         out[0] = dash.no_update  # keep the reader's selection box on the scatter
-    return tuple(out)
+    options: Any = [{"label": explore.label(n), "value": n} for n in names]
+    if trigger in ("explore-field", "explore-other", "explore-scatter"):
+        options = dash.no_update  # the dataset did not change: neither did its fields
+    return options, field, options, other, *out

@@ -116,3 +116,27 @@ def test_the_navbar_chooser_keeps_the_choice_with_the_user(make_client: Any,
                        {"app-units.value": "metric", "app-zone.value": "Mars/Base"})
     assert status == 204 or out == {}
     assert users.prefs_of(users.get(store, "owner")) == ("imperial", "America/St_Johns")
+
+
+def test_explore_days_are_local_and_columns_carry_the_viewer_s_units() -> None:
+    import pandas as pd
+
+    from core import localtime
+    from dashboard.logic import explore
+
+    weights = pd.DataFrame({"time": pd.to_datetime([m.time for m in _records()[:3]], utc=True),
+                            "value": [82.0, 81.4, 81.0]})
+    la = explore.measurements_table({"weight_kg": weights}, "imperial",
+                                    localtime.zone("America/Los_Angeles"))
+    assert la["name"].tolist() == ["2026-11-23", "2026-11-29"]
+    assert la["weekday"].tolist() == ["Monday", "Sunday"]
+    assert la["weight_lb"].round(1).tolist() == [180.8, 179.0]
+    kolkata = explore.measurements_table({"weight_kg": weights}, "metric",
+                                         localtime.zone("Asia/Kolkata"))
+    assert kolkata["name"].tolist() == ["2026-11-23", "2026-11-29", "2026-11-30"]
+    runs = data.runs_frame([r for r in _records() if isinstance(r, Activity)])
+    table = explore.activities_table(runs, "imperial", localtime.zone("America/Los_Angeles"))
+    assert table["distance_mi"].round(2).tolist() == [6.21, 3.11]
+    assert {"elevation_gain_ft", "average_speed_mph"} <= set(table.columns)
+    assert table["start_time"].iloc[0].strftime("%H:%M %Z") == "09:00 PST"
+    assert explore.label("average_speed_mph") == "average speed (mph)"
