@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -115,12 +116,34 @@ def fill_stream(
     return ActivityStream.from_dict(merged)
 
 
+def with_file_provenance(activity: Activity) -> Activity:
+    """The activity noting that the owner's own file brought it too (`also_from`): the
+    forecaster may train on a copy the owner holds, never on what only Strava's API gave."""
+    if activity.source == FILE_SOURCE:
+        return activity
+    also = [part for part in activity.also_from.split(",") if part]
+    if FILE_SOURCE in also:
+        return activity
+    return replace(activity, also_from=",".join([*also, FILE_SOURCE]))
+
+
+def kept_provenance(incoming: Activity, stored: Activity | None) -> Activity:
+    """A provider's fresh copy of a stored activity keeps the other ways it reached the store: a
+    re-sync knows only its own source."""
+    if stored is None or not stored.also_from or incoming.also_from == stored.also_from:
+        return incoming
+    also = [p for p in incoming.also_from.split(",") if p]
+    also += [p for p in stored.also_from.split(",") if p and p not in also]
+    return replace(incoming, also_from=",".join(also))
+
+
 def absorb_file_duplicates(
     store: Store, activities: Iterable[Activity], nearby: Iterable[Activity] | None = None
 ) -> list[str]:
     """After a provider sync: file-imported activities that are one of `activities` go, and
     their streams move to the provider's activity (whole when it has none, else into the series
-    it lacks). Returns the id of the activity kept, once per file activity that went.
+    it lacks), which notes that a file brought it too (`also_from`). Returns the id of the
+    activity kept, once per file activity that went.
 
     The file came first, the provider's record is the one kept (as when the file comes
     second). One range query for the whole batch, none when the caller already read the
@@ -146,6 +169,10 @@ def absorb_file_duplicates(
                 if moved is not None:
                     store.put([moved])
                 store.delete("streams", [candidate.id])
+            marked = with_file_provenance(activity)
+            if marked is not activity:
+                store.put([marked])
+                activity = marked
             # Last: until the activity goes, a run stopped half-way finds it again and redoes this.
             store.delete("activities", [candidate.sort_key()])
             files.remove(candidate)

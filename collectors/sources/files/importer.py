@@ -108,6 +108,11 @@ def import_item(
             kept.append(activity)
             continue
         note = f"same activity as {duplicate.source} {duplicate.id}"
+        marked = dedupe.with_file_provenance(duplicate)
+        if marked is not duplicate:
+            # The owner's file brought it too: the forecaster may now train on it.
+            batch.add(marked)
+            duplicate = marked
         if stream is not None:
             offset_s = (activity.start_time - duplicate.start_time).total_seconds()
             filled = dedupe.fill_stream(batch.stream(duplicate.id), stream, offset_s,

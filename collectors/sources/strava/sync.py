@@ -186,6 +186,9 @@ class StravaSync:
                 timedelta(seconds=1)
             nearby = self.store.query("activities", start=low, end=high)
         existing = {a.sort_key(): a for a in nearby}
+        # What a file brought too (also_from) is not Strava's to forget.
+        page.records[:] = [dedupe.kept_provenance(a, existing.get(a.sort_key()))
+                           for a in page.records]
         fresh = [a for a in page.records if existing.get(a.sort_key()) != a]
         wanted = set(page.stream_ids)
         added = False
@@ -242,6 +245,7 @@ class StravaSync:
                 except ParseError:
                     moved = None
             if moved is not None:
+                moved = dedupe.kept_provenance(moved, old)
                 self.store.put([moved])
                 self.store.delete("activities", [old.sort_key()])
                 self.counts.stored += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from pathlib import Path
 
@@ -92,7 +93,8 @@ def test_a_file_matching_a_strava_activity_is_a_duplicate_and_fills_its_stream(s
     summary = import_paths(store, [tmp_path / "run.fit"], now=NOW)
     assert (summary.imported, summary.duplicates) == (0, 1)
     assert summary.outcomes[0].activity_id == strava.id
-    assert store.query("activities") == [strava]
+    # Strava's record stays, noting that the owner's file brought it too.
+    assert store.query("activities") == [dataclasses.replace(strava, also_from="file")]
     filled = store.get("streams", strava.id)
     assert filled.time_s == times
     assert filled.distance_m == [3.0 * t for t in times]
