@@ -140,3 +140,24 @@ def test_explore_days_are_local_and_columns_carry_the_viewer_s_units() -> None:
     assert {"elevation_gain_ft", "average_speed_mph"} <= set(table.columns)
     assert table["start_time"].iloc[0].strftime("%H:%M %Z") == "09:00 PST"
     assert explore.label("average_speed_mph") == "average speed (mph)"
+
+
+def test_quality_says_which_unit_the_sheet_was_read_in(make_client: Any,
+                                                       config: DashboardConfig) -> None:
+    from collectors.common import dumps
+
+    store = data.store_for(config)
+    store.set_cursor("sheets", dumps({"rows": 1, "weight_unit": "lb",
+                                      "weight_unit_reason": "the weight_lb column"}))
+    from storage import Rejected
+
+    store.put([Rejected("sheets", "row 3", "reps 'x' is not a whole number", "[]",
+                        datetime(2026, 11, 30, 6, 30, tzinfo=UTC))])
+    data.clear_cache()
+    client = make_client(timezone="America/Los_Angeles")
+    deps = client.get("/_dash-dependencies").get_json()
+    status, out = call(client, deps, "quality-content.children", {})
+    text = json.dumps(out)
+    assert status == 200
+    assert "read in lb (the weight_lb column)" in text
+    assert "29 Nov 2026, 22:30 PST" in text
