@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
+
+from core import localtime
 
 FEATURES = ("distance_km", "duration_h", "crossfit_sessions", "avg_weight_kg")
 TARGETS = ("weight_kg", "fat_ratio_pct")
@@ -27,13 +29,20 @@ class ForecastConfig:
 
     # PULSEBOARD_FORECAST_USE_STRAVA_API: activities only Strava's API gave are trained on too.
     use_strava_api: bool = False
+    # PULSEBOARD_TIMEZONE: the owner's weeks run Monday to Sunday on their own calendar.
+    timezone: str = "UTC"
+
+    @property
+    def tz(self) -> tzinfo:
+        return localtime.zone(self.timezone)
 
 
 DEFAULT_CONFIG = ForecastConfig()
 
 def forecast_config(current: Any) -> ForecastConfig:
     """The config from settings, at an edge (a command line, a Lambda handler)."""
-    return ForecastConfig(use_strava_api=bool(current.forecast_use_strava_api))
+    return ForecastConfig(use_strava_api=bool(current.forecast_use_strava_api),
+                          timezone=str(getattr(current, "timezone", "UTC") or "UTC"))
 
 
 def provenance(activity: Any) -> str:
@@ -55,7 +64,8 @@ TOO_FEW = {
 
 @dataclass(frozen=True)
 class Week:
-    """One ISO week (Monday to Sunday, UTC days): what was trained and how the body changed.
+    """One ISO week (Monday to Sunday, the owner's local days): what was trained and how the
+    body changed.
 
     A target is None when it cannot be measured honestly; `left_out` then says why."""
 
@@ -92,11 +102,13 @@ def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def daily_means(points: Iterable[tuple[datetime, float]]) -> dict[date, float]:
-    """One value per UTC day: several weigh-ins on a day count once, as their mean."""
+def daily_means(points: Iterable[tuple[datetime, float]],
+                tz: tzinfo = UTC) -> dict[date, float]:
+    """One value per local day in `tz` (the owner's): several weigh-ins on a day count once,
+    as their mean."""
     sums: dict[date, list[float]] = defaultdict(list)
     for moment, value in points:
-        sums[moment.astimezone(UTC).date()].append(float(value))
+        sums[localtime.local_date(moment, tz)].append(float(value))
     return {day: sum(values) / len(values) for day, values in sums.items()}
 
 
@@ -130,8 +142,8 @@ def build_weeks(
 
     Activities only Strava's API gave count in `strava_api_activities` but add to the running
     features only when `config.use_strava_api` says the owner chose so."""
-    weight_weeks = weekly_means(daily_means(weights), min_days)
-    fat_weeks = weekly_means(daily_means(fat_ratios), min_days)
+    weight_weeks = weekly_means(daily_means(weights, config.tz), min_days)
+    fat_weeks = weekly_means(daily_means(fat_ratios, config.tz), min_days)
     if not weight_weeks:
         return []
 
@@ -139,7 +151,8 @@ def build_weeks(
     moving_s: dict[date, float] = defaultdict(float)
     counts: dict[tuple[date, str], int] = defaultdict(int)
     for activity in activities:
-        week = monday(activity.start_time.astimezone(UTC).date())
+        # The day it happened on where it happened (a run in Tokyo is on Tokyo's date).
+        week = monday(_activity_day(activity))
         origin = provenance(activity)
         counts[week, origin] += 1
         if origin == STRAVA_API and not config.use_strava_api:
@@ -195,10 +208,17 @@ def build_weeks(
     return weeks
 
 
+def _activity_day(activity: Any) -> date:
+    local_date = getattr(activity, "local_date", None)
+    if callable(local_date):
+        return local_date()
+    return localtime.local_date(activity.start_time, UTC)
+
+
 def fetch(store: Any, today: date | None = None, min_days: int = MIN_DAYS_PER_WEEK,
           config: ForecastConfig = DEFAULT_CONFIG) -> list[Week]:
     """Reads what the features need from the store (one query per partition) and builds weeks."""
-    today = today or datetime.now(UTC).date()
+    today = today or localtime.local_date(datetime.now(UTC), config.tz)
     weights = [(m.time, m.value) for m in store.query("measurements", "weight_kg")]
     fats = [(m.time, m.value) for m in store.query("measurements", "fat_ratio_pct")]
     return build_weeks(
