@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlencode
 
 import dash
 import flask
@@ -135,7 +136,8 @@ def _page(body: str, status: int = 200, title: str = "set up") -> flask.Response
     style = ("<style>.login-card.setup-card{max-width:40rem;width:100%}"
              ".setup-provider{border-top:1px solid var(--border);padding:.75rem 0}"
              ".setup-provider h2{font-size:1.1rem;margin:.25rem 0}"
-             ".setup-state{font-weight:600}.setup-provider code{word-break:break-all}</style>")
+             ".setup-state{font-weight:600}.setup-provider code{word-break:break-all}"
+             ".setup-card a.btn{text-decoration:none}.login-body{padding:1.5rem 0}</style>")
     page = login_page(title, style + body, status)
     text = page.get_data(as_text=True).replace('class="login-card"',
                                                'class="login-card setup-card"', 1)
@@ -199,7 +201,7 @@ def service_account_email(path: Path | None) -> tuple[str, str]:
 def _sync_line(store: Store, name: str) -> str:
     status = store.get_doc("sync", name)
     if status is None:
-        return "no sync yet: the scheduler runs one within minutes, or run pulseboard sync"
+        return "no sync yet: the scheduler runs one within a minute of a Connect"
     done = status.data.get("last_success_at") or "never complete"
     return f"last sync: {status.data.get('last_outcome', '?')} (last complete: {done})"
 
@@ -220,12 +222,15 @@ def _oauth_block(store: Store, name: str, config: Any) -> str:
         connected = store.get_doc("token", name) is not None
         revoked = store.get_doc(events.CONNECTION_SPACE, name) is not None
         state = "access revoked" if revoked else "connected" if connected else "not connected"
-        label = "Connect again" if connected else "Connect"
+        label = "Reconnect" if connected else "Connect"
         body = (f'<p class="muted">{html.escape(_sync_line(store, name))}</p>' if connected
                 else "")
-        body += (f'<form method="post" action="{_url(f"/setup/connect/{name}")}">'
-                 f'{_hidden_csrf()}<button class="btn btn-primary" id="setup-connect-{name}" '
-                 f'type="submit">{label} {html.escape(source.title)}</button></form>')
+        # A link, not a form: the page's form-action policy would stop a form's redirect to
+        # the provider; the session's CSRF token in the link keeps other sites from using it.
+        href = dash.get_relative_path(f"/setup/connect/{name}") + "?" + urlencode(
+            {"csrf_token": csrf.token()})
+        body += (f'<p><a class="btn btn-primary" id="setup-connect-{name}" '
+                 f'href="{html.escape(href)}">{label} {html.escape(source.title)}</a></p>')
     return (f'<section class="setup-provider" id="setup-{name}"><h2>{html.escape(source.title)}'
             f' · <span class="setup-state" id="setup-{name}-state">{state}</span></h2>'
             f'{body}</section>')
@@ -240,7 +245,7 @@ def _sheets_block(store: Store, config: SetupConfig) -> str:
         steps = ("<p>Share your lifting sheet (columns: date, exercise, sets, reps, weight) "
                  "with this address, as a viewer:</p>"
                  f'<p><code id="setup-sheets-email">{html.escape(email)}</code></p>')
-        state = "shared?" if config.sheets_id else "no sheet named"
+        state = "not read yet" if config.sheets_id else "no sheet named"
         if not config.sheets_id:
             steps += ("<p>Then set <code>PULSEBOARD_SHEETS_ID</code> in <code>.env</code> to the "
                       "long id in the sheet's address (…/spreadsheets/d/<b>ID</b>/edit) and "
@@ -350,12 +355,12 @@ def install(server: flask.Flask) -> None:
         sessions.start(name, "owner")
         return flask.redirect(dash.get_relative_path("/setup"))
 
-    @bp.post("/setup/connect/<name>")
+    @bp.get("/setup/connect/<name>")
     def connect(name: str) -> Any:
         if not _owner():
             return _not_here()
         source = _oauth_source(name)
-        if not csrf.valid(flask.request.form.get("csrf_token", "")):
+        if not csrf.valid(flask.request.args.get("csrf_token", "")):
             return _providers_page("The form expired. Press Connect again.", "danger", 400)
         config = _config().oauth[name]
         if not config.configured:
@@ -392,6 +397,10 @@ def install(server: flask.Flask) -> None:
                      str(pending["redirect_uri"]), again="press Connect again")
         except PulseboardError as exc:
             return _providers_page(f"Not connected: {exc}", "danger", 502)
+        from dashboard.logic.overview import request_sync
+
+        # The schedule would wait hours for the next run; "Sync now" asks the scheduler at once.
+        request_sync(data.store(), flask_login.current_user.id, True, datetime.now(UTC))
         return flask.redirect(dash.get_relative_path(f"/setup?connected={name}"))
 
     server.register_blueprint(bp)
@@ -400,6 +409,6 @@ def install(server: flask.Flask) -> None:
 def _connected_message() -> str:
     name = flask.request.args.get("connected", "")
     if name in _config().oauth:
-        return (f"{_oauth_source(name).title} is connected: the token is stored and the scheduler "
-                "syncs it (or run pulseboard sync now).")
+        return (f"{_oauth_source(name).title} is connected: the token is stored, and the "
+                "scheduler was asked to sync now (it starts within a minute).")
     return ""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
@@ -66,6 +68,19 @@ def test_no_owner_sends_sign_in_to_setup_which_asks_for_the_code(server, store) 
     # The rest of the dashboard is still behind the login.
     assert client.get("/").status_code == 302
     assert client.get("/_dash-layout").status_code == 401
+
+
+def test_the_printed_address_carries_the_code_and_only_the_newest_works(server, store) -> None:
+    old = setup.new_code(store)
+    code = setup.new_code(store)  # a restart of `pulseboard up` prints a new one
+    client = server.test_client()
+    stale = client.get(f"/setup?code={old}")
+    assert stale.status_code == 403 and "no longer" in stale.get_data(as_text=True)
+    answer = client.get(f"/setup?code={code}")
+    assert answer.status_code == 302 and answer.headers["Location"] == "/setup"
+    assert 'id="setup-username"' in client.get("/setup").get_data(as_text=True)
+    assert 'id="setup-username"' not in server.test_client().get("/setup").get_data(
+        as_text=True)  # another browser has not shown the code
 
 
 def test_a_wrong_code_or_none_creates_nothing(server, store) -> None:
@@ -182,7 +197,10 @@ def owner(standins: Any) -> Any:
 
 
 def _start_connect(client: Any, name: str) -> str:
-    answer = client.post(f"/setup/connect/{name}", data={"csrf_token": _form(client, "/setup")})
+    page = client.get("/setup").get_data(as_text=True)
+    found = re.search(rf'id="setup-connect-{name}" href="([^"]+)"', page)
+    assert found, page
+    answer = client.get(html.unescape(found.group(1)))
     assert answer.status_code == 302, answer.get_data(as_text=True)
     return str(answer.headers["Location"])
 
@@ -218,6 +236,8 @@ def test_connect_round_trip_lands_on_the_dashboard_and_a_sync_works(owner, stand
     assert token.data["refresh_token"] == standins.current_refresh_token(name)
     page = owner.get(answer.headers["Location"]).get_data(as_text=True)
     assert f'id="setup-{name}-state">connected<' in page and "is connected" in page
+    asked = store.get_doc("requests", "sync")  # "Sync now", for the scheduler's next tick
+    assert asked is not None and asked.data["requested_by"] == "owner"
     standins.clear_log()
     assert sync_source(name, store, None).outcome == "complete"
     assert standins.requests(name, "token") == 0  # the stored token was used as it was
@@ -264,15 +284,20 @@ def test_connect_is_the_owners_and_needs_the_client_settings(owner, standins,
     page = owner.get("/setup").get_data(as_text=True)
     assert 'id="setup-strava-state">not configured<' in page
     assert "PULSEBOARD_STRAVA_CLIENT_ID" in page and "/oauth/strava/callback" in page
-    answer = owner.post("/setup/connect/strava", data={"csrf_token": csrf(page)})
+    found = re.search(r'id="setup-connect-withings" href="[^"]*csrf_token=([^"&]+)"', page)
+    assert found, page
+    token = found.group(1)
+    answer = owner.get(f"/setup/connect/strava?csrf_token={token}")
     assert answer.status_code == 400 and "not configured" in answer.get_data(as_text=True)
-    assert owner.post("/setup/connect/nosuch", data={"csrf_token": csrf(page)}).status_code == 404
-    assert owner.post("/setup/connect/withings", data={"csrf_token": "x"}).status_code == 400
+    assert owner.get(f"/setup/connect/nosuch?csrf_token={token}").status_code == 404
+    # A link another site made (it cannot know the session's token) starts nothing.
+    assert owner.get("/setup/connect/withings?csrf_token=x").status_code == 400
+    assert owner.get("/setup/connect/withings").status_code == 400
     viewer = server.test_client()
     store = data.store_for(from_settings(settings.get()))
     users.add(store, "viewer", PASSWORD, "viewer")
     assert login(viewer, "viewer").status_code == 302
-    assert viewer.post("/setup/connect/withings", data={}).status_code == 404
+    assert viewer.get("/setup/connect/withings").status_code == 404
     assert viewer.get("/oauth/withings/callback?code=x&state=y").status_code == 404
     anonymous = server.test_client()
     assert anonymous.get("/oauth/withings/callback?code=x&state=y").status_code == 302

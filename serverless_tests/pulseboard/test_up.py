@@ -207,3 +207,23 @@ def _settings_for(folder: Path) -> object:
 
     return settings.load(settings.with_env_file({"PULSEBOARD_ENV_FILE": str(folder / ".env"),
                                                  "PULSEBOARD_DATA_DIR": str(folder / "var")}))
+
+
+def test_the_keys_a_first_run_lacks_are_made_once_and_kept_private(tmp_path: Path) -> None:
+    import settings
+    from core.errors import UsageError
+
+    data_dir = tmp_path / "var"
+    bare = settings.load({"PULSEBOARD_DATA_DIR": str(data_dir)})
+    made = up.made_secrets(bare)
+    assert set(made) == {"PULSEBOARD_SECRET_KEY", "PULSEBOARD_API_KEY"}
+    assert made["PULSEBOARD_SECRET_KEY"] != made["PULSEBOARD_API_KEY"]
+    assert up.made_secrets(bare) == made  # a restart signs nobody out
+    assert (data_dir / "secret_key").stat().st_mode & 0o777 == 0o600
+    own = settings.load({"PULSEBOARD_DATA_DIR": str(data_dir), "PULSEBOARD_SECRET_KEY": "mine"})
+    assert set(up.made_secrets(own)) == {"PULSEBOARD_API_KEY"}  # the owner's own key wins
+    assert up.made_secrets(settings.load({"PULSEBOARD_DATA_DIR": str(data_dir),
+                                          "PULSEBOARD_DEMO": "true"})) == {}
+    (data_dir / "api_key").write_text("\n")
+    with pytest.raises(UsageError, match="api_key .* is empty: delete it"):
+        up.made_secrets(bare)
