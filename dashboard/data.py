@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, cast
 
+from core import localtime
 from dashboard import config as dashboard_config
 from dashboard.config import DashboardConfig
 from dashboard.logic import inputs
@@ -101,11 +102,45 @@ def store() -> Store:
     return store_for(dashboard_config.current())
 
 
-def day_bounds(start: Any, end: Any) -> tuple[date | None, date | None]:
-    """A date-picker range as half-open store bounds (the end day is included); InputError
-    when it is not a range of days."""
+def date_bounds(start: Any, end: Any) -> tuple[date | None, date | None]:
+    """A date-picker range as half-open bounds for what is keyed by calendar date (the lifting
+    sheet's sets: a sheet's date is a local date as written); InputError when not days."""
     low, high = inputs.day_range(start, end)
     return low, high + timedelta(days=1) if high else None
+
+
+def day_bounds(start: Any, end: Any,
+               tz: tzinfo | None = None) -> tuple[datetime | None, datetime | None]:
+    """A date-picker range of the viewer's local days (`tz`, else their prefs) as half-open UTC
+    bounds for what is keyed by instant (weigh-ins, activities): the end day is included, and
+    a day begins at local midnight (a DST change day is 23 or 25 hours)."""
+    low, high = inputs.day_range(start, end)
+    if tz is None:
+        from dashboard.prefs import current_prefs
+
+        tz = current_prefs().tz
+    return (localtime.day_start_utc(low, tz) if low else None,
+            localtime.day_start_utc(high + timedelta(days=1), tz) if high else None)
+
+
+def with_local_day(frame: pd.DataFrame, column: str = "time",
+                   tz: tzinfo | None = None) -> pd.DataFrame:
+    """`frame` with `day` (the viewer's calendar day of each instant in `column`, a midnight
+    Timestamp) and `week` (its ISO week's Monday): what every daily and weekly bucket uses."""
+    import pandas as pd
+
+    if tz is None:
+        from dashboard.prefs import current_prefs
+
+        tz = current_prefs().tz
+    out = frame.copy()
+    if out.empty:
+        return out.assign(day=pd.Series(dtype="datetime64[ns]"),
+                          week=pd.Series(dtype="datetime64[ns]"))
+    local = pd.to_datetime(out[column], utc=True).dt.tz_convert(tz)
+    out["day"] = local.dt.tz_localize(None).dt.normalize()
+    out["week"] = out["day"] - pd.to_timedelta(out["day"].dt.weekday, unit="D")
+    return out
 
 
 def recent_start(s: Store, kind: str, series: str = "", days: int = 400) -> Any:

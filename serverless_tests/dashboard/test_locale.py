@@ -161,3 +161,32 @@ def test_quality_says_which_unit_the_sheet_was_read_in(make_client: Any,
     assert status == 200
     assert "read in lb (the weight_lb column)" in text
     assert "29 Nov 2026, 22:30 PST" in text
+
+
+def test_a_picked_range_of_days_is_the_viewer_s_local_days() -> None:
+    from core import localtime
+
+    la = localtime.zone("America/Los_Angeles")
+    low, high = data.day_bounds("2026-11-29", "2026-11-29", la)
+    assert (low, high) == (datetime(2026, 11, 29, 8, tzinfo=UTC),
+                           datetime(2026, 11, 30, 8, tzinfo=UTC))
+    assert low is not None and high is not None and low <= WEIGH_IN < high
+    # Fall back: 1 Nov 2026 in Los Angeles is 25 hours long.
+    low, high = data.day_bounds("2026-11-01", "2026-11-01", la)
+    assert low is not None and high is not None
+    assert (high - low).total_seconds() == 25 * 3600
+    assert data.date_bounds("2026-11-29", "2026-11-29") == (date(2026, 11, 29), date(2026, 11, 30))
+
+
+def test_local_day_and_week_columns() -> None:
+    import pandas as pd
+
+    from core import localtime
+
+    frame = pd.DataFrame({"time": pd.to_datetime([WEIGH_IN, datetime(2026, 11, 30, 8, 0,
+                                                                     tzinfo=UTC)], utc=True)})
+    out = data.with_local_day(frame, tz=localtime.zone("America/Los_Angeles"))
+    assert [d.date() for d in out["day"]] == [date(2026, 11, 29), date(2026, 11, 30)]
+    assert [w.date() for w in out["week"]] == [date(2026, 11, 23), date(2026, 11, 30)]
+    assert data.with_local_day(frame.iloc[:0], tz=localtime.UTC_ZONE).columns.tolist() == \
+        ["time", "day", "week"]
