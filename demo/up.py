@@ -167,6 +167,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check", action="store_true", help="start everything, check it answers, then stop"
     )
+    parser.add_argument("--timezone", help="the owner's IANA zone, e.g. America/Los_Angeles "
+                        "(default: PULSEBOARD_TIMEZONE, else this computer's zone)")
+    parser.add_argument("--units", choices=("metric", "imperial"),
+                        help="units shown by default (default: PULSEBOARD_UNITS, else metric)")
     args = cli.add_debug(parser).parse_args(argv)
     return cli.run(lambda: up(args), debug=args.debug)
 
@@ -186,6 +190,13 @@ def demo_env(args: argparse.Namespace) -> tuple[Path, dict[str, str]]:
         # agreement, so the demo opts in (a real owner decides for themselves; see README).
         "PULSEBOARD_FORECAST_USE_STRAVA_API": "true",
     }
+    # Shown zone and units: the flags over the environment's PULSEBOARD_TIMEZONE / _UNITS.
+    if getattr(args, "timezone", None):
+        from core import localtime
+
+        env["PULSEBOARD_TIMEZONE"] = localtime.zone(args.timezone).key
+    if getattr(args, "units", None):
+        env["PULSEBOARD_UNITS"] = args.units
     secret_file = data_dir / "secret_key"
     data_dir.mkdir(parents=True, exist_ok=True)
     if not secret_file.exists():
