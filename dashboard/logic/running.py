@@ -124,8 +124,7 @@ def run_map(runs: pd.DataFrame, selected: str | None = None, map_style: str = "w
     fig.update_layout(map={"style": running_maps.base_style(map_style), **seen},
                       clickmode="event", hovermode="closest", showlegend=False)
     style(fig, 420)
-    fig.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0},
-                      annotations=running_maps.attribution(map_style))
+    fig.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0})
     return fig
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -66,7 +66,7 @@ def _build(store: Store) -> RunIndex:
         cells = heatmap.decode(doc["cells"]) if doc and doc.get("cells") else \
             _polyline_cells(a.summary_polyline)
         index.run_ids.append(a.id)
-        starts.append(np.datetime64(a.start_time.replace(tzinfo=None), "s"))
+        starts.append(_naive(a.start_time))
         index.run_cells.append(cells)
     index.run_starts = np.asarray(starts, dtype="datetime64[s]")
     return index
@@ -81,11 +81,12 @@ def _naive(moment: datetime | date | None) -> np.datetime64 | None:
     if moment is None:
         return None
     if isinstance(moment, datetime):
-        return np.datetime64(moment.replace(tzinfo=None), "s")
+        return np.datetime64(moment.astimezone(UTC).replace(tzinfo=None), "s")
     return np.datetime64(moment.isoformat(), "s")
 
 
-def cells_between(index: RunIndex, low: date | None, high: date | None) -> list[np.ndarray]:
+def cells_between(index: RunIndex, low: datetime | date | None,
+                  high: datetime | date | None) -> list[np.ndarray]:
     """The heatmap cells of the runs that started in [low, high)."""
     keep = np.ones(len(index.run_ids), dtype=bool)
     lo, hi = _naive(low), _naive(high)

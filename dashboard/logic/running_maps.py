@@ -16,7 +16,8 @@ LAND_COLOR = "#f2efe9"
 
 def base_style(map_style: str) -> Any:
     """layout.map.style: a MapLibre style with OpenStreetMap's raster tiles, or plotly's
-    built-in white background that asks no server for anything."""
+    built-in white background that asks no server for anything. MapLibre's attribution control
+    shows the source's credit (OpenStreetMap's tile policy asks for it), tiles or not."""
     if map_style != "osm":
         return "white-bg"
     return {
@@ -30,24 +31,17 @@ def base_style(map_style: str) -> Any:
     }
 
 
-def attribution(map_style: str) -> list[dict[str, Any]]:
-    """The credit OpenStreetMap's tile policy asks for, on the figure itself (it shows whether
-    or not MapLibre's own control does)."""
-    if map_style != "osm":
-        return []
-    return [{"text": f'<a href="https://www.openstreetmap.org/copyright">{OSM_ATTRIBUTION}</a>',
-             "showarrow": False, "xref": "paper", "yref": "paper", "x": 1, "y": 0,
-             "xanchor": "right", "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.8)",
-             "font": {"size": 10, "color": "#333"}}]
-
-
 def view(lat: np.ndarray | list[float], lon: np.ndarray | list[float]) -> dict[str, Any]:
     """Centre and zoom that show every point."""
     la = np.asarray(lat, dtype=float)
     lo = np.asarray(lon, dtype=float)
-    span = max(float(la.max() - la.min()), float(lo.max() - lo.min()) / 1.5, 1e-3)
-    return {"center": {"lat": float(np.median(la)), "lon": float(np.median(lo))},
-            "zoom": float(np.clip(np.log2(360 / span) - 1.2, 1, 16))}
+    # MapLibre's world is 512 px wide at zoom 0 and doubles with each step; about 400 px of a
+    # 420 px map show the routes, and Mercator stretches latitude by 1 / cos(latitude).
+    middle = (float(la.min()) + float(la.max())) / 2
+    span = max(float(la.max() - la.min()) / max(np.cos(np.radians(middle)), 0.1),
+               float(lo.max() - lo.min()), 1e-3)
+    return {"center": {"lat": middle, "lon": (float(lo.min()) + float(lo.max())) / 2},
+            "zoom": float(np.clip(np.log2(360 * 400 / 512 / span), 1, 16))}
 
 
 def heatmap_figure(lat: np.ndarray, lon: np.ndarray, runs: np.ndarray,
@@ -68,4 +62,4 @@ def heatmap_figure(lat: np.ndarray, lon: np.ndarray, runs: np.ndarray,
     return figure_dict([trace, most], 420, map={"style": base_style(map_style),
                                                 **view(lat, lon)},
                        margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False,
-                       annotations=attribution(map_style), uirevision="heatmap")
+                       uirevision="heatmap")

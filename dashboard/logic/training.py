@@ -157,12 +157,16 @@ def fitness_figure(groups: dict[str, dict[date, float]], low: date | None, high:
     total_ctl = sum(f.ctl for f in forms.values())
     total_atl = sum(f.atl for f in forms.values())
     assert isinstance(total_ctl, np.ndarray) and isinstance(total_atl, np.ndarray)
+    share = {g: float(np.sum(forms[g].load[begin:])) for g in GROUPS}
+    total = sum(share.values()) or 1.0
     traces: list[dict[str, Any]] = []
     for g in GROUPS:
         if not np.any(forms[g].load):
             continue
+        # Each sport's share of the load in the range, in its legend entry.
         traces.append({"type": "scatter", "x": x, "y": np.round(forms[g].ctl[begin:], 1).tolist(),
-                       "name": f"fitness: {g}", "stackgroup": "ctl", "mode": "lines",
+                       "name": f"fitness: {g} ({100 * share[g] / total:.0f} % of load)",
+                       "stackgroup": "ctl", "mode": "lines",
                        "line": {"width": 0.5, "color": GROUP_COLORS[g]}})
     traces.append({"type": "scatter", "x": x, "y": np.round(total_atl[begin:], 1).tolist(),
                    "name": "fatigue (ATL, 7 d)", "mode": "lines",
@@ -171,10 +175,7 @@ def fitness_figure(groups: dict[str, dict[date, float]], low: date | None, high:
                                                             1).tolist(),
                    "name": "form (TSB = CTL − ATL)", "mode": "lines",
                    "line": {"color": COLORS["good"], "width": 2, "dash": "dot"}})
-    share = {g: float(np.sum(forms[g].load[begin:])) for g in GROUPS}
-    total = sum(share.values()) or 1.0
-    shares = " · ".join(f"{g} {100 * v / total:.0f} %" for g, v in share.items() if v > 0)
-    return figure_dict(traces, 380, title=f"Fitness (CTL, 42 d), fatigue, form — load: {shares}",
+    return figure_dict(traces, 380, margin={"t": 15},
                        yaxis={"title": {"text": "load (TRIMP a day)"}, "zeroline": True},
                        xaxis={"title": {"text": "date"}}, hovermode="x unified",
                        legend={"orientation": "h", "y": -0.25})

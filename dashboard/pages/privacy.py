@@ -47,14 +47,14 @@ def layout(**_query: Any) -> Any:
                 id="privacy-radius", type="number", value=400, min=privacy.MIN_RADIUS_M,
                 max=privacy.MAX_RADIUS_M)], md=3),
         ], className="g-2 controls"),
-        dbc.Row([
-            dbc.Col(dbc.Button("Add zone", id="privacy-add", color="primary", size="sm"),
-                    width="auto"),
-            dbc.Col(dcc.Dropdown(id="privacy-pick", placeholder="a zone to remove"), md=4),
-            dbc.Col(dbc.Button("Remove", id="privacy-remove", color="secondary", size="sm"),
-                    width="auto"),
-            dbc.Col(html.Span(id="privacy-message", className="muted"), width="auto"),
-        ], className="g-2 align-items-center mb-2"),
+        html.Div([
+            dbc.Button("Add zone", id="privacy-add", color="primary", size="sm"),
+            html.Div(dcc.Dropdown(id="privacy-pick", placeholder="a zone to remove"),
+                     style={"minWidth": "16rem"}),
+            dbc.Button("Remove", id="privacy-remove", color="secondary", size="sm"),
+            html.Span(id="privacy-message", className="muted"),
+        ], style={"display": "flex", "gap": ".75rem", "alignItems": "center",
+                  "flexWrap": "wrap", "margin": ".75rem 0"}),
         dcc.Graph(id="privacy-map", config={"displaylogo": False, "scrollZoom": True}),
     ])
 
@@ -100,7 +100,7 @@ def zones_figure(store: Any, found: list[privacy.Zone], map_style: str) -> dict[
     return figure_dict(traces, 420, map={"style": running_maps.base_style(map_style),
                                          **running_maps.view(points_lat, points_lon)},
                        margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False,
-                       annotations=running_maps.attribution(map_style), uirevision="zones")
+                       uirevision="zones")
 
 
 @dash.callback(

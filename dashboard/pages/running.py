@@ -55,9 +55,9 @@ def layout(**_query: Any) -> Any:
                      dcc.Graph(id="running-fitness", config=GRAPH)], xs=12, lg=6),
         ], className="g-2"),
         dbc.Row([
-            dbc.Col([html.H5("Best efforts"), html.Div(id="running-records")], xs=12, lg=8),
+            dbc.Col([html.H5("Best efforts"), html.Div(id="running-records")], xs=12, lg=7),
             dbc.Col([html.H5("Eddington number"), html.Div(id="running-eddington")],
-                    xs=12, lg=4),
+                    xs=12, lg=5),
         ], className="g-2"),
         dbc.Row([
             dbc.Col(dcc.Graph(id="running-overtime", config=GRAPH), xs=12, lg=7),
@@ -143,14 +143,16 @@ def heat(start: Any, end: Any, _v: Any) -> Any:
 def fitness(start: Any, end: Any, _v: Any) -> Any:
     store = data.store()
     try:
-        low, high = data.day_bounds(start, end)
+        # Loads are per local day: the range's days themselves, the last one included.
+        first, last = inputs.day_range(start, end)
     except inputs.InputError as exc:
         return empty_dict(str(exc))
     index = running_data.run_index(store)
     groups = data.remembered(store, ("running-loads",),
                              lambda: training.activity_loads(index))
     groups = {**groups, "lifting": running_data.lifting_loads(store)}
-    return training.fitness_figure(groups, low, high, data.now_utc().date())
+    return training.fitness_figure(groups, first, last + timedelta(days=1) if last else None,
+                                   data.now_utc().date())
 
 
 @dash.callback(
