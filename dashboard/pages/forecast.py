@@ -1,52 +1,87 @@
-"""Forecast page: weekly training plan in, projected weight and fat ratio out (via the API)."""
+"""Forecast page: a weekly training plan in (the owner's units), two plans' paths out, from the
+API, after the last 12 weeks of the actual trend, with their 80 % bands and the goal."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
+import flask_login
 from dash import Input, Output, State, dcc, html
 
-from dashboard import config, data
-from dashboard.logic import forecast
+from core import localtime
+from dashboard import config, data, prefs
+from dashboard.logic import body, forecast, goal, plans
+from models import features
 
 dash.register_page(__name__, path="/forecast", title="Forecast · Pulseboard", name="Forecast",
-                   description="Projected weight and fat ratio for a weekly training plan, from "
-                               "the forecast model.", order=4)
+                   description="Projected weight and fat ratio for a weekly training plan, beside "
+                               "your last 4 weeks', from the forecast model.", order=4)
 
-INPUTS = (
-    ("distance_km", "Running distance per week (km)", 25, 1),
-    ("duration_h", "Running time per week (h)", 2.5, 0.5),
-    ("crossfit_sessions", "Lifting sessions per week", 3, 1),
-    ("avg_weight_kg", "Average weight lifted (kg)", 40, 5),
-    ("weeks", "Horizon (weeks)", 12, 1),
+INPUTS = tuple((name, text, quantity, default, step)
+               for name, text, quantity, default, step in plans.FORM)
+PROVENANCE = (
+    "Strava's API agreement forbids using what its API gives for training AI or machine-"
+    "learning models. The forecaster therefore learns only from activities that also came from "
+    "your own files or your Strava export (import them on the Activity files page or drop them "
+    "in the inbox); activities only Strava's API gave are left out, unless you, the owner, set "
+    "PULSEBOARD_FORECAST_USE_STRAVA_API=true. `python -m models train` prints how many "
+    "activities each source gave."
 )
 
 
 def layout(**_query: Any) -> Any:
+    unit = prefs.current_prefs().units
     fields = [
-        dbc.Col([dbc.Label(text, html_for=f"forecast-{name}"),
-                 dbc.Input(id=f"forecast-{name}", type="number", value=value, step=step, min=0)],
+        dbc.Col([dbc.Label(plans.label(name, text, quantity, unit), html_for=f"forecast-{name}"),
+                 dbc.Input(id=f"forecast-{name}", type="number", min=0, step=step,
+                           value=plans.to_form(name, default, quantity, unit))],
                 xs=12, sm=6, lg=2)
-        for name, text, value, step in INPUTS
+        for name, text, quantity, default, step in INPUTS
     ]
     fields.append(dbc.Col(dbc.Button("Forecast", id="forecast-run", color="primary",
                                      className="mt-4 w-100"), xs=12, lg=2))
     return html.Div([
         html.H2("Forecast", className="page-title"),
-        html.P("What would this week-in, week-out plan do to your weight and fat ratio?",
-               className="muted"),
+        html.P("What would this week-in, week-out plan do to your weight and fat ratio, beside "
+               "carrying on as in your last 4 weeks?", className="muted"),
         dbc.Row(fields, className="g-2 controls"),
         dbc.Spinner(html.Div(id="forecast-message"), color="primary"),
         dcc.Graph(id="forecast-graph"),
         html.Div(id="forecast-model", className="muted"),
+        html.P(PROVENANCE, className="muted small mt-2", id="forecast-provenance"),
     ])
+
+
+def _recent_weeks(store: Any, today: Any) -> list[features.Week]:
+    # What the owner did lately, whatever brought it: describing is not training.
+    since = features.monday(today) - timedelta(weeks=plans.RECENT_WEEKS + 1)
+    weights = [(m.time, m.value) for m in data.query(store, "measurements", "weight_kg", since)]
+    fats = [(m.time, m.value) for m in data.query(store, "measurements", "fat_ratio_pct", since)]
+    return features.build_weeks(weights, fats, data.query(store, "activities", "", since),
+                                data.query(store, "lift_sets", "", since), today,
+                                config=features.ForecastConfig(use_strava_api=True))
+
+
+def _history(store: Any, tz: Any) -> dict[str, dict[Any, float]]:
+    since = data.now_utc() - timedelta(weeks=plans.HISTORY_WEEKS, days=body.WARM_UP_DAYS)
+    points = {kind: [(m.time, m.value) for m in data.query(store, "measurements", kind, since)]
+              for kind in ("weight_kg", "fat_ratio_pct")}
+    built = body.build(points["weight_kg"], points["fat_ratio_pct"], tz)
+    return {"weight_kg": built.weight_trend, "fat_ratio_pct": built.fat_ratio_trend}
+
+
+def _user() -> str:
+    user = flask_login.current_user
+    return str(user.id) if user is not None and user.is_authenticated else ""
 
 
 def run(values: dict[str, Any], session: Any = None) -> tuple[Any, Any, str]:
     """(figure, message component, model line) for one set of inputs."""
-    params, problem = forecast.validate(values)
+    viewer = prefs.current_prefs()
+    params, problem = forecast.validate(plans.from_form(values, viewer.units))
     if problem:
         return (forecast.empty_figure(problem), dbc.Alert(problem, color="warning",
                                                           id="forecast-alert"), "")
@@ -56,16 +91,26 @@ def run(values: dict[str, Any], session: Any = None) -> tuple[Any, Any, str]:
         return (forecast.empty_figure("No forecast to draw."),
                 dbc.Alert(answer.message, color="danger", id="forecast-alert"), "")
     store = data.store()
-    latest = {}
-    for kind in ("weight_kg", "fat_ratio_pct"):
-        found = data.latest(store, "measurements", kind, 1)
-        latest[kind] = found[0].value if found else None
-    per_week = answer.data.get("per_week", {})
-    units = {"weight_kg": ("weight", "kg"), "fat_ratio_pct": ("fat ratio", "%")}
-    summary = ", ".join(f"{units.get(k, (k, ''))[0]} {float(v):+.2f} {units.get(k, ('', ''))[1]}"
-                        "/week" for k, v in per_week.items() if isinstance(v, int | float))
-    return (forecast.path_figure(answer.data, latest),
-            dbc.Alert(f"Expected change: {summary}", color="info", id="forecast-result"),
+    today = localtime.local_date(data.now_utc(), viewer.tz)
+    weeks = int(params["weeks"])
+    answers = {plans.THIS_PLAN: answer.data}
+    lines = [html.Div(f"Expected change: {plans.summary(answer.data, weeks, viewer.units)}")]
+    recent = plans.recent_plan(_recent_weeks(store, data.now_utc().date()))
+    if recent is not None:
+        other = forecast.fetch(current.api_url, current.api_key, {**recent, "weeks": weeks},
+                               session=session)
+        if other.ok and other.data is not None:
+            answers[plans.RECENT] = other.data
+            lines.append(html.Div(f"As in your last {plans.RECENT_WEEKS} weeks: "
+                                  f"{plans.summary(other.data, weeks, viewer.units)}"))
+        else:
+            lines.append(html.Div(f"Your last {plans.RECENT_WEEKS} weeks: {other.message}"))
+    if answer.data.get("reason"):
+        lines.append(html.Div(f"Served: {answer.data.get('method')} ({answer.data['reason']})",
+                              className="small"))
+    figure = plans.figure(answers, _history(store, viewer.tz), weeks, viewer.units, today,
+                          goal.read(store, _user()))
+    return (figure, dbc.Alert(lines, color="info", id="forecast-result"),
             forecast.model_summary(answer.data))
 
 

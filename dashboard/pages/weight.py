@@ -7,11 +7,13 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, dcc, html
+import flask_login
+from dash import Input, Output, State, dcc, html
 
-from dashboard import data
-from dashboard.logic import inputs, weight
-from dashboard.logic.common import empty_figure
+from core import localtime, units
+from dashboard import data, prefs
+from dashboard.logic import body, goal, inputs, weight
+from dashboard.logic.common import empty_dict, empty_figure
 from storage import MEASUREMENT_TYPES
 
 dash.register_page(__name__, path="/weight", title="Weight · Pulseboard", name="Weight",
@@ -41,10 +43,105 @@ def layout(**_query: Any) -> Any:
                 options=[{"label": f"{d} days", "value": d} for d in WINDOWS_DAYS])],
                 xs=12, md=3),
         ], className="g-2 controls"),
+        html.H4("Trend", className="mt-3"),
+        html.Div(id="weight-body-summary", className="summary"),
+        html.P(id="weight-goal-text", className="lead"),
+        dcc.Graph(id="weight-trend", config={"displaylogo": False}),
+        dcc.Graph(id="weight-composition", config={"displaylogo": False}),
+        goal_form(),
+        html.H4("Any measurement", className="mt-3"),
         html.Div(id="weight-summary", className="summary"),
         dcc.Graph(id="weight-graph", config={"displaylogo": False}),
         dcc.Graph(id="weight-weekly", config={"displaylogo": False}),
     ])
+
+
+def goal_form() -> Any:
+    unit = units.label("weight", prefs.current_prefs().units)
+    return dbc.Row([
+        dbc.Col([dbc.Label("Goal"), dcc.Dropdown(
+            id="weight-goal-target", clearable=False, value="weight_kg",
+            options=[{"label": f"weight ({unit})", "value": "weight_kg"},
+                     {"label": "fat ratio (%)", "value": "fat_ratio_pct"}])], xs=12, md=3),
+        dbc.Col([dbc.Label("Value"), dbc.Input(id="weight-goal-value", type="number",
+                                               step=0.1, min=0)], xs=6, md=2),
+        dbc.Col([dbc.Label("By (optional)"), dbc.Input(id="weight-goal-by", type="date")],
+                xs=6, md=3),
+        dbc.Col([dbc.Button("Save goal", id="weight-goal-save", color="primary",
+                            className="mt-4 me-2"),
+                 dbc.Button("Clear", id="weight-goal-clear", color="secondary",
+                            outline=True, className="mt-4")], xs=12, md=4),
+        html.Div(id="weight-goal-status", className="muted"),
+        dcc.Store(id="weight-goal-saved"),
+    ], className="g-2 controls mt-2")
+
+
+GOALS = goal.SPACE
+
+
+def _user() -> str:
+    user = flask_login.current_user
+    return str(user.id) if user is not None and user.is_authenticated else ""
+
+
+def _goal() -> goal.Goal | None:
+    return goal.read(data.store(), _user())
+
+
+@dash.callback(
+    Output("weight-goal-status", "children"), Output("weight-goal-saved", "data"),
+    Input("weight-goal-save", "n_clicks"), Input("weight-goal-clear", "n_clicks"),
+    State("weight-goal-target", "value"), State("weight-goal-value", "value"),
+    State("weight-goal-by", "value"), prevent_initial_call=True,
+)
+def save_goal(_save: Any, _clear: Any, target: Any, value: Any, by: Any) -> Any:
+    name = _user()
+    if not name:
+        return "Sign in to keep a goal.", dash.no_update
+    store = data.store()
+    doc = store.get_doc(GOALS, name)
+    version = doc.version if doc is not None else 0
+    if dash.ctx.triggered_id == "weight-goal-clear":
+        store.put_doc(GOALS, name, {}, expected_version=version)
+        return "Goal cleared.", {"cleared": version}
+    unit = prefs.current_prefs().units
+    try:
+        if target == "weight_kg" and value not in (None, ""):
+            value = units.from_display(float(value), "weight", unit)
+        made = goal.make(str(target), value, by, today=data.now_utc().date())
+    except (goal.GoalError, ValueError, TypeError) as exc:
+        return f"Not saved: {exc}.", dash.no_update
+    if not store.put_doc(GOALS, name, made.to_record(), expected_version=version):
+        return "Not saved: the goal was changed meanwhile; try again.", dash.no_update
+    return "Goal saved.", made.to_record()
+
+
+@dash.callback(
+    Output("weight-trend", "figure"), Output("weight-composition", "figure"),
+    Output("weight-body-summary", "children"), Output("weight-goal-text", "children"),
+    Input("weight-range", "start_date"), Input("weight-range", "end_date"),
+    Input("weight-goal-saved", "data"), Input("app-data-version", "data"),
+)
+def update_body(start: Any, end: Any, _saved: Any, _v: Any) -> Any:
+    try:
+        low, high = data.day_bounds(start, end)
+    except inputs.InputError as exc:
+        return empty_dict(str(exc)), empty_dict(str(exc)), "", str(exc)
+    viewer = prefs.current_prefs()
+    store = data.store()
+    # The trend needs a few weeks behind the first day shown to settle.
+    warm = None if low is None else low - timedelta(days=body.WARM_UP_DAYS)
+    points = {kind: [(m.time, m.value) for m in data.query(store, "measurements", kind, warm,
+                                                            high)]
+              for kind in ("weight_kg", "fat_ratio_pct")}
+    built = body.build(points["weight_kg"], points["fat_ratio_pct"], viewer.tz)
+    kept = _goal()
+    today = localtime.local_date(data.now_utc(), viewer.tz)
+    rows = [html.Span([html.Span(name + " ", className="muted"), html.B(value)],
+                      className="me-4") for name, value in body.summary(built, viewer.units)]
+    return (body.trend_figure(built, viewer.units, low, kept),
+            body.composition_figure(built, viewer.units, low), rows,
+            body.goal_text(kept, built, viewer.units, today))
 
 
 @dash.callback(
