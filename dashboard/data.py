@@ -102,15 +102,19 @@ def store() -> Store:
     return store_for(dashboard_config.current())
 
 
-def date_bounds(start: Any, end: Any) -> tuple[date | None, date | None]:
-    """A date-picker range as half-open bounds for what is keyed by calendar date (the lifting
-    sheet's sets: a sheet's date is a local date as written); InputError when not days."""
+def day_bounds(start: Any, end: Any) -> tuple[date | None, date | None]:
+    """A date-picker range as half-open day bounds (the end day is included); InputError when
+    it is not a range of days. As store bounds these are UTC midnights: right for what is keyed
+    by calendar date (the lifting sheet's sets); instants want local_day_bounds."""
     low, high = inputs.day_range(start, end)
     return low, high + timedelta(days=1) if high else None
 
 
-def day_bounds(start: Any, end: Any,
-               tz: tzinfo | None = None) -> tuple[datetime | None, datetime | None]:
+date_bounds = day_bounds
+
+
+def local_day_bounds(start: Any, end: Any,
+                     tz: tzinfo | None = None) -> tuple[datetime | None, datetime | None]:
     """A date-picker range of the viewer's local days (`tz`, else their prefs) as half-open UTC
     bounds for what is keyed by instant (weigh-ins, activities): the end day is included, and
     a day begins at local midnight (a DST change day is 23 or 25 hours)."""

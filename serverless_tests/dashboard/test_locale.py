@@ -167,12 +167,12 @@ def test_a_picked_range_of_days_is_the_viewer_s_local_days() -> None:
     from core import localtime
 
     la = localtime.zone("America/Los_Angeles")
-    low, high = data.day_bounds("2026-11-29", "2026-11-29", la)
+    low, high = data.local_day_bounds("2026-11-29", "2026-11-29", la)
     assert (low, high) == (datetime(2026, 11, 29, 8, tzinfo=UTC),
                            datetime(2026, 11, 30, 8, tzinfo=UTC))
     assert low is not None and high is not None and low <= WEIGH_IN < high
     # Fall back: 1 Nov 2026 in Los Angeles is 25 hours long.
-    low, high = data.day_bounds("2026-11-01", "2026-11-01", la)
+    low, high = data.local_day_bounds("2026-11-01", "2026-11-01", la)
     assert low is not None and high is not None
     assert (high - low).total_seconds() == 25 * 3600
     assert data.date_bounds("2026-11-29", "2026-11-29") == (date(2026, 11, 29), date(2026, 11, 30))
