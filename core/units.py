@@ -69,6 +69,11 @@ def _decimals(step_: float) -> int:
     return max(0, -math.floor(math.log10(step_) + 1e-9))
 
 
+def decimals(quantity: str, units: str) -> int:
+    """How many decimals the quantity's step shows (2 for km, 0 for feet)."""
+    return _decimals(step(quantity, units))
+
+
 def to_display(value_si: float | None, quantity: str, units: str) -> float | None:
     """The value in `units`, unrounded (for axes and sums); None stays None."""
     if value_si is None or (isinstance(value_si, float) and math.isnan(value_si)):

@@ -141,7 +141,8 @@ def views(table: pd.DataFrame, dataset: str, field: str | None, other: str | Non
         [{"type": "bar", "x": bar_labels, "y": round_list(top[field]),
           "marker": {"color": COLORS["accent"]}}],
         320, yaxis={"title": {"text": label(field)}},
-        xaxis={"title": {"text": "top 10"}, "tickangle": -30})
+        # Categories: labels that are dates would otherwise turn the axis into a calendar.
+        xaxis={"title": {"text": "top 10"}, "tickangle": -30, "type": "category"})
 
     series = downsample_time(focus[[time_col, field]].sort_values(time_col), time_col, field)
     out["line"] = figure_dict(

@@ -89,11 +89,12 @@ def run_comparison(runs: pd.DataFrame,
         now = get(last)
         before = get(prev) if prev is not None else None
         delta = None if now is None or before is None else now - before
+        places = units.decimals(q, shown_in)  # the rounding a person expects: 0.01 mi, 1 ft
         rows.append({
             "metric": f"{label} ({unit})",
-            "last": None if now is None else round(float(now), 2),
-            "previous": None if before is None else round(float(before), 2),
-            "change": None if delta is None else round(float(delta), 2),
+            "last": None if now is None else round(float(now), places),
+            "previous": None if before is None else round(float(before), places),
+            "change": None if delta is None else round(float(delta), places),
         })
     return rows
 

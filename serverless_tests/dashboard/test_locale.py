@@ -190,3 +190,13 @@ def test_local_day_and_week_columns() -> None:
     assert [w.date() for w in out["week"]] == [date(2026, 11, 23), date(2026, 11, 30)]
     assert data.with_local_day(frame.iloc[:0], tz=localtime.UTC_ZONE).columns.tolist() == \
         ["time", "day", "week"]
+
+
+def test_the_run_comparison_rounds_as_a_person_expects() -> None:
+    from dashboard.logic import overview
+
+    runs = data.runs_frame([r for r in _records() if isinstance(r, Activity)])
+    rows = {r["metric"]: r for r in overview.run_comparison(runs, "imperial") or []}
+    assert rows["Elevation gain (ft)"]["last"] == 98.0  # 30 m, whole feet
+    assert rows["Distance (mi)"]["last"] == 3.11
+    assert rows["Average speed (mph)"]["last"] == 7.2
