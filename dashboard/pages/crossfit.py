@@ -8,8 +8,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
-from dashboard import data
-from dashboard.logic import crossfit, inputs
+from dashboard import data, prefs
+from dashboard.logic import body, crossfit, inputs, strength
 from dashboard.logic.common import empty_figure
 
 dash.register_page(__name__, path="/crossfit", title="Crossfit · Pulseboard", name="Crossfit",
@@ -23,10 +23,12 @@ def layout(**_query: Any) -> Any:
         dbc.Row([dbc.Col([dbc.Label("Exercise"), dcc.Dropdown(id="crossfit-exercise",
                                                                clearable=False)], xs=12, md=5)],
                 className="controls"),
-        html.P(crossfit.ONE_RM_FORMULA, className="muted", id="crossfit-formula"),
+        html.P(strength.FORMULA, className="muted", id="crossfit-formula"),
+        dcc.Graph(id="crossfit-e1rm"),
+        html.H4("Personal records", className="mt-2"),
+        html.Div(id="crossfit-prs"),
         dbc.Row([
             dbc.Col(dcc.Graph(id="crossfit-progress"), xs=12, lg=6),
-            dbc.Col(dcc.Graph(id="crossfit-e1rm"), xs=12, lg=6),
             dbc.Col(dcc.Graph(id="crossfit-scatter"), xs=12, lg=6),
             dbc.Col(dcc.Graph(id="crossfit-volume"), xs=12, lg=6),
         ], className="g-2"),
@@ -58,4 +60,23 @@ def update(exercise: Any, _v: Any) -> Any:
     except inputs.InputError as exc:
         return (empty_figure(str(exc)),) * 4
     figs = crossfit.figures(data.lift_sets(data.store()), exercise)
-    return figs["progress"], figs["e1rm"], figs["scatter"], figs["volume"]
+    unit = prefs.current_prefs().units
+    lifts = data.query(data.store(), "lift_sets")
+    e1rm = strength.e1rm_figure(strength.sessions(lifts, exercise), exercise, unit)
+    return figs["progress"], e1rm, figs["scatter"], figs["volume"]
+
+
+@dash.callback(Output("crossfit-prs", "children"), Input("app-data-version", "data"))
+def prs(_v: Any) -> Any:
+    store = data.store()
+    viewer = prefs.current_prefs()
+    weights = [(m.time, m.value) for m in data.query(store, "measurements", "weight_kg")]
+    bodyweight = body.build(weights, [], viewer.tz).weight_trend
+    rows = strength.pr_table(data.query(store, "lift_sets"), bodyweight, viewer.units)
+    if not rows:
+        return html.P(crossfit.EMPTY, className="muted")
+    header = list(rows[0])
+    return dbc.Table([html.Thead(html.Tr([html.Th(h) for h in header])),
+                      html.Tbody([html.Tr([html.Td(r[h]) for h in header]) for r in rows])],
+                     id="crossfit-pr-table", bordered=False, hover=True, size="sm",
+                     responsive=True)
