@@ -52,7 +52,15 @@ STAGE_LEAVE_OUT = {"jobs": ("pandas",)}
 # zlib level: 1 builds three times faster than 6 for 12% more bytes, which only the upload
 # to S3 sees (the 250 MB limit counts unpacked bytes).
 COMPRESS_LEVEL = 1
-BUILD_VERSION = "3"  # bump when the layout below changes, so cached packages are rebuilt
+# botocore carries every AWS service's model (28 MB unpacked, 15 MB zipped); the functions make
+# clients for these only (Zappa's handler: s3; sts and sso for the credential chain).
+AWS_SERVICES = frozenset({"dynamodb", "s3", "ssm", "lambda", "sts", "sso", "sso-oidc"})
+# Stages whose browser files (Dash's and the component libraries' bundles, plotly.js, their
+# source maps) are published by `make publish-assets` and served from PULSEBOARD_ASSETS_URL:
+# the function never sends them, so its package need not carry them (15 MB zipped).
+BROWSER_FILES_PUBLISHED = frozenset({"dashboard"})
+BROWSER_SUFFIXES = (".js", ".map", ".js.LICENSE.txt")
+BUILD_VERSION = "4"  # bump when the layout below changes, so cached packages are rebuilt
 
 
 class PackageError(RuntimeError):
@@ -217,6 +225,15 @@ class Selection:
         return not any(g.fullmatch(p) for g in self.globs for p in prefixes)
 
 
+def needed_elsewhere(stage: str, rel: PurePosixPath) -> bool:
+    """An installed file the stage never reads: another AWS service's model, or a browser file
+    the stage's browsers fetch from the published assets."""
+    parts = rel.parts
+    if parts[:2] == ("botocore", "data") and len(parts) > 3 and parts[2] not in AWS_SERVICES:
+        return True
+    return stage in BROWSER_FILES_PUBLISHED and rel.name.endswith(BROWSER_SUFFIXES)
+
+
 def package_files(stage: str, config: dict[str, Any],
                   dists: dict[str, metadata.Distribution]) -> dict[str, Path]:
     """Every file the stage's zip holds: its path in the zip → the file on this machine."""
@@ -233,7 +250,7 @@ def package_files(stage: str, config: dict[str, Any],
         for rel in _dist_files(dist):
             posix = PurePosixPath(rel.as_posix())
             source = base / rel
-            if source.is_file() and keep.keeps(posix):
+            if source.is_file() and keep.keeps(posix) and not needed_elsewhere(stage, posix):
                 files.setdefault(str(posix), source)
     return files
 

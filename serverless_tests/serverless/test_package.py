@@ -142,6 +142,36 @@ def test_api_package_carries_no_dashboard_dependencies(unpacked: dict[str, Path]
     assert not {"sklearn", "scipy"} & {p.name for p in unpacked["dashboard"].iterdir()}
 
 
+@pytest.mark.parametrize(("stage", "path", "left_out"), [
+    ("dashboard", "botocore/data/ec2/2016-11-15/service-2.json.gz", True),
+    ("api", "botocore/data/sagemaker/2017-07-24/service-2.json.gz", True),
+    ("jobs", "botocore/data/dynamodb/2012-08-10/service-2.json.gz", False),
+    ("dashboard", "botocore/data/s3/2006-03-01/service-2.json.gz", False),
+    ("dashboard", "botocore/data/endpoints.json", False),
+    ("dashboard", "plotly/package_data/plotly.min.js", True),
+    ("dashboard", "dash/dcc/async-graph.js.map", True),
+    ("dashboard", "dash/dcc/package-info.json", False),
+    ("api", "werkzeug/debug/shared/debugger.js", False),  # only the dashboard publishes its own
+])
+def test_what_a_stage_never_reads_stays_out(stage: str, path: str, left_out: bool) -> None:
+    from pathlib import PurePosixPath
+
+    from deploy.package import needed_elsewhere
+
+    assert needed_elsewhere(stage, PurePosixPath(path)) is left_out
+
+
+def test_the_dashboard_package_leaves_out_what_the_assets_url_serves(
+        unpacked: dict[str, Path]) -> None:
+    root = unpacked["dashboard"]
+    assert not list((root / "dash").rglob("*.js"))
+    assert not (root / "plotly" / "package_data" / "plotly.min.js").exists()
+    assert (root / "dash" / "dcc" / "package-info.json").is_file()  # Dash reads it at import
+    services = {p.name for p in (root / "botocore" / "data").iterdir() if p.is_dir()}
+    assert services <= {"dynamodb", "s3", "ssm", "lambda", "sts", "sso", "sso-oidc"}
+    assert {"dynamodb", "s3", "ssm"} <= services
+
+
 def test_the_same_inputs_build_the_same_package(packages: dict[str, PackageInfo],
                                                 tmp_path: Path) -> None:
     again = build("api", dist_dir=tmp_path, force=True)
