@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,7 @@ class PushStage:
         self.store: Any = None
         self.provider_env: dict[str, str] = {}
         self.subscription_id = 0
+        self._starts: dict[str, datetime] = {}
 
     def client(self, service: str) -> Any:
         import boto3
@@ -130,6 +132,11 @@ class PushStage:
         current = settings.load({**self.standins.env(), **AWS_ENV,
                                  "PULSEBOARD_DATA_DIR": str(self.data_dir / "owner")})
         config = sources.get("strava").configure(current)
+        # Zappa touches the stage's touch_path after a deploy: the container Strava's validation
+        # meets is warm (a cold one may miss its 2 s).
+        import requests
+
+        requests.get(self.gateway.url + "health", timeout=120)
         said: list[str] = []
         subscribe("strava", config, self.store, self.callback, False, False,
                   verify_token=VERIFY_TOKEN, out=said.append)
@@ -142,10 +149,18 @@ class PushStage:
 
     def upload_run(self, **fields: Any) -> str:
         """A run uploaded to Strava now; its create event goes to the callback."""
-        return str(self.standins.push.upload_run(**fields)["id"])
+        run = self.standins.push.upload_run(**fields)
+        self._starts[str(run["id"])] = datetime.fromisoformat(
+            run["start_date"].replace("Z", "+00:00"))
+        return str(run["id"])
 
     def stored(self, activity_id: str) -> bool:
-        return any(a.id == activity_id for a in self.store.latest("activities", n=5))
+        """Whether the table holds the uploaded run (one Query around its start: the athlete's
+        history may hold activities later than it)."""
+        start = self._starts[activity_id]
+        found = self.store.query("activities", start=start - timedelta(seconds=1),
+                                 end=start + timedelta(seconds=1))
+        return any(a.id == activity_id for a in found)
 
     def wait_stored(self, activity_id: str, timeout_s: float = 60.0,
                     clock: Callable[[], float] = time.monotonic) -> float | None:
