@@ -58,9 +58,11 @@ def prefs_chooser() -> Any:
     zones = [z for z in localtime.zone_names()
              if "/" in z and not z.startswith(("Etc/", "SystemV/"))]
     return dhtml.Div([
-        dcc.Dropdown(id="app-units", value=chosen.units, clearable=False, searchable=False,
+        dcc.Dropdown(id="app-units", value="stone" if chosen.stone else chosen.units,
+                     clearable=False, searchable=False,
                      options=[{"label": "kg · km", "value": "metric"},
-                              {"label": "lb · mi", "value": "imperial"}],
+                              {"label": "lb · mi", "value": "imperial"},
+                              {"label": "st · mi", "value": "stone"}],
                      className="app-pref app-pref-units", style={"width": "7.5rem"}),
         dcc.Dropdown(id="app-zone", value=chosen.zone_name, clearable=False,
                      options=["UTC", *zones], className="app-pref app-pref-zone",
@@ -195,10 +197,12 @@ def _install_prefs(app: dash.Dash) -> None:
         if not isinstance(units, str) or not isinstance(zone, str):
             return dash.no_update
         chosen = prefs.current_prefs()
-        if (units, zone) == (chosen.units, chosen.zone_name):
+        stone = units == "stone"
+        units = "imperial" if stone else units
+        if (units, zone, stone) == (chosen.units, chosen.zone_name, chosen.stone):
             return dash.no_update
         try:
-            now = prefs.choose(units, zone)
+            now = prefs.choose(units, zone, stone)
         except PulseboardError:  # a name the chooser never offers: nothing is changed
             return dash.no_update
         return {"units": now.units, "zone": now.zone_name}

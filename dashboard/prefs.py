@@ -18,6 +18,8 @@ _G_KEY = "pulseboard_prefs"
 class Prefs:
     units: Units = "metric"
     tz: ZoneInfo = localtime.UTC_ZONE
+    # Body weight in stones and pounds (imperial only); every other weight stays in lb.
+    stone: bool = False
 
     @property
     def zone_name(self) -> str:
@@ -35,7 +37,8 @@ def resolve(record: dict[str, Any] | None, default_units: str, default_zone: str
         tz = localtime.zone(record.get("timezone") or default_zone)
     except localtime.ZoneError:
         tz = localtime.zone(default_zone) if _known(default_zone) else localtime.UTC_ZONE
-    return Prefs(units=units, tz=tz)  # type: ignore[arg-type]
+    stone = units == "imperial" and bool(record.get("weight_in_stone"))
+    return Prefs(units=units, tz=tz, stone=stone)  # type: ignore[arg-type]
 
 
 def _known(name: str) -> bool:
@@ -66,9 +69,10 @@ def current_prefs() -> Prefs:
     return prefs
 
 
-def choose(units: str | None, timezone: str | None) -> Prefs:
-    """Keeps the signed-in user's own units and zone (None: unchanged, "": the default) and
-    answers the prefs now in force; a bad choice raises with what to use instead."""
+def choose(units: str | None, timezone: str | None, stone: bool | None = None) -> Prefs:
+    """Keeps the signed-in user's own units and zone (None: unchanged, "": the default; `stone`
+    body weight in stones and pounds) and answers the prefs now in force; a bad choice raises
+    with what to use instead."""
     import flask_login
 
     from dashboard import data
@@ -77,7 +81,7 @@ def choose(units: str | None, timezone: str | None) -> Prefs:
     user = flask_login.current_user
     if user is None or not user.is_authenticated:
         raise users.UserError("sign in first: units and zone are kept with the user")
-    users.set_prefs(data.store(), user.id, units=units, timezone=timezone)
+    users.set_prefs(data.store(), user.id, units=units, timezone=timezone, stone=stone)
     sessions._forget(user.id)
     flask.g.pop(_G_KEY, None)
     return current_prefs()

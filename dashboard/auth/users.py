@@ -99,10 +99,13 @@ def end_sessions(store: Store, name: str) -> None:
 
 
 def set_prefs(store: Store, name: str, units: str | None = None,
-              timezone: str | None = None) -> None:
+              timezone: str | None = None, stone: bool | None = None) -> None:
     """The user's own units and time zone (None leaves one as it is; "" goes back to the
-    dashboard's default); a name the zone database does not know is refused."""
-    change: dict[str, str] = {}
+    dashboard's default), and whether body weight reads in stones; a name the zone database
+    does not know is refused."""
+    change: dict[str, str | bool] = {}
+    if stone is not None:
+        change["weight_in_stone"] = bool(stone)
     if units is not None:
         change["units"] = units_mod.check_units(units) if units else ""
     if timezone is not None:

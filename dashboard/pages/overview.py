@@ -31,6 +31,8 @@ def layout(**_query: Any) -> Any:
 
 def _shown(value_si: float, kind: str, prefs: Prefs) -> str:
     q = overview.quantity(kind)
+    if q == "weight" and kind == "weight_kg" and prefs.stone:
+        return units.fmt_stone(value_si)
     return units.fmt(value_si, q, prefs.units) if q else f"{value_si:.1f} {LABELS[kind][1]}"
 
 

@@ -200,3 +200,16 @@ def test_the_run_comparison_rounds_as_a_person_expects() -> None:
     assert rows["Elevation gain (ft)"]["last"] == 98.0  # 30 m, whole feet
     assert rows["Distance (mi)"]["last"] == 3.11
     assert rows["Average speed (mph)"]["last"] == 7.2
+
+
+def test_stone_for_those_who_weigh_themselves_so(make_client: Any,
+                                                 config: DashboardConfig) -> None:
+    client = make_client(timezone="Europe/London", units="metric")
+    deps = client.get("/_dash-dependencies").get_json()
+    status, _ = call(client, deps, "app-prefs-saved.data",
+                     {"app-units.value": "stone", "app-zone.value": "Europe/London"})
+    assert status == 200
+    text = _overview(client)
+    assert "12 st 10.6 lb" in text  # 81.0 kg
+    assert users.get(data.store_for(config), "owner")["weight_in_stone"] is True
+    assert "Distance (mi)" in text
