@@ -13,6 +13,8 @@ from collectors.sources.sheets.parse import SOURCE, Sheet, SheetError, parse_she
 from storage.base import Store
 from storage.records import iso_utc
 
+MANUAL_ROW = 0
+
 
 def apply(store: Store, sheet: Sheet, counts: Counts, progress: Progress) -> None:
     """Makes the store hold exactly the sheet's rows and its current rejects."""
@@ -21,7 +23,8 @@ def apply(store: Store, sheet: Sheet, counts: Counts, progress: Progress) -> Non
     fresh = [r for key, r in wanted.items() if existing.get(key) != r]
     if fresh:
         counts.stored += store.put(fresh)
-    gone = sorted(set(existing) - set(wanted))
+    # A set typed in on the dashboard (row 0: no sheet has one) is not the sheet's to delete.
+    gone = sorted(k for k in set(existing) - set(wanted) if existing[k].source_row != MANUAL_ROW)
     if gone:
         store.delete("lift_sets", gone)
         counts.deleted += len(gone)
