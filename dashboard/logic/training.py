@@ -21,6 +21,7 @@ GROUP_COLORS = {"running": COLORS["main"], "lifting": COLORS["accent"], "other":
 # effort, rather than a running pace its speed does not mean.
 OTHER_HRR = 0.5
 YEARS_SHOWN = 5
+MAX_DAYS_SHOWN = 1100
 
 
 def duration(seconds: float) -> str:
@@ -42,6 +43,9 @@ class Best:
     day: date
 
 
+Records = tuple[dict[str, Best], dict[int, dict[str, Best]]]
+
+
 def efforts(index: RunIndex) -> list[Best]:
     """Every stored best effort of every run (multisport legs included), from the summaries."""
     found = []
@@ -58,7 +62,7 @@ def efforts(index: RunIndex) -> list[Best]:
     return found
 
 
-def records(index: RunIndex) -> tuple[dict[str, Best], dict[int, dict[str, Best]]]:
+def records(index: RunIndex) -> Records:
     """(all-time best per distance, each year's best per distance)."""
     all_time: dict[str, Best] = {}
     by_year: dict[int, dict[str, Best]] = defaultdict(dict)
@@ -71,9 +75,9 @@ def records(index: RunIndex) -> tuple[dict[str, Best], dict[int, dict[str, Best]
     return all_time, dict(by_year)
 
 
-def records_table(index: RunIndex, units: str) -> tuple[list[str], list[list[str]]]:
+def records_table(found: Records, units: str) -> tuple[list[str], list[list[str]]]:
     """(header, rows) of the best-efforts table: all-time with its run, then recent years."""
-    all_time, by_year = records(index)
+    all_time, by_year = found
     years = sorted(by_year, reverse=True)[:YEARS_SHOWN]
     header = ["distance", "all-time best", "pace", "run", *[str(y) for y in years]]
     rows = []
@@ -89,19 +93,20 @@ def records_table(index: RunIndex, units: str) -> tuple[list[str], list[list[str
     return header, rows
 
 
-def prs_of(index: RunIndex, activity_id: str) -> list[tuple[Best, str]]:
-    """The efforts of one run that are an all-time PR or its year's best, each with its kind."""
-    all_time, by_year = records(index)
-    found = []
+def prs_of(found: Records, activity_id: str) -> list[tuple[Best, str]]:
+    """The efforts of one run that are an all-time PR or its year's best, each with its kind
+    (from `records(index)`)."""
+    all_time, by_year = found
+    marks: list[tuple[Best, str]] = []
     for name in best_efforts.DISTANCES_M:
         best = all_time.get(name)
         if best is not None and best.activity_id == activity_id:
-            found.append((best, "PR"))
+            marks.append((best, "PR"))
             continue
         for year in by_year.values():
             if name in year and year[name].activity_id == activity_id:
-                found.append((year[name], f"{year[name].day.year} best"))
-    return found
+                marks.append((year[name], f"{year[name].day.year} best"))
+    return marks
 
 
 def eddingtons(index: RunIndex, units: str) -> list[tuple[str, eddington.Eddington]]:
@@ -153,7 +158,11 @@ def fitness_figure(groups: dict[str, dict[date, float]], low: date | None, high:
     begin = max(0, (low - first).days) if low else 0
     if begin >= len(dates):
         return empty_dict("No training in this range yet.")
-    x = [d.isoformat() for d in dates[begin:]]
+    # One point a day up to MAX_DAYS_SHOWN; a longer range shows every k-th day (ending on its
+    # last), so ten years send as many points as three.
+    step = max(1, -(-(len(dates) - begin) // MAX_DAYS_SHOWN))
+    picks = np.arange(len(dates) - 1, begin - 1, -step)[::-1]
+    x = [dates[i].isoformat() for i in picks.tolist()]
     total_ctl = sum(f.ctl for f in forms.values())
     total_atl = sum(f.atl for f in forms.values())
     assert isinstance(total_ctl, np.ndarray) and isinstance(total_atl, np.ndarray)
@@ -164,15 +173,15 @@ def fitness_figure(groups: dict[str, dict[date, float]], low: date | None, high:
         if not np.any(forms[g].load):
             continue
         # Each sport's share of the load in the range, in its legend entry.
-        traces.append({"type": "scatter", "x": x, "y": np.round(forms[g].ctl[begin:], 1).tolist(),
+        traces.append({"type": "scatter", "x": x, "y": np.round(forms[g].ctl[picks], 1).tolist(),
                        "name": f"fitness: {g} ({100 * share[g] / total:.0f} % of load)",
                        "stackgroup": "ctl", "mode": "lines",
                        "line": {"width": 0.5, "color": GROUP_COLORS[g]}})
-    traces.append({"type": "scatter", "x": x, "y": np.round(total_atl[begin:], 1).tolist(),
+    traces.append({"type": "scatter", "x": x, "y": np.round(total_atl[picks], 1).tolist(),
                    "name": "fatigue (ATL, 7 d)", "mode": "lines",
                    "line": {"color": COLORS["bad"], "width": 1.5}})
-    traces.append({"type": "scatter", "x": x, "y": np.round((total_ctl - total_atl)[begin:],
-                                                            1).tolist(),
+    form_tsb = np.round((total_ctl - total_atl)[picks], 1).tolist()
+    traces.append({"type": "scatter", "x": x, "y": form_tsb,
                    "name": "form (TSB = CTL − ATL)", "mode": "lines",
                    "line": {"color": COLORS["good"], "width": 2, "dash": "dot"}})
     return figure_dict(traces, 380, margin={"t": 15},

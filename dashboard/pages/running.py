@@ -12,7 +12,14 @@ from dash import Input, Output, State, dcc, html
 from analytics import heatmap
 from dashboard import config as dashboard_config
 from dashboard import data
-from dashboard.logic import inputs, running, running_data, running_maps, training
+from dashboard.logic import (
+    inputs,
+    running,
+    running_data,
+    running_maps,
+    running_session,
+    training,
+)
 from dashboard.logic.common import empty_dict, empty_figure
 from dashboard.prefs import current_prefs
 
@@ -66,6 +73,12 @@ def layout(**_query: Any) -> Any:
     ])
 
 
+def all_records(store: Any) -> training.Records:
+    """Every distance's bests, all-time and per year: once per data version."""
+    return data.remembered(store, ("running-records",),
+                           lambda: training.records(running_data.run_index(store)))
+
+
 @dash.callback(
     Output("running-overtime", "figure"), Output("running-speed-elevation", "figure"),
     Output("running-run", "options"),
@@ -108,14 +121,15 @@ def draw(run_id: Any, start: Any, end: Any, _v: Any) -> Any:
     except inputs.InputError as exc:
         return empty_figure(str(exc)), empty_figure(str(exc))
     runs = data.activities(store, low, high, runs_only=True)
-    fig = running.run_map(runs, run_id, dashboard_config.current().map_style,
-                          running_data.zones(store))
-    fig.update_layout(uirevision="runs")  # keep the reader's pan and zoom across redraws
+    fig = running_maps.routes_figure(runs, run_id, dashboard_config.current().map_style,
+                                     running_data.zones(store))
+    fig["layout"]["uirevision"] = "runs"  # keep the reader's pan and zoom across redraws
     chosen = runs[runs["id"].astype(str) == str(run_id)] if run_id else runs.iloc[0:0]
     run = chosen.iloc[0].to_dict() if not chosen.empty else None
-    stream = store.get("streams", str(run_id)) if run is not None else None
-    prs = training.prs_of(running_data.run_index(store), str(run_id)) if run else []
-    return fig, running.session(stream, run, prs, current_prefs().units)
+    stream = data.remembered(store, ("stream", str(run_id)),
+                             lambda: store.get("streams", str(run_id))) if run else None
+    prs = training.prs_of(all_records(store), str(run_id)) if run else []
+    return fig, running_session.figure(stream, run, prs, current_prefs().units)
 
 
 @dash.callback(
@@ -163,8 +177,7 @@ def records(_v: Any) -> Any:
     store = data.store()
     units = current_prefs().units
     index = running_data.run_index(store)
-    header, rows = data.remembered(store, ("running-records", units),
-                                   lambda: training.records_table(index, units))
+    header, rows = training.records_table(all_records(store), units)
     if rows:
         table: Any = dbc.Table([
             html.Thead(html.Tr([html.Th(h) for h in header])),

@@ -100,7 +100,7 @@ def store(tmp_path: Path) -> SqliteStore:
 
 def test_records_list_all_time_bests_with_their_run_and_each_year(store: SqliteStore) -> None:
     index = running_data._build(store)
-    header, rows = training.records_table(index, "metric")
+    header, rows = training.records_table(training.records(index), "metric")
     assert header[:4] == ["distance", "all-time best", "pace", "run"]
     assert header[4:] == ["2025", "2024"]
     table = {row[0]: row for row in rows}
@@ -109,14 +109,15 @@ def test_records_list_all_time_bests_with_their_run_and_each_year(store: SqliteS
     assert table["10 km"][1] == "47:37" and "run old" in table["10 km"][3]  # 10000 / 3.5 s
     assert table["10 km"][4] == "55:33"  # 2025's best: the slow run
     assert "marathon" not in table
-    prs = {(b.name, kind) for b, kind in training.prs_of(index, "slow")}
+    found = training.records(index)
+    prs = {(b.name, kind) for b, kind in training.prs_of(found, "slow")}
     assert ("10 km", "2025 best") in prs and not any(k == "PR" for _, k in prs)
-    assert ("5 km", "PR") in {(b.name, k) for b, k in training.prs_of(index, "fast")}
+    assert ("5 km", "PR") in {(b.name, k) for b, k in training.prs_of(found, "fast")}
 
 
 def test_the_session_graph_marks_the_prs(store: SqliteStore) -> None:
     index = running_data._build(store)
-    prs = training.prs_of(index, "fast")
+    prs = training.prs_of(training.records(index), "fast")
     stream = store.get("streams", "fast")
     fig = running.session(stream, {"id": "fast", "name": "run fast", "start_time": START}, prs)
     assert len(fig.layout.shapes) == len(prs) > 0
