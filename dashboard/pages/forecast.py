@@ -33,14 +33,17 @@ PROVENANCE = (
 
 
 def layout(**_query: Any) -> Any:
-    unit = prefs.current_prefs().units
+    # The same for everyone (it may be served as a static file): the viewer's units reach the
+    # form's labels and defaults through `units_of_form`.
     fields = [
-        dbc.Col([dbc.Label(plans.label(name, text, quantity, unit), html_for=f"forecast-{name}"),
+        dbc.Col([dbc.Label(plans.label(name, text, quantity, "metric"), html_for=f"forecast-{name}",
+                           id=f"forecast-{name}-label"),
                  dbc.Input(id=f"forecast-{name}", type="number", min=0, step=step,
-                           value=plans.to_form(name, default, quantity, unit))],
+                           value=default)],
                 xs=12, sm=6, lg=2)
         for name, text, quantity, default, step in INPUTS
     ]
+    fields.append(dcc.Store(id="forecast-loaded", data=0))
     fields.append(dbc.Col(dbc.Button("Forecast", id="forecast-run", color="primary",
                                      className="mt-4 w-100"), xs=12, lg=2))
     return html.Div([
@@ -53,6 +56,18 @@ def layout(**_query: Any) -> Any:
         html.Div(id="forecast-model", className="muted"),
         html.P(PROVENANCE, className="muted small mt-2", id="forecast-provenance"),
     ])
+
+
+@dash.callback(
+    *[Output(f"forecast-{name}-label", "children") for name, *_ in INPUTS],
+    *[Output(f"forecast-{name}", "value") for name, *_ in INPUTS],
+    Input("forecast-loaded", "data"),
+)
+def units_of_form(_loaded: Any) -> Any:
+    unit = prefs.current_prefs().units
+    return (*[plans.label(name, text, quantity, unit) for name, text, quantity, *_ in INPUTS],
+            *[plans.to_form(name, default, quantity, unit)
+              for name, _text, quantity, default, _step in INPUTS])
 
 
 def _recent_weeks(store: Any, today: Any) -> list[features.Week]:

@@ -57,12 +57,12 @@ def layout(**_query: Any) -> Any:
 
 
 def goal_form() -> Any:
-    unit = units.label("weight", prefs.current_prefs().units)
+    # Labelled in kg here, for everyone (the layout may be a static file); goal_units() puts the
+    # viewer's own unit in.
     return dbc.Row([
         dbc.Col([dbc.Label("Goal"), dcc.Dropdown(
             id="weight-goal-target", clearable=False, value="weight_kg",
-            options=[{"label": f"weight ({unit})", "value": "weight_kg"},
-                     {"label": "fat ratio (%)", "value": "fat_ratio_pct"}])], xs=12, md=3),
+            options=goal_options("metric"))], xs=12, md=3),
         dbc.Col([dbc.Label("Value"), dbc.Input(id="weight-goal-value", type="number",
                                                step=0.1, min=0)], xs=6, md=2),
         dbc.Col([dbc.Label("By (optional)"), dbc.Input(id="weight-goal-by", type="date")],
@@ -77,6 +77,16 @@ def goal_form() -> Any:
 
 
 GOALS = goal.SPACE
+
+
+def goal_options(unit: str) -> list[dict[str, str]]:
+    return [{"label": f"weight ({units.label('weight', unit)})", "value": "weight_kg"},
+            {"label": "fat ratio (%)", "value": "fat_ratio_pct"}]
+
+
+@dash.callback(Output("weight-goal-target", "options"), Input("weight-goal-saved", "id"))
+def goal_units(_id: Any) -> Any:
+    return goal_options(prefs.current_prefs().units)
 
 
 def _user() -> str:
