@@ -84,11 +84,21 @@ def sign_out() -> Any:
     ], method="POST", action=dash.get_relative_path("/logout"), className="app-logout-form")
 
 
+def _known_version() -> str | None:
+    """The data version the page starts from, so its callbacks fire once with it rather than
+    once without it and again when the live check's first answer lands (on Lambda, each
+    callback is an invocation)."""
+    user = flask_login.current_user if flask.has_request_context() else None
+    if user is None or not user.is_authenticated:
+        return None
+    return data.current_version(data.store())
+
+
 def serve_layout() -> Any:
     return dhtml.Div([
         dcc.Location(id="app-url"),
         dcc.Interval(id="app-live-interval", interval=LIVE_INTERVAL_MS),
-        dcc.Store(id="app-data-version"),
+        dcc.Store(id="app-data-version", data=_known_version()),
         navbar(),
         dhtml.Div(id=callback_guard.ERROR_ID),
         dbc.Container(dash.page_container, fluid=True, className="app-main"),
@@ -115,7 +125,7 @@ def _install_routes(server: flask.Flask) -> None:
 
 def _install_live(app: dash.Dash) -> None:
     @app.callback(Output("app-data-version", "data"), Input("app-live-interval", "n_intervals"),
-                  dash.State("app-data-version", "data"))
+                  dash.State("app-data-version", "data"), prevent_initial_call=True)
     def check_version(_n: int | None, known: str | None) -> Any:
         # One small read a minute; pages redraw only when a sync actually landed.
         version = data.current_version(data.store(), fresh=True)

@@ -156,6 +156,17 @@ def test_quality_lists_rejected_rows(client: Any, deps: Any) -> None:
     assert "8O kg" in text and "weight is not a number" in text
 
 
+def test_a_page_starts_from_the_data_version_so_its_callbacks_fire_once(
+        client: Any, deps: Any, store: Any) -> None:
+    from dashboard import data
+
+    layout = json.dumps(client.get("/_dash-layout").get_json())
+    version = data.current_version(store, fresh=True)
+    assert version and json.dumps(version) in layout
+    live = next(d for d in deps if d["output"] == "app-data-version.data")
+    assert live["prevent_initial_call"] is True  # the interval's first tick, not the page load
+
+
 def test_live_version_changes_when_a_sync_lands(client: Any, deps: Any, store: Any) -> None:
     _, first = call(client, deps, "app-data-version.data", {"app-live-interval.n_intervals": 1})
     version = first["app-data-version.data"]
