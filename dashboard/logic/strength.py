@@ -21,6 +21,8 @@ FORMULA = ("Estimated 1RM: Epley, weight × (1 + reps / 30), up to 10 reps; Brzy
            "weight × 36 / (37 − reps), for 11 and 12; sets of more than 12 reps give none.")
 KINDS = {"heaviest": "heaviest set", "e1rm": "best estimated 1RM", "volume": "best volume"}
 SYMBOLS = {"heaviest": "diamond", "e1rm": "star", "volume": "square"}
+# PRs of several kinds often fall on one session: the larger marks are drawn first, under.
+SIZES = {"heaviest": 16, "e1rm": 11, "volume": 8}
 
 
 def one_rm(weight_kg: float, reps: int) -> float | None:
@@ -114,7 +116,7 @@ def e1rm_figure(per: list[Session], exercise: str, unit: str) -> dict[str, Any]:
                        "y": [None if y is None else round(y * k, 1) for y in ys],
                        "text": [units.fmt(r.value_kg, "lifted", unit) for r in marks],
                        "hovertemplate": "%{x}: " + name + " %{text}<extra></extra>",
-                       "marker": {"size": 11, "symbol": SYMBOLS[kind],
+                       "marker": {"size": SIZES[kind], "symbol": SYMBOLS[kind],
                                   "line": {"width": 1, "color": "#212529"}}})
     return figure_dict(traces, 360, title=f"{exercise}: estimated 1-rep max and PRs",
                        yaxis={"title": {"text": f"estimated 1RM ({label})"}},
