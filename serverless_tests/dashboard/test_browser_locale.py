@@ -158,6 +158,8 @@ def test_explore_and_quality_in_the_viewer_s_units_and_zone(
 def test_the_navbar_choice_redraws_the_page_in_the_other_units(
     browser: Any, base_url: str, locale: tuple[str, str], config: DashboardConfig,
 ) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
+
     from dashboard import data
     from dashboard.auth import sessions, users
 
@@ -166,8 +168,15 @@ def test_the_navbar_choice_redraws_the_page_in_the_other_units(
         pytest.skip("one switch is enough: from imperial to metric")
     _open(browser, base_url, "/")
     pick(browser, "app-units", "kg")
-    wait(browser, lambda d: css(d, "#overview-weight_kg")
-         and css(d, "#overview-weight_kg")[0].text == "81.0 kg")
+
+    def reads_kg(d: Any) -> bool:
+        # The page reloads under the check: an element may vanish between two looks.
+        try:
+            return css(d, "#overview-weight_kg")[0].text == "81.0 kg"
+        except (IndexError, StaleElementReferenceException):
+            return False
+
+    wait(browser, reads_kg)
     idle(browser)
     _shot(browser, locale, "overview-after-choosing-kg")
     store = data.store_for(config)
