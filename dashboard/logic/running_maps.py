@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from functools import lru_cache
 from typing import Any
 
@@ -20,6 +21,7 @@ MAX_ROUTE_POINTS = 150  # per route on the overview map; the session graph has t
 # gets its share, at least MIN_ROUTE_POINTS).
 MAX_MAP_POINTS = 9_000
 MIN_ROUTE_POINTS = 20
+ROUNDING_M = 10.0
 
 
 def base_style(map_style: str) -> Any:
@@ -69,7 +71,9 @@ def thinned(encoded: str, budget: int, zones: tuple[privacy.Zone, ...] = ()
     points = decoded(encoded)
     if not points:
         return ()
-    pieces = privacy.cut(points, list(zones)) if zones else [list(points)]
+    # Rounded to 4 decimals a point moves up to 8 m: cut that much wider, so none lands inside.
+    wider = [dataclasses.replace(z, radius_m=z.radius_m + ROUNDING_M) for z in zones]
+    pieces = privacy.cut(points, wider) if zones else [list(points)]
     out = []
     for piece in pieces:
         share = max(2, round(budget * len(piece) / len(points)))
