@@ -16,7 +16,7 @@ from dash import html as dhtml
 
 import settings
 from core.errors import PulseboardError
-from dashboard import callback_guard, data, headers, setup
+from dashboard import callback_guard, compression, data, headers, setup
 from dashboard import config as dashboard_config
 from dashboard.auth import csrf, login
 from dashboard.config import CONFIG_KEY, DashboardConfig
@@ -193,6 +193,7 @@ def _make(config: DashboardConfig) -> tuple[flask.Flask, StaticHostedDash]:
     setup.install(server)
     callback_guard.install(app)
     headers.install(server)
+    compression.install(server)
     _install_live(app)
     _install_prefs(app)
     return server, app
