@@ -25,7 +25,7 @@ MIN_CALIBRATION = 20
 CALIBRATION_ORIGINS = 52
 # How far one missed (or held) interval moves the level asked next (Gibbs and Candès, 2021): the
 # residuals of overlapping horizons hang together, so a fixed quantile's coverage wanders.
-ADAPT_RATE = 0.02
+ADAPT_RATE = 0.025
 # k is picked again from what is known every quarter, never from weeks still ahead.
 REPICK_K_EVERY_WEEKS = 13
 # The model learns weekly rates from runs of this many weeks (see rows()).

@@ -122,12 +122,14 @@ def test_too_few_held_out_forecasts_serve_no_change_and_say_so():
 
 
 def test_adaptive_level_moves_against_the_misses():
-    cell = Cell(hits=[(o, False) for o in range(10)])
-    assert cell.level_at(20, 4, 0.8) == pytest.approx(0.8 + backtest.ADAPT_RATE * 10 * 0.8)
-    held = Cell(hits=[(o, True) for o in range(10)])
-    assert held.level_at(20, 4, 0.8) == pytest.approx(0.8 - backtest.ADAPT_RATE * 10 * 0.2)
+    cell = Cell(hits=[(o, False) for o in range(5)])
+    assert cell.level_at(20, 4, 0.8) == pytest.approx(0.8 + backtest.ADAPT_RATE * 5 * 0.8)
+    held = Cell(hits=[(o, True) for o in range(5)])
+    assert held.level_at(20, 4, 0.8) == pytest.approx(0.8 - backtest.ADAPT_RATE * 5 * 0.2)
     # outcomes not yet known at the origin move nothing
     assert cell.level_at(5, 4, 0.8) == pytest.approx(0.8 + backtest.ADAPT_RATE * 2 * 0.8)
+    # and the level stays a level
+    assert Cell(hits=[(o, False) for o in range(500)]).level_at(600, 4, 0.8) == 0.99
 
 
 @pytest.fixture(scope="module")
