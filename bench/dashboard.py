@@ -25,7 +25,12 @@ from testkit.dashcalls import call  # noqa: E402
 PASSWORD = "bench password 1"
 
 
-def page_views(end: str, start_1y: str, run_id: str, exercise: str) -> dict[str, list[Any]]:
+GOAL_WARM_P95_MS = 50  # issue 16: warm figure callbacks at ten years, server time
+GOAL_GZ_KIB = 150
+
+
+def page_views(end: str, start_1y: str, run_id: str, exercise: str,
+               explore_merged: bool = True) -> dict[str, list[Any]]:
     """The callbacks each page fires when opened, with the values the browser would send."""
     rng = {"start_date": start_1y, "end_date": end}
     return {
@@ -43,7 +48,10 @@ def page_views(end: str, start_1y: str, run_id: str, exercise: str) -> dict[str,
             ("crossfit-exercise.options", {}),
             ("crossfit-e1rm.figure", {"crossfit-exercise.value": exercise}),
         ],
-        "explore": [
+        # One callback for the page since issue 16 (fields and the six views); before it, two
+        # (the field lists, then the views): `call` finds whichever outputs the id.
+        "explore": [("explore-field.options", {"explore-dataset.value": "activities"})]
+        if explore_merged else [
             ("explore-field.options", {"explore-dataset.value": "activities"}),
             ("explore-scatter.figure", {"explore-field.value": "distance_km",
                                         "explore-other.value": "moving_time_min",
@@ -93,8 +101,12 @@ def run_backend(name: str, store_url: str, records: dict[str, Any], repeats: int
 
     last = max(m.time for m in records["measurements"])
     runs = [a for a in records["activities"] if a.sport_type in ("Run", "TrailRun")]
+    from testkit.dashcalls import find
+
+    merged = "explore-scatter.figure" in find(deps, "explore-field.options")["output"]
     views = page_views(last.date().isoformat(), (last.date().replace(year=last.year - 1))
-                       .isoformat(), runs[-1].id, "Back squat")
+                       .isoformat(), runs[-1].id, "Back squat", merged)
+    warm_p95: dict[str, float] = {}
     print("cold: the first view after a sync landed (records read from the store); warm: a "
           "later view (one data-version read, records from the process's memory)")
     print(f"{'page':10} {'callback':24} {'cold p50':>9} {'p95 ms':>7} {'warm p50':>9} "
@@ -129,11 +141,19 @@ def run_backend(name: str, store_url: str, records: dict[str, Any], repeats: int
                 samples = times[(mode, output)]
                 p95 = statistics.quantiles(samples, n=20)[18] if len(samples) >= 2 else samples[0]
                 cells.append(f"{statistics.median(samples):9.1f} {p95:7.1f}")
+                if mode == "warm":
+                    warm_p95[f"{page}/{output.split('.')[0]}"] = p95
             print(f"{page:10} {output.split('.')[0]:24} {' '.join(cells)} {raw / 1024:15.1f} "
                   f"{gz / 1024:6.1f}")
         print(f"{'':10} {'→ store requests per view':24} cold {dict(requests['cold'])}, warm "
               f"{dict(requests['warm'])}"
-              + ("   SCAN!" if requests["cold"].get("Scan") else ""))
+              + ("   SCAN!" if requests["cold"].get("Scan") else "")
+              + f"   {len(calls)} callback request(s) per view")
+    worst = max(warm_p95, key=lambda k: warm_p95[k])
+    over = sorted(k for k, v in warm_p95.items() if v > GOAL_WARM_P95_MS)
+    print(f"goal (issue 16): warm p95 ≤ {GOAL_WARM_P95_MS} ms per callback: "
+          + ("met" if not over else f"NOT met by {', '.join(over)}")
+          + f" (worst {worst} {warm_p95[worst]:.1f} ms)")
 
 
 def main() -> int:
@@ -169,8 +189,10 @@ def main() -> int:
                         records, max(2, args.repeats // 5))
         finally:
             moto.stop()
-    print("\nGoals: p95 ≤ 100 ms server side, ≤ 150 KiB gzipped per figure, one Query per series,"
-          " no Scan. Times vary with the machine; nothing here passes or fails on time.")
+    print(f"\nGoals: warm p95 ≤ {GOAL_WARM_P95_MS} ms server side (issue 16; 100 ms before it), "
+          f"≤ {GOAL_GZ_KIB} KiB gzipped per figure, one Query per series, no Scan. Times vary "
+          "with the machine (and moto's are its own, not DynamoDB's); nothing here passes or "
+          "fails on time.")
     return 0
 
 

@@ -1,12 +1,16 @@
 """Lambda packages: size per stage, cold start and warm latency of each unpacked package in a
-clean Python 3.12, and what the api stage imports. Prints measurements and ratios, never fails."""
+clean Python 3.12, what the api stage imports, and a cold visit: headless Chromium through a
+loopback API Gateway that scales as Lambda does to the overview drawn. Prints measurements, ratios
+and each goal beside its figure; never fails."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -16,6 +20,18 @@ sys.path.insert(0, str(ROOT))
 
 EVENTS = ROOT / "serverless_tests" / "events"
 WARM_RUNS = 20
+MB = 1024 * 1024
+# The goals of issue 16 (an instant dashboard).
+GOAL_COLD_S, GOAL_COLD_VS_API = 1.5, 2.0
+GOAL_VISIT_S = 2.5
+GOAL_ZIPPED_MB = 50
+GOAL_JOBS_UNZIPPED_MB = 250 * 0.7  # 30 % headroom under Lambda's 250 MB
+CONCURRENCY_LIMIT = 10
+PAGES = ("", "weight", "running", "crossfit", "forecast", "explore", "quality")
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
 
 
 def event(name: str) -> dict[str, Any]:
@@ -36,7 +52,72 @@ def measure(stage: str, package: Path, env: dict[str, str], first: dict[str, Any
             "modules": modules.get("module_names", [])}
 
 
+def cold_visit(folder: Path, env: dict[str, str], store: Any, assets_url: str,
+               password: str) -> dict[str, Any]:
+    """Signed in an hour ago (Lambda reclaimed the containers): Chromium opens the overview
+    through a gateway that starts a cold container for each request finding every one busy;
+    then each page once more, warm, counting what reaches the function."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from dashboard.auth import users
+    from deploy.local_gateway import LocalGateway
+    from deploy.local_lambda import LocalLambda
+    from serverless_tests.browser import chromium
+    from testkit.athlete import dashboard_records, load
+
+    load(store, dashboard_records(days=365, seed=5, stream_points=300))
+    users.add(store, "owner", password, "owner")
+
+    def css(driver: Any, selector: str) -> list[Any]:
+        return driver.find_elements(By.CSS_SELECTOR, selector)
+
+    def wait(driver: Any, condition: Any) -> Any:
+        return WebDriverWait(driver, 60, poll_frequency=0.05).until(condition)
+
+    def settled(driver: Any) -> bool:
+        return bool(css(driver, ".page-title")) and not css(
+            driver, "[data-dash-is-loading='true']")
+
+    out: dict[str, Any] = {"pages": {}}
+    with LocalGateway(None, "dashboard", start=lambda: LocalLambda(folder, env),
+                      concurrency_limit=CONCURRENCY_LIMIT) as gateway, \
+            chromium() as browser:
+        browser.get(gateway.url + "login")
+        wait(browser, lambda d: css(d, "#username"))
+        css(browser, "#username")[0].send_keys("owner")
+        css(browser, "#password")[0].send_keys(password)
+        css(browser, "#login-submit")[0].click()
+        wait(browser, lambda d: css(d, "#overview-content *"))
+        browser.get("about:blank")
+        gateway.containers.reclaim()
+        before, seen = gateway.cold_starts, len(gateway.log)
+        t0 = time.perf_counter()
+        browser.get(gateway.url)
+        wait(browser, lambda d: css(d, "#overview-sources") or css(d, "#overview-weight_kg"))
+        out["visit_s"] = time.perf_counter() - t0
+        out["visit_cold"] = gateway.cold_starts - before
+        out["visit_requests"] = [f"{e.method} {e.path[len('/dashboard'):]} {e.elapsed_s:.2f}s"
+                                 + (" cold" if e.cold else "") for e in gateway.log[seen:]]
+        for page in PAGES:
+            time.sleep(0.5)  # the previous page's requests are over
+            seen = len(gateway.log)
+            browser.get(gateway.url + page)
+            wait(browser, settled)
+            time.sleep(0.5)
+            wait(browser, settled)
+            exchanges = gateway.log[seen:]
+            callbacks = sum("_dash-update-component" in e.path for e in exchanges)
+            out["pages"][page or "overview"] = (len(exchanges), callbacks)
+        out["cold_total"] = gateway.cold_starts
+    return out
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--no-visit", action="store_true",
+                        help="skip the cold visit in Chromium (packages and cold starts only)")
+    args = parser.parse_args()
     import logging
 
     import boto3
@@ -57,14 +138,15 @@ def main() -> None:
     endpoint = f"http://{host}:{port}"
     creds = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
     table, bucket = f"bench-{uuid.uuid4().hex[:8]}", f"bench-{uuid.uuid4().hex[:8]}"
-    clients = dict(region_name="eu-west-1", endpoint_url=endpoint, aws_access_key_id="testing",
-                   aws_secret_access_key="testing")
+    clients: dict[str, Any] = dict(region_name="eu-west-1", endpoint_url=endpoint,
+                                   aws_access_key_id="testing", aws_secret_access_key="testing")
     DynamoStore(table, client=boto3.client("dynamodb", **clients)).ensure_table()
     boto3.client("s3", **clients).create_bucket(
         Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     firsts = {"api": event("api_get_health.json"), "dashboard": event("dashboard_get_login.json"),
               "jobs": event("scheduled_train.json")}
     results = []
+    visit: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for info in infos:
             folder = unpack(info.path, Path(tmp) / info.stage)
@@ -76,6 +158,20 @@ def main() -> None:
                 "PULSEBOARD_API_KEY": "bench-api-key-0123456789",
                 "AWS_ENDPOINT_URL": endpoint, **creds})
             results.append(measure(info.stage, folder, env, firsts[info.stage]))
+            if info.stage == "dashboard" and not args.no_visit:
+                from deploy.assets import public_url, upload
+
+                s3 = boto3.client("s3", **clients)
+                upload(s3, bucket, "v1")
+                assets_url = public_url(bucket, "v1", "eu-west-1", endpoint)
+                store = DynamoStore(table, client=boto3.client("dynamodb", **clients))
+                try:
+                    visit = cold_visit(folder, {**env, "PULSEBOARD_ASSETS_URL": assets_url},
+                                       store, assets_url, "bench password 1")
+                except Exception as exc:  # noqa: BLE001  (a bench reports, it does not stop)
+                    print(f"cold visit not measured: {type(exc).__name__}: {exc}")
+                except BaseException as exc:  # pytest's skip when there is no chromium
+                    print(f"cold visit not measured: {exc}")
     server.stop()
     print(f"\ncold start (process + handler import + first answer) and warm latency "
           f"(median of {WARM_RUNS}), clean python3.12 -I -S -B")
@@ -92,6 +188,35 @@ def main() -> None:
     if "api" in by_stage and "dashboard" in by_stage:
         print(f"dashboard cold start / api cold start: "
               f"{by_stage['dashboard']['cold_s'] / by_stage['api']['cold_s']:.1f}x")
+    if visit:
+        print(f"\ncold visit (Chromium → loopback API Gateway scaling as Lambda, concurrency "
+              f"limit {CONCURRENCY_LIMIT} → the overview drawn): {visit['visit_s']:.2f} s, "
+              f"{visit['visit_cold']} cold containers started")
+        print("  requests that reached the function: " + "; ".join(visit["visit_requests"]))
+        print("  per page view (warm), requests reaching the function (of them data callbacks):")
+        for page, (n, callbacks) in visit["pages"].items():
+            print(f"    {page:<10} {n:3d} ({callbacks})   other requests {n - callbacks}"
+                  f"   goal ≤ 1: {verdict(n - callbacks <= 1)}")
+    sizes = {info.stage: info for info in infos}
+    print("\ngoals (issue 16), measured on this run:")
+    if "api" in by_stage and "dashboard" in by_stage:
+        cold, api = by_stage["dashboard"]["cold_s"], by_stage["api"]["cold_s"]
+        print(f"  dashboard cold start {cold:.2f} s           goal ≤ {GOAL_COLD_S} s: "
+              f"{verdict(cold <= GOAL_COLD_S)}")
+        print(f"  dashboard / api cold start {cold / api:.1f}x       goal "
+              f"≤ {GOAL_COLD_VS_API:.0f}x: {verdict(cold / api <= GOAL_COLD_VS_API)}")
+    if visit:
+        print(f"  cold visit {visit['visit_s']:.2f} s ({visit['visit_cold']} cold containers)  "
+              f"goal ≤ {GOAL_VISIT_S} s and 1 container: "
+              f"{verdict(visit['visit_s'] <= GOAL_VISIT_S and visit['visit_cold'] <= 1)}")
+    if "dashboard" in sizes:
+        zipped = sizes["dashboard"].zipped_bytes / MB
+        print(f"  dashboard package {zipped:.1f} MB zipped    goal ≤ {GOAL_ZIPPED_MB} MB: "
+              f"{verdict(zipped <= GOAL_ZIPPED_MB)}")
+    if "jobs" in sizes:
+        unzipped = sizes["jobs"].unzipped_bytes / MB
+        print(f"  jobs package {unzipped:.1f} MB unzipped    goal ≤ {GOAL_JOBS_UNZIPPED_MB:.0f} MB "
+              f"(30 % under 250): {verdict(unzipped <= GOAL_JOBS_UNZIPPED_MB)}")
 
 
 if __name__ == "__main__":
