@@ -227,15 +227,16 @@ def test_a_zone_the_owner_draws_cuts_every_route_shown(
     idle(browser)
     shot(browser, "privacy-zones")
 
-    browser.get(base_url + "/running")
-    fig = drawn(browser, "running-map")
-    heat = drawn(browser, "running-heatmap")
-    for lat, lon in ((fig["data"][0]["lat"], fig["data"][0]["lon"]),
-                     (heat["data"][0]["lat"], heat["data"][0]["lon"])):
-        shown = [(a, b) for a, b in zip(lat, lon, strict=True) if a is not None]
-        assert shown
-        arr = np.array(shown)
-        assert not privacy.inside(arr[:, 0], arr[:, 1], zones).any()
+    for page in ("/running?embed=1", "/running"):  # framed elsewhere, or here
+        browser.get(base_url + page)
+        fig = drawn(browser, "running-map")
+        heat = drawn(browser, "running-heatmap")
+        for lat, lon in ((fig["data"][0]["lat"], fig["data"][0]["lon"]),
+                         (heat["data"][0]["lat"], heat["data"][0]["lon"])):
+            shown = [(a, b) for a, b in zip(lat, lon, strict=True) if a is not None]
+            assert shown
+            arr = np.array(shown)
+            assert not privacy.inside(arr[:, 0], arr[:, 1], zones).any()
     # The stored route is whole: the zone only hides it.
     assert polyline.decode(runs.iloc[-1]["summary_polyline"])[0] == (start_lat, start_lon)
     scroll_to(browser, "running-map")
