@@ -48,3 +48,19 @@ def test_a_token_refresh_teaches_the_owners_withings_user_id(standins: Any,
     assert events.known(sqlite_store, "withings") == {}
     assert sync_source("withings", sqlite_store, None).outcome == "complete"
     assert events.known(sqlite_store, "withings") == {"account_id": standins.withings_userid}
+
+
+def test_notifications_another_invocation_is_reading_are_left_to_it(standins: Any,
+                                                                    sqlite_store: Store) -> None:
+    know_owner(sqlite_store, standins)
+    group = standins.athlete.add_weighin(72.5)
+    pend(sqlite_store, _notification(standins, group["date"], group["date"]))
+    now_s = datetime.now(UTC).timestamp()
+    assert events.claim(sqlite_store, "withings:measures", now_s)
+    standins.clear_log()
+    assert handle("withings", sqlite_store).outcome == "complete"
+    assert standins.requests("withings", "data") == 0
+    assert len(events.pending(sqlite_store)) == 1
+    events.release(sqlite_store, "withings:measures")  # its holder finished
+    assert handle("withings", sqlite_store).outcome == "complete"
+    assert standins.requests("withings", "data") == 1 and events.pending(sqlite_store) == []
