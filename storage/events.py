@@ -212,6 +212,12 @@ def claim(store: Store, key: str, now_s: float, hold_s: float = CLAIM_HOLD_S) ->
     return store.put_doc(CLAIM_SPACE, key, {"at_s": now_s}, expected_version=doc.version)
 
 
+def still_pending(store: Store, keys: list[str]) -> list[str]:
+    """Those of `keys` still pending: read after a claim, since another invocation may have
+    applied them between our listing and our claim."""
+    return [key for key in keys if store.get_doc(PENDING_SPACE, key) is not None]
+
+
 def release(store: Store, key: str) -> None:
     store.delete_doc(CLAIM_SPACE, key)
 

@@ -157,6 +157,10 @@ def apply(run: Run, config: StravaConfig, found: list[tuple[str, PushEvent]],
         if not events.claim(run.store, claim, run.clock()):
             continue  # its claimer applies these events, or the next run once the claim lapses
         try:
+            left = set(events.still_pending(run.store, [key for key, _ in items]))
+            items = [(key, event) for key, event in items if key in left]
+            if not items:
+                continue  # applied by another invocation since we listed them
             if _final(e for _, e in items).aspect == "delete":
                 push.delete(activity_id)
             elif fetch_allowed(run.store, SOURCE, run.clock(), fetches_per_min):

@@ -56,6 +56,10 @@ def apply(run: Run, config: WithingsConfig, found: list[tuple[str, PushEvent]],
     if not events.claim(run.store, claim, run.clock()):
         return False
     try:
+        left = set(events.still_pending(run.store, [key for key, _ in found]))
+        found = [(key, event) for key, event in found if key in left]
+        if not found:
+            return False  # applied by another invocation since we listed them
         if not fetch_allowed(run.store, SOURCE, run.clock(), fetches_per_min):
             return False
         start_s = min(e.start_s for _, e in found)

@@ -184,3 +184,24 @@ def test_events_that_come_during_a_pass_are_taken_by_the_next_pass(
     assert handle("strava", sqlite_store).outcome == "complete"
     assert _ids(sqlite_store) >= {str(first["id"]), str(late["id"])}
     assert events.pending(sqlite_store) == []
+
+
+def test_events_another_invocation_applied_since_our_listing_are_not_fetched_again(
+        standins: Any, sqlite_store: Store) -> None:
+    import settings
+    from collectors import sources
+    from collectors.common import Counts
+    from collectors.push import strava as push_strava
+    from collectors.sources.base import Run
+
+    know_owner(sqlite_store, standins)
+    run = _new_run(standins)
+    pend(sqlite_store, strava_event(run["id"], "create", 7000))
+    listed = events.pending(sqlite_store, "strava")  # our listing, then the other one's work
+    assert handle("strava", sqlite_store).outcome == "complete"
+    standins.clear_log()
+    config = sources.get("strava").configure(settings.get())
+    worked = push_strava.apply(Run(sqlite_store, None, Counts("strava"), datetime.now(UTC)),
+                               config, listed, 10)
+    assert worked is False
+    assert standins.requests("strava", "data") == 0
