@@ -120,16 +120,24 @@ def draw(run_id: Any, start: Any, end: Any, _v: Any) -> Any:
         low, high = data.day_bounds(start, end)
     except inputs.InputError as exc:
         return empty_figure(str(exc)), empty_figure(str(exc))
-    runs = data.activities(store, low, high, runs_only=True)
+    runs = data.remembered(store, ("running-runs", str(low), str(high)),
+                           lambda: data.activities(store, low, high, runs_only=True))
     fig = running_maps.routes_figure(runs, run_id, dashboard_config.current().map_style,
                                      running_data.zones(store))
     fig["layout"]["uirevision"] = "runs"  # keep the reader's pan and zoom across redraws
     chosen = runs[runs["id"].astype(str) == str(run_id)] if run_id else runs.iloc[0:0]
     run = chosen.iloc[0].to_dict() if not chosen.empty else None
-    stream = data.remembered(store, ("stream", str(run_id)),
-                             lambda: store.get("streams", str(run_id))) if run else None
-    prs = training.prs_of(all_records(store), str(run_id)) if run else []
-    return fig, running_session.figure(stream, run, prs, current_prefs().units)
+    if run is None:
+        return fig, running_session.figure(None, None)
+    units = current_prefs().units
+
+    def session() -> dict[str, Any]:
+        stream = store.get("streams", str(run_id))
+        prs = training.prs_of(all_records(store), str(run_id))
+        return running_session.figure(stream, run, prs, units)
+
+    # The session reads no zone (it draws no route): one figure per run and units per version.
+    return fig, data.remembered(store, ("running-session", str(run_id), units), session)
 
 
 @dash.callback(
@@ -143,10 +151,16 @@ def heat(start: Any, end: Any, _v: Any) -> Any:
         low, high = data.day_bounds(start, end)
     except inputs.InputError as exc:
         return empty_dict(str(exc))
-    index = running_data.run_index(store)
-    lat, lon, runs = heatmap.density(running_data.cells_between(index, low, high),
-                                     running_data.zones(store))
-    return running_maps.heatmap_figure(lat, lon, runs, dashboard_config.current().map_style)
+    zones = running_data.zones(store)  # read each view: a new zone applies at once
+    style = dashboard_config.current().map_style
+
+    def draw() -> dict[str, Any]:
+        index = running_data.run_index(store)
+        lat, lon, runs = heatmap.density(running_data.cells_between(index, low, high), zones)
+        return running_maps.heatmap_figure(lat, lon, runs, style)
+
+    return data.remembered(store, ("running-heat", str(low), str(high), tuple(zones), style),
+                           draw)
 
 
 @dash.callback(
