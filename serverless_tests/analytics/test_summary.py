@@ -51,3 +51,24 @@ def test_backfill_summarises_what_was_stored_before(store: SqliteStore) -> None:
     assert store.get_doc(summary.SPACE, "r1") is not None
     assert summary.backfill(store) == (0, 1)  # nothing left to do
     assert summary.backfill(store, redo=True) == (1, 1)
+
+
+def test_the_backfill_command_says_what_it_did(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    import settings
+    from analytics.__main__ import main
+
+    db = tmp_path / "cli.db"
+    with SqliteStore(str(db)) as s:
+        s.put([Activity("r1", "strava", datetime(2026, 5, 1, 7, tzinfo=UTC), "Run"),
+               stream("r1")])
+    monkeypatch.setenv("PULSEBOARD_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PULSEBOARD_STORE", f"sqlite:///{db}")
+    settings.reset()
+    try:
+        assert main(["backfill"]) == 0
+    finally:
+        settings.reset()
+    assert "1 activity summaries written; 0 activities have no stream" in capsys.readouterr().out
+    with SqliteStore(str(db)) as s:
+        assert s.get_doc(summary.SPACE, "r1") is not None
