@@ -10,7 +10,8 @@ from typing import Any
 def test_reports_lists_every_page(client: Any) -> None:
     pages = client.get("/reports.json").get_json()
     paths = {p["path"] for p in pages}
-    assert paths == {"/", "/weight", "/running", "/crossfit", "/forecast", "/explore", "/quality"}
+    assert paths == {"/", "/weight", "/running", "/crossfit", "/forecast", "/explore", "/quality",
+                     "/privacy"}
     assert all(p["title"] and p["description"] for p in pages)
 
 
@@ -21,8 +22,8 @@ def test_the_navigation_links_every_page_in_its_order(client: Any) -> None:
     assert [(label, href) for label, _, href in links] == [
         ("Overview", "/"), ("Weight", "/weight"), ("Running", "/running"),
         ("Crossfit", "/crossfit"), ("Forecast", "/forecast"), ("Explore", "/explore"),
-        ("Data quality", "/quality")]
-    assert links[0][1] == "overview" and links[-1][1] == "quality"
+        ("Data quality", "/quality"), ("Privacy", "/privacy")]
+    assert links[0][1] == "overview" and links[-1][1] == "privacy"
 
 
 def test_an_unknown_bundle_is_not_found(client: Any) -> None:
