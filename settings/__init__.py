@@ -93,6 +93,9 @@ class Settings:
     # Sites allowed to frame the dashboard (`?embed=1`), besides the dashboard itself: origins
     # such as https://notes.example.com, for its Content-Security-Policy frame-ancestors.
     embed_origins: tuple[str, ...] = ()
+    # The running page's base map: "osm" (OpenStreetMap's tiles, fetched by the browser) or
+    # "white" (no tile server is ever asked: private, offline).
+    map_style: str = "osm"
     # What people see: the owner's IANA zone (calendar days, weeks, clocks) and units.
     timezone: str = "UTC"
     # True when PULSEBOARD_TIMEZONE was unset in the cloud and UTC stands in for it.
@@ -337,6 +340,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         secret_key=_env(env, "SECRET_KEY"),
         assets_url=_base_url("ASSETS_URL", _env(env, "ASSETS_URL")),
         embed_origins=_origins("EMBED_ORIGINS", _env(env, "EMBED_ORIGINS")),
+        map_style=_choice("MAP_STYLE", _env(env, "MAP_STYLE", "osm"), ("osm", "white")),
         **_zone(env),
         units=_choice("UNITS", _env(env, "UNITS", "metric"), ("metric", "imperial")),
         sheets_weight_unit=_choice("SHEETS_WEIGHT_UNIT", _env(env, "SHEETS_WEIGHT_UNIT", "kg"),
