@@ -20,6 +20,8 @@ KNOWN_SPACE = "push_known"
 CLAIM_SPACE = "push_claim"
 # Longer than one activity's fetch takes; a claimer killed mid-event holds it no longer.
 CLAIM_HOLD_S = 120
+# An applied event is remembered this long (and up to twice as long) against late copies.
+APPLIED_WINDOW_S = 86_400
 # A source's connection as the overview shows it: key = source, {state, at, message}.
 CONNECTION_SPACE = "connection"
 DEAUTHORIZED = "deauthorized"
@@ -174,10 +176,25 @@ def foreign(event: PushEvent, ours: Mapping[str, int]) -> str | None:
 
 # --- pending items ------------------------------------------------------------------------------
 
+def _applied_key(key: str) -> str:
+    return f"push-applied:{key}"
+
+
+def was_applied(store: Store, key: str, now_s: float) -> bool:
+    """Whether the event was applied in this window of APPLIED_WINDOW_S or the one before."""
+    counter = _applied_key(key)
+    return (store.peek(counter, APPLIED_WINDOW_S, now_s) > 0
+            or store.peek(counter, APPLIED_WINDOW_S, now_s - APPLIED_WINDOW_S) > 0)
+
+
 def add_pending(store: Store, event: PushEvent, received_s: float) -> bool:
-    """Stores the event as pending; False when the same event is already there (a retry)."""
+    """Stores the event as pending; False when the same event is already there or was applied
+    lately (a retry: a provider sends again an answer it waited for in vain, which may come
+    after the first copy was applied)."""
     key = event.key()
     check_doc_key(key)
+    if was_applied(store, key, received_s):
+        return False
     return store.put_doc(PENDING_SPACE, key, {**event.to_dict(), "received_s": received_s},
                          expected_version=0)
 
@@ -222,8 +239,12 @@ def release(store: Store, key: str) -> None:
     store.delete_doc(CLAIM_SPACE, key)
 
 
-def done(store: Store, keys: list[str]) -> None:
+def done(store: Store, keys: list[str], now_s: float | None = None) -> None:
+    """Takes the events off the pending list; with `now_s`, remembers them as applied (for a
+    day or two: an expiring counter), so a late copy of one is not applied again."""
     for key in keys:
+        if now_s is not None:
+            store.hit(_applied_key(key), APPLIED_WINDOW_S, now_s)
         store.delete_doc(PENDING_SPACE, key)
 
 

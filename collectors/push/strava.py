@@ -168,7 +168,7 @@ def apply(run: Run, config: StravaConfig, found: list[tuple[str, PushEvent]],
             else:
                 return False
             # Only now: a run killed before this point leaves the events for the next one.
-            events.done(run.store, [key for key, _ in items])
+            events.done(run.store, [key for key, _ in items], run.clock())
             worked = True
         finally:
             events.release(run.store, claim)

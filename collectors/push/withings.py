@@ -65,7 +65,7 @@ def apply(run: Run, config: WithingsConfig, found: list[tuple[str, PushEvent]],
         start_s = min(e.start_s for _, e in found)
         end_s = max(e.end_s for _, e in found)
         fetch_range(run, _client(run, config), start_s, end_s)
-        events.done(run.store, [key for key, _ in found])
+        events.done(run.store, [key for key, _ in found], run.clock())
         return True
     finally:
         events.release(run.store, claim)

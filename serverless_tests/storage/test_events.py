@@ -104,3 +104,15 @@ def test_a_claim_is_held_by_one_invocation_until_released_or_lapsed(store: Store
     events.release(store, key)
     assert events.claim(store, key, 1001.0) is True  # released: free at once
     assert events.claim(store, "strava:activity:678", 1001.0) is True  # one key, one claim
+
+
+def test_a_late_copy_of_an_applied_event_is_not_pending_again(store: Store) -> None:
+    event = events.parse_strava(_strava())
+    assert events.add_pending(store, event, 1_000.0)
+    events.done(store, [event.key()], 1_010.0)  # applied
+    assert events.add_pending(store, event, 1_020.0) is False  # the provider's retry
+    assert events.pending(store) == []
+    later = 1_010.0 + 2 * events.APPLIED_WINDOW_S + 1  # long forgotten: a new delivery
+    assert events.add_pending(store, event, later) is True
+    events.done(store, [event.key()])  # without a time: nothing remembered
+    assert events.add_pending(store, event, later + 1) is True
