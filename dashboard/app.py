@@ -192,8 +192,10 @@ def _make(config: DashboardConfig) -> tuple[flask.Flask, StaticHostedDash]:
     login.install(server, app.config.requests_pathname_prefix)
     setup.install(server)
     callback_guard.install(app)
-    headers.install(server)
+    # Flask runs after_request hooks last-registered first: gzip after the headers have read
+    # the page (its inline scripts' hashes).
     compression.install(server)
+    headers.install(server)
     _install_live(app)
     _install_prefs(app)
     return server, app

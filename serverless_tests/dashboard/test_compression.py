@@ -78,3 +78,15 @@ def test_the_dashboard_gzips_its_layout_and_dependencies(client) -> None:  # typ
         zipped = client.get(path, headers={"Accept-Encoding": "gzip"})
         assert zipped.headers.get("Content-Encoding") == "gzip", path
         assert json.loads(gzip.decompress(zipped.data)) == plain.get_json()
+
+
+def test_a_page_is_gzipped_after_its_headers_read_it(client) -> None:  # type: ignore[no-untyped-def]
+    # The security headers hash the page's inline scripts: they must see it before gzip does.
+    plain = client.get("/")
+    zipped = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert zipped.status_code == plain.status_code == 200
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert b"<script" in gzip.decompress(zipped.data)
+    for name in ("X-Content-Type-Options", "Content-Security-Policy", "Cache-Control"):
+        assert zipped.headers.get(name) == plain.headers.get(name), name
+    assert zipped.headers.get("X-Content-Type-Options") == "nosniff"
