@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from core import units
 from dashboard.logic.common import COLORS, downsample_time, empty_figure, round_list, style
 
 LABELS = {
@@ -46,8 +47,15 @@ def weekly_changes(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def figures(frame: pd.DataFrame, kind: str, window_days: int) -> tuple[go.Figure, go.Figure, str]:
-    """(main figure, weekly-change bars, summary text) for one measurement type."""
+def figures(frame: pd.DataFrame, kind: str, window_days: int, unit: str = "metric"
+            ) -> tuple[go.Figure, go.Figure, str]:
+    """(main figure, weekly-change bars, summary text) for one measurement type, masses in the
+    viewer's units."""
+    if LABELS.get(kind, ("", ""))[1] == "kg" and unit != "metric" and not frame.empty:
+        frame = frame.assign(value=frame["value"] * units.factor("weight", unit))
+        shown_unit = units.label("weight", unit)
+    else:
+        shown_unit = LABELS.get(kind, ("", ""))[1]
     if frame.empty:
         message = (
             f"No {LABELS.get(kind, (kind,))[0].lower()} data in this range yet — "
@@ -55,7 +63,7 @@ def figures(frame: pd.DataFrame, kind: str, window_days: int) -> tuple[go.Figure
         )
         return empty_figure(message), empty_figure("Weekly changes appear once there is data."), ""
     frame = frame.sort_values("time")
-    unit_label = label(kind)
+    unit_label = f"{LABELS.get(kind, (kind,))[0]} ({shown_unit})"
     rolling = frame.set_index("time")["value"].rolling(f"{int(window_days)}D").mean().reset_index()
     smooth, rate = trend(frame)
     shown = downsample_time(frame, "time", "value")
@@ -87,11 +95,11 @@ def figures(frame: pd.DataFrame, kind: str, window_days: int) -> tuple[go.Figure
         colors = [COLORS["bad"] if c > 0 else COLORS["good"] for c in weekly["change"]]
         bars.add_trace(go.Bar(x=weekly["week"], y=round_list(weekly["change"]),
                               marker_color=colors, name="weekly change"))
-        bars.update_yaxes(title_text=f"change per week ({LABELS.get(kind, ('', ''))[1]})")
+        bars.update_yaxes(title_text=f"change per week ({shown_unit})")
         bars.update_xaxes(title_text="week starting")
         style(bars, 280)
 
-    unit = LABELS.get(kind, ("", ""))[1]
+    unit = shown_unit
     latest = float(frame["value"].iloc[-1])
     text = f"Latest {latest:.1f} {unit}"
     if rate is not None:

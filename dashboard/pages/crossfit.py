@@ -59,8 +59,8 @@ def update(exercise: Any, _v: Any) -> Any:
         exercise = inputs.text(exercise, "exercise")
     except inputs.InputError as exc:
         return (empty_figure(str(exc)),) * 4
-    figs = crossfit.figures(data.lift_sets(data.store()), exercise)
     unit = prefs.current_prefs().units
+    figs = crossfit.figures(data.lift_sets(data.store()), exercise, unit)
     lifts = data.query(data.store(), "lift_sets")
     e1rm = strength.e1rm_figure(strength.sessions(lifts, exercise), exercise, unit)
     return figs["progress"], e1rm, figs["scatter"], figs["volume"]

@@ -169,4 +169,4 @@ def update(kind: Any, start: Any, end: Any, window: Any, _v: Any) -> Any:
     except inputs.InputError as exc:
         return empty_figure(str(exc)), empty_figure(str(exc)), str(exc)
     frame = data.measurements(data.store(), kind, low, high)
-    return weight.figures(frame, kind, int(window_days))
+    return weight.figures(frame, kind, int(window_days), prefs.current_prefs().units)
