@@ -254,6 +254,7 @@ class StravaSync:
                 continue
             self.store.delete("activities", [old.sort_key()])
             self.store.delete("streams", [old.id])
+            self.store.delete_doc(summary.SPACE, old.id)  # its best efforts go with it
             self.cursor.pending = [p for p in self.cursor.pending if p[1] != old.id]
             self.quarantine.clear([self.quarantine.key(activity_ref(old.id)),
                                    self.quarantine.key(streams_ref(old.id))])
