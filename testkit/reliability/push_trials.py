@@ -146,13 +146,13 @@ def _flood(w: World, out: Outcome, rng: random.Random, label: str) -> str:
                  f"(bound {2 * FETCHES_PER_MIN})")
     w.advance(60)
     rounds = 1 + w.drain()
-    requests = w.standins.requests("strava", "data")
+    asked = w.standins.requests("strava", "data")
     missing = {str(r) for r in runs} - w.stored_ids()
     if missing:
         out.fail(f"{label}: {len(missing)} flooded runs never stored")
-    if requests > 2 * FLOOD_ACTIVITIES:
-        out.fail(f"{label}: {requests} Strava requests for {FLOOD_ACTIVITIES} runs (≤ 2 each)")
-    return (f"{len(sends)} events in {took_s:.1f} s → {requests} requests for "
+    if asked > 2 * FLOOD_ACTIVITIES:
+        out.fail(f"{label}: {asked} Strava requests for {FLOOD_ACTIVITIES} runs (≤ 2 each)")
+    return (f"{len(sends)} events in {took_s:.1f} s → {asked} requests for "
             f"{FLOOD_ACTIVITIES} runs over {rounds} min")
 
 
