@@ -148,7 +148,8 @@ def update_body(start: Any, end: Any, _saved: Any, _v: Any) -> Any:
     kept = _goal()
     today = localtime.local_date(data.now_utc(), viewer.tz)
     rows = [html.Span([html.Span(name + " ", className="muted"), html.B(value)],
-                      className="me-4") for name, value in body.summary(built, viewer.units)]
+                      style={"display": "inline-block", "marginRight": "1.5rem"})
+            for name, value in body.summary(built, viewer.units)]
     return (body.trend_figure(built, viewer.units, low, kept),
             body.composition_figure(built, viewer.units, low), rows,
             body.goal_text(kept, built, viewer.units, today))

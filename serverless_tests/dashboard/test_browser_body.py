@@ -84,6 +84,7 @@ def test_weight_trend_rates_composition_and_a_goal(browser: Any, base_url: str, 
                      and f["data"][-1]["name"] == "goal" and f)
     assert with_goal["data"][-1]["y"] == [76.0, 76.0]
     idle(browser)
+    browser.execute_script("window.scrollTo(0, 0)")
     shot(browser, "weight-trend-goal")
 
 
