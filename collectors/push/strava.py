@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
+from analytics import summary
 from collectors import dedupe
 from collectors.common import raw_text
 from collectors.http import Http, json_body
@@ -77,6 +78,7 @@ class StravaPush:
             self.store.delete("activities", [a.sort_key() for a in stored])
             self.run.counts.deleted += len(stored)
         self.store.delete("streams", [activity_id])
+        self.store.delete_doc(summary.SPACE, activity_id)  # its best efforts go with it
         sync = self._sync
         if sync is not None and any(p[1] == activity_id for p in sync.cursor.pending):
             sync.cursor.pending = [p for p in sync.cursor.pending if p[1] != activity_id]
@@ -122,6 +124,8 @@ class StravaPush:
             record = sync.stream_record(activity_id, response, fill_from_file)
             if isinstance(record, ActivityStream):
                 self.store.put([record])
+                # Best efforts, load and heatmap cells, as the scheduled sync computes them.
+                summary.store_summaries(self.store, [record])
                 sync.quarantine.clear([sync.quarantine.key(streams_ref(activity_id))])
             elif isinstance(record, Rejected):
                 sync.quarantine.add([record])

@@ -14,6 +14,7 @@ from serverless_tests.collectors.push.conftest import (
     pend,
     strava_event,
 )
+from analytics import summary
 from storage import events
 from storage.base import Store
 
@@ -38,6 +39,8 @@ def test_a_burst_for_one_activity_is_one_fetch_of_it_and_its_streams(
     assert counts.outcome == "complete", counts.message
     assert str(run["id"]) in _ids(sqlite_store)
     assert sqlite_store.get("streams", str(run["id"])) is not None
+    # A stream that came by push is summarised as the scheduled sync's are (best efforts, load).
+    assert sqlite_store.get_doc(summary.SPACE, str(run["id"])) is not None
     paths = [r.path for r in standins.log if r.kind == "data"]
     assert paths == [f"/strava/api/v3/activities/{run['id']}",
                      f"/strava/api/v3/activities/{run['id']}/streams"]
@@ -66,6 +69,7 @@ def test_a_delete_removes_the_activity_and_its_streams_and_fetches_nothing(
     assert counts.deleted == 1
     assert str(run["id"]) not in _ids(sqlite_store)
     assert sqlite_store.get("streams", str(run["id"])) is None
+    assert sqlite_store.get_doc(summary.SPACE, str(run["id"])) is None
     assert standins.requests("strava", "data") == 0
 
 
