@@ -64,7 +64,7 @@ def goal_form() -> Any:
             id="weight-goal-target", clearable=False, value="weight_kg",
             options=goal_options("metric"))], xs=12, md=3),
         dbc.Col([dbc.Label("Value"), dbc.Input(id="weight-goal-value", type="number",
-                                               step=0.1, min=0)], xs=6, md=2),
+                                               step=0.1, min=0)], xs=6, lg=2),
         dbc.Col([dbc.Label("By (optional)"), dbc.Input(id="weight-goal-by", type="date")],
                 xs=6, md=3),
         dbc.Col([dbc.Button("Save goal", id="weight-goal-save", color="primary",
