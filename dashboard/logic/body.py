@@ -49,8 +49,10 @@ def _series(by_day: Mapping[date, float], unit: str, since: date | None) -> tupl
 
 
 def trend_figure(body: Body, unit: str, since: date | None = None,
-                 goal: goals.Goal | None = None) -> dict[str, Any]:
-    """The scale's daily weights as dots, the trend as a line, and the goal as a dashed line."""
+                 goal: goals.Goal | None = None,
+                 typed: Mapping[date, float] | None = None) -> dict[str, Any]:
+    """The scale's daily weights as dots, the trend as a line, and the goal as a dashed line;
+    `typed`: the days with a weigh-in typed in by hand (source manual), ringed as such."""
     if not body.weight:
         return empty_dict("No weigh-ins yet: sync Withings, or add one below.")
     label = units.label("weight", unit)
@@ -62,6 +64,12 @@ def trend_figure(body: Body, unit: str, since: date | None = None,
         {"type": "scatter", "mode": "lines", "x": tx, "y": ty, "name": "trend",
          "line": {"color": COLORS["main"], "width": 3}},
     ]
+    if typed:
+        mx, my = _series(typed, unit, since)
+        traces.append({"type": "scatter", "mode": "markers", "x": mx, "y": my,
+                       "name": "typed in (manual)",
+                       "marker": {"size": 9, "color": "rgba(0,0,0,0)",
+                                  "line": {"width": 2, "color": COLORS["accent"]}}})
     if goal is not None and goal.target == "weight_kg" and tx:
         end = goal.by.isoformat() if goal.by and goal.by.isoformat() > tx[-1] else tx[-1]
         traces.append({"type": "scatter", "mode": "lines", "x": [tx[0], end],

@@ -12,7 +12,7 @@ from dash import Input, Output, State, dcc, html
 
 from core import localtime, units
 from dashboard import data, prefs
-from dashboard.logic import body, goal, inputs, weight
+from dashboard.logic import body, entry, goal, inputs, trend, weight
 from dashboard.logic.common import empty_dict, empty_figure
 from storage import MEASUREMENT_TYPES
 
@@ -141,16 +141,18 @@ def update_body(start: Any, end: Any, _saved: Any, _v: Any) -> Any:
     store = data.store()
     # The trend needs a few weeks behind the first day shown to settle.
     warm = None if low is None else low - timedelta(days=body.WARM_UP_DAYS)
-    points = {kind: [(m.time, m.value) for m in data.query(store, "measurements", kind, warm,
-                                                            high)]
-              for kind in ("weight_kg", "fat_ratio_pct")}
+    rows_of = {kind: data.query(store, "measurements", kind, warm, high)
+               for kind in ("weight_kg", "fat_ratio_pct")}
+    points = {kind: [(m.time, m.value) for m in rows] for kind, rows in rows_of.items()}
     built = body.build(points["weight_kg"], points["fat_ratio_pct"], viewer.tz)
+    typed = trend.daily_means([(m.time, m.value) for m in rows_of["weight_kg"]
+                               if m.source == entry.SOURCE], viewer.tz)
     kept = _goal()
     today = localtime.local_date(data.now_utc(), viewer.tz)
     rows = [html.Span([html.Span(name + " ", className="muted"), html.B(value)],
                       style={"display": "inline-block", "marginRight": "1.5rem"})
             for name, value in body.summary(built, viewer.units)]
-    return (body.trend_figure(built, viewer.units, low, kept),
+    return (body.trend_figure(built, viewer.units, low, kept, typed),
             body.composition_figure(built, viewer.units, low), rows,
             body.goal_text(kept, built, viewer.units, today))
 

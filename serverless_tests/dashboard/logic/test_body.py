@@ -62,3 +62,14 @@ def test_no_weigh_ins_say_how_to_get_some():
     assert "No weigh-ins yet" in figure["layout"]["annotations"][0]["text"]
     assert body.summary(empty, "metric") == []
     assert body.goal_text(None, empty, "metric", date(2026, 12, 1)) == "No goal set."
+
+
+def test_typed_in_weigh_ins_are_ringed_as_manual():
+    built = body.build(*_weighins(), UTC_ZONE)
+    day = max(built.weight)
+    figure = body.trend_figure(built, "metric", typed={day: 78.6})
+    ringed = figure["data"][-1]
+    assert ringed["name"] == "typed in (manual)"
+    assert ringed["x"] == [day.isoformat()] and ringed["y"] == [78.6]
+    plain = body.trend_figure(built, "metric")["data"]
+    assert "typed in (manual)" not in [t["name"] for t in plain]
