@@ -3,7 +3,9 @@ package only) on recorded API Gateway, EventBridge and S3 events, against moto a
 
 from __future__ import annotations
 
+import base64
 import copy
+import gzip
 import json
 import re
 from pathlib import Path
@@ -97,8 +99,20 @@ def api(cloud: Cloud, unpacked: dict[str, Path], jobs_ran: dict[str, Any]) -> An
         yield function
 
 
+def text(answer: dict[str, Any]) -> str:
+    """An answer's body as the browser reads it: Zappa sends an encoded (gzipped) one base64."""
+    data = answer.get("body") or ""
+    if not answer.get("isBase64Encoded"):
+        return str(data)
+    raw = base64.b64decode(data)
+    encodings = {k.lower(): v for k, v in (answer.get("multiValueHeaders") or {}).items()}
+    encoding = encodings.get("content-encoding") or [(answer.get("headers") or {}).get(
+        "Content-Encoding", "")]
+    return (gzip.decompress(raw) if "gzip" in encoding else raw).decode()
+
+
 def body(answer: dict[str, Any]) -> Any:
-    return json.loads(answer["body"])
+    return json.loads(text(answer))
 
 
 def test_api_health(api: LocalLambda) -> None:
@@ -172,6 +186,16 @@ def test_the_dashboard_package_leaves_out_what_the_assets_url_serves(
     assert {"dynamodb", "s3", "ssm"} <= services
 
 
+def test_the_dashboard_libraries_are_bytecode_only_and_its_own_code_keeps_its_source(
+        unpacked: dict[str, Path]) -> None:
+    root = unpacked["dashboard"]
+    assert (root / "dash" / "dash.pyc").is_file() and not (root / "dash" / "dash.py").exists()
+    assert (root / "flask" / "app.pyc").is_file() and not (root / "flask" / "app.py").exists()
+    assert (root / "dashboard" / "app.py").is_file()  # tracebacks of our code show its lines
+    assert list((root / "dashboard" / "__pycache__").glob("app.*.pyc"))
+    assert (root / "handler.py").is_file()  # Zappa's, at the root: Lambda imports it by name
+
+
 def test_the_same_inputs_build_the_same_package(packages: dict[str, PackageInfo],
                                                 tmp_path: Path) -> None:
     again = build("api", dist_dir=tmp_path, force=True)
@@ -212,15 +236,15 @@ def cookie_of(answer: dict[str, Any]) -> str:
 
 def dash_config(page: dict[str, Any]) -> Any:
     found = re.search(r'<script id="_dash-config" type="application/json">(.*?)</script>',
-                      page["body"], re.S)
+                      text(page), re.S)
     assert found, page
     return json.loads(found.group(1))
 
 
 def login(dashboard: LocalLambda) -> str:
     page = dashboard.invoke(with_cookie(event("dashboard_get_login.json"), None))
-    assert page["statusCode"] == 200 and 'action="/dashboard/login"' in page["body"]
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page["body"])
+    assert page["statusCode"] == 200 and 'action="/dashboard/login"' in text(page)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', text(page))
     assert token
     form = urlencode({"csrf_token": token.group(1), "next": "/dashboard/weight",
                       "username": "owner", "password": PASSWORD})
@@ -251,7 +275,9 @@ def test_dashboard_page_and_callback_with_a_session(dashboard: LocalLambda,
     assert update["statusCode"] == 200, update
     version = body(update)["response"]["app-data-version"]["data"]
     assert version, "the live check read nothing from the store"
-    assert len(page["body"].encode()) < 6 * 1024 * 1024
+    assert len(text(page).encode()) < 6 * 1024 * 1024
+    # The browser's Accept-Encoding (in the recorded events) gets gzip, sent base64 by Zappa.
+    assert page["isBase64Encoded"] and headers(page)["content-encoding"] == ["gzip"]
 
 
 def test_dashboard_browser_code_comes_from_the_assets_url(dashboard: LocalLambda) -> None:
@@ -260,7 +286,7 @@ def test_dashboard_browser_code_comes_from_the_assets_url(dashboard: LocalLambda
     assets = stage_config("dashboard")["aws_environment_variables"]["PULSEBOARD_ASSETS_URL"]
     cookie = login(dashboard)
     page = dashboard.invoke(with_cookie(event("dashboard_get_page.json"), cookie))
-    urls = re.findall(r'<(?:script|link)[^>]* (?:src|href)="([^"]+)"', page["body"])
+    urls = re.findall(r'<(?:script|link)[^>]* (?:src|href)="([^"]+)"', text(page))
     assert len(urls) > 5 and all(u.startswith(assets + "/") for u in urls), urls
     config = dash_config(page)
     assert config["plotlyjs_url"].startswith(assets + "/plotly/")
