@@ -11,7 +11,7 @@ def test_reports_lists_every_page(client: Any) -> None:
     pages = client.get("/reports.json").get_json()
     paths = {p["path"] for p in pages}
     assert paths == {"/", "/weight", "/running", "/crossfit", "/forecast", "/explore", "/quality",
-                     "/privacy"}
+                     "/entry", "/privacy"}
     assert all(p["title"] and p["description"] for p in pages)
 
 
@@ -22,7 +22,7 @@ def test_the_navigation_links_every_page_in_its_order(client: Any) -> None:
     assert [(label, href) for label, _, href in links] == [
         ("Overview", "/"), ("Weight", "/weight"), ("Running", "/running"),
         ("Crossfit", "/crossfit"), ("Forecast", "/forecast"), ("Explore", "/explore"),
-        ("Data quality", "/quality"), ("Privacy", "/privacy")]
+        ("Data quality", "/quality"), ("Add data", "/entry"), ("Privacy", "/privacy")]
     assert links[0][1] == "overview" and links[-1][1] == "privacy"
 
 
