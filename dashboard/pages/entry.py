@@ -13,6 +13,7 @@ from dash import Input, Output, State, dcc, html
 from core import localtime
 from dashboard import data, prefs
 from dashboard.logic import entry
+from storage.records import iso_utc
 
 dash.register_page(__name__, path="/entry", title="Add data · Pulseboard", name="Add data",
                    order=7, description="Type in a weigh-in (for a scale Pulseboard does not "
@@ -156,7 +157,11 @@ def act(_loaded: Any, _w: Any, _s: Any, _d: Any, picked: Any, w_date: Any, w_tim
     except entry.EntryError as exc:
         message = f"Not saved: {exc}."
     if message and not message.startswith("Not saved"):
-        # The pages' reads are kept while no sync lands; an entry is news too.
+        # The pages' reads are kept while the data version (the newest "sync" time) stands: an
+        # entry is news too, for every warm container, so it moves the version as an import does.
+        store.put_doc("sync", entry.SOURCE, {"last_success_at": iso_utc(data.now_utc()),
+                                             "last_run_at": iso_utc(data.now_utc()),
+                                             "last_outcome": "complete"})
         data.clear_cache()
     listing, options = _listing(store)
     return listing, options, None, message

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dashboard import data
 from serverless_tests.dashboard.conftest import login
 from testkit.dashcalls import call
 
@@ -82,3 +83,15 @@ def test_a_goal_is_kept_per_user(server: Any, store: Any) -> None:
         "weight-goal-save.n_clicks": 2, "weight-goal-target.value": "fat_ratio_pct",
         "weight-goal-value.value": 95}, changed="weight-goal-save.n_clicks")
     assert "Not saved: the goal must be between 2 and 70 %" in out["weight-goal-status.children"]
+
+
+def test_an_entry_moves_the_data_version_so_every_warm_container_reads_it(
+        server: Any, store: Any) -> None:
+    c, deps = _as(server, "owner")
+    before = data.data_version(store)
+    call(c, deps, "entry-list.children", {**WEIGH_IN, "entry-w-weight.value": "heavy"},
+         changed="entry-w-save.n_clicks")
+    assert data.data_version(store) == before  # a refused entry is no news
+    call(c, deps, "entry-list.children", WEIGH_IN, changed="entry-w-save.n_clicks")
+    assert data.data_version(store) > before
+    assert data.sync_status(store)["manual"]["last_outcome"] == "complete"
