@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from analytics import summary
 from collectors.edge import sync_source
 from serverless_tests.collectors.push.conftest import (
     ATHLETE_ID,
@@ -14,7 +15,6 @@ from serverless_tests.collectors.push.conftest import (
     pend,
     strava_event,
 )
-from analytics import summary
 from storage import events
 from storage.base import Store
 
