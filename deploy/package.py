@@ -251,9 +251,9 @@ def package_files(stage: str, config: dict[str, Any],
     for top in FIRST_PARTY:
         path = ROOT / top
         for file in [path] if path.is_file() else sorted(path.rglob("*")):
-            rel = PurePosixPath(file.relative_to(ROOT).as_posix())
-            if file.is_file() and keep.keeps(rel):
-                files[str(rel)] = file
+            own = PurePosixPath(file.relative_to(ROOT).as_posix())
+            if file.is_file() and keep.keeps(own):
+                files[str(own)] = file
     for dist in [*dists.values(), metadata.distribution("zappa")]:
         base = _site_packages(dist)
         for rel in _dist_files(dist):
@@ -292,7 +292,7 @@ def zappa_settings_module(stage: str, config_file: Path = SETTINGS_FILE) -> str:
         copy.write_text(json.dumps(every))
         cli = ZappaCLI()
         # Its WebSocket detection walks the working directory; this project has no WebSockets.
-        cli._detect_websocket_usage = lambda: None  # type: ignore[method-assign]
+        cli._detect_websocket_usage = lambda: None
         cli.api_stage = stage
         cli.load_credentials = False
         cli.load_settings(str(copy))
@@ -310,7 +310,10 @@ def write_zip(out: Path, files: dict[str, Path], settings_module: str, bytecode:
     """Zappa's layout: its handler.py and zappa_settings.py at the root beside the code and
     site-packages; entries sorted with fixed times, so equal inputs give an equal zip.
     `sourceless`: installed libraries' modules as bytecode only (see SOURCELESS_STAGES)."""
-    handler = Path(importlib.util.find_spec("zappa").origin or "").with_name("handler.py")
+    spec = importlib.util.find_spec("zappa")
+    if spec is None or spec.origin is None:
+        raise PackageError("Zappa is not installed: run make venv")
+    handler = Path(spec.origin).with_name("handler.py")
     entries: dict[str, bytes | Path] = dict(files)
     entries["handler.py"] = handler
     entries["zappa_settings.py"] = settings_module.encode()
