@@ -1,13 +1,18 @@
-"""Weight page: raw points, a rolling mean, a smoothed trend with its weekly rate, weekly bars."""
+"""Weight page: raw points, a rolling mean, a smoothed trend with its weekly rate, weekly bars.
+
+Figures are plain dicts (common.figure_dict); times are drawn on the viewer's local clock and
+every daily and weekly bucket is a local day or a local Monday-to-Sunday week."""
 
 from __future__ import annotations
 
+from datetime import tzinfo
+from typing import Any
+
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from core import units
-from dashboard.logic.common import COLORS, downsample_time, empty_figure, round_list, style
+from dashboard.logic.common import COLORS, downsample_time, empty_dict, figure_dict, round_list
 
 LABELS = {
     "weight_kg": ("Weight", "kg"),
@@ -21,9 +26,30 @@ LABELS = {
 TREND_HALFLIFE_DAYS = 10
 
 
-def label(kind: str) -> str:
-    name, unit = LABELS.get(kind, (kind, ""))
-    return f"{name} ({unit})"
+def unit_of(kind: str, unit: str = "metric") -> str:
+    """The unit a measurement reads in for the viewer: masses follow their units, % stays."""
+    stored = LABELS.get(kind, ("", ""))[1]
+    return units.label("weight", unit) if stored == "kg" else stored
+
+
+def label(kind: str, unit: str = "metric") -> str:
+    """"Weight (lb)" for an imperial viewer, "Fat ratio (%)" for everyone."""
+    name = LABELS.get(kind, (kind, ""))[0]
+    return f"{name} ({unit_of(kind, unit)})"
+
+
+def options(kinds: tuple[str, ...] | list[str], unit: str = "metric") -> list[dict[str, str]]:
+    """The Measurement dropdown's options, labelled in the viewer's units."""
+    return [{"label": label(k, unit), "value": k} for k in kinds]
+
+
+def local_times(frame: pd.DataFrame, tz: tzinfo | None) -> pd.DataFrame:
+    """`frame` with `time` as the viewer's local wall clock (naive): what the browser draws and
+    what daily and weekly buckets fall on."""
+    if tz is None or frame.empty:
+        return frame
+    times = pd.to_datetime(frame["time"], utc=True).dt.tz_convert(tz).dt.tz_localize(None)
+    return frame.assign(time=times)
 
 
 def trend(frame: pd.DataFrame) -> tuple[pd.Series, float | None]:
@@ -41,67 +67,79 @@ def trend(frame: pd.DataFrame) -> tuple[pd.Series, float | None]:
 
 
 def weekly_changes(frame: pd.DataFrame) -> pd.DataFrame:
-    weekly = frame.set_index("time")["value"].resample("W-MON", label="left").mean().dropna()
+    weekly = frame.set_index("time")["value"].resample("W-MON", label="left",
+                                                       closed="left").mean().dropna()
     out = weekly.diff().dropna().reset_index()
     out.columns = ["week", "change"]
     return out
 
 
-def figures(frame: pd.DataFrame, kind: str, window_days: int, unit: str = "metric"
-            ) -> tuple[go.Figure, go.Figure, str]:
+def _x(times: Any, fmt: str = "s") -> list[str]:
+    """Naive datetimes as ISO strings plotly.js reads as they are (no zone shift)."""
+    index = pd.DatetimeIndex(times)
+    if index.tz is not None:  # no viewer's zone given: drawn as stored, in UTC
+        index = index.tz_convert("UTC").tz_localize(None)
+    return list(np.datetime_as_string(index.to_numpy(), unit=fmt))
+
+
+def figures(frame: pd.DataFrame, kind: str, window_days: int, unit: str = "metric",
+            tz: tzinfo | None = None, stone: bool = False
+            ) -> tuple[dict[str, Any], dict[str, Any], str]:
     """(main figure, weekly-change bars, summary text) for one measurement type, masses in the
-    viewer's units."""
-    if LABELS.get(kind, ("", ""))[1] == "kg" and unit != "metric" and not frame.empty:
-        frame = frame.assign(value=frame["value"] * units.factor("weight", unit))
-        shown_unit = units.label("weight", unit)
-    else:
-        shown_unit = LABELS.get(kind, ("", ""))[1]
+    viewer's units and times on their clock (`tz`; None: as given). `stone`: the latest body
+    weight also reads in stones and pounds (rates stay in lb, and the text says so)."""
+    shown_unit = unit_of(kind, unit)
     if frame.empty:
         message = (
             f"No {LABELS.get(kind, (kind,))[0].lower()} data in this range yet — "
             "run `python -m collectors sync --source withings` or widen the dates."
         )
-        return empty_figure(message), empty_figure("Weekly changes appear once there is data."), ""
-    frame = frame.sort_values("time")
-    unit_label = f"{LABELS.get(kind, (kind,))[0]} ({shown_unit})"
+        return empty_dict(message), empty_dict("Weekly changes appear once there is data."), ""
+    latest_si = float(frame.sort_values("time")["value"].iloc[-1])
+    if shown_unit != LABELS.get(kind, ("", ""))[1]:
+        frame = frame.assign(value=frame["value"] * units.factor("weight", unit))
+    frame = local_times(frame, tz).sort_values("time")
+    zone_note = "" if tz is None else f" ({getattr(tz, 'key', str(tz))} time)"
     rolling = frame.set_index("time")["value"].rolling(f"{int(window_days)}D").mean().reset_index()
     smooth, rate = trend(frame)
     shown = downsample_time(frame, "time", "value")
     rolling = downsample_time(rolling, "time", "value")
     smooth_frame = downsample_time(smooth.dropna().rename("value").reset_index(), "time", "value")
-
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=shown["time"], y=round_list(shown["value"]), mode="markers", name="measurements",
-        marker={"size": 4, "color": "rgba(44,123,229,0.35)"},
-    ))
-    fig.add_trace(go.Scatter(
-        x=rolling["time"], y=round_list(rolling["value"]), mode="lines",
-        name=f"{window_days}-day mean", line={"color": COLORS["main"], "width": 2},
-    ))
-    fig.add_trace(go.Scatter(
-        x=smooth_frame["time"], y=round_list(smooth_frame["value"]), mode="lines", name="trend",
-        line={"color": COLORS["accent"], "width": 2, "dash": "dash"},
-    ))
-    fig.update_yaxes(title_text=unit_label)
-    fig.update_xaxes(title_text="date")
-    style(fig, 400)
+    axis_title = label(kind, unit)
+    hover = f"%{{x|%d %b %Y, %H:%M}}<br>%{{y}} {shown_unit}<extra>%{{fullData.name}}</extra>"
+    fig = figure_dict([
+        {"type": "scatter", "x": _x(shown["time"]), "y": round_list(shown["value"]),
+         "mode": "markers", "name": "measurements", "hovertemplate": hover,
+         "marker": {"size": 4, "color": "rgba(44,123,229,0.35)"}},
+        {"type": "scatter", "x": _x(rolling["time"]), "y": round_list(rolling["value"]),
+         "mode": "lines", "name": f"{window_days}-day mean", "hovertemplate": hover,
+         "line": {"color": COLORS["main"], "width": 2}},
+        {"type": "scatter", "x": _x(smooth_frame["time"]), "y": round_list(smooth_frame["value"]),
+         "mode": "lines", "name": "trend", "hovertemplate": hover,
+         "line": {"color": COLORS["accent"], "width": 2, "dash": "dash"}},
+    ], 400, yaxis={"title": {"text": axis_title}},
+        xaxis={"title": {"text": "date" + zone_note}})
 
     weekly = weekly_changes(frame)
-    bars = go.Figure()
     if weekly.empty:
-        bars = empty_figure("Weekly changes need at least two weeks of data.")
+        bars = empty_dict("Weekly changes need at least two weeks of data.")
     else:
-        colors = [COLORS["bad"] if c > 0 else COLORS["good"] for c in weekly["change"]]
-        bars.add_trace(go.Bar(x=weekly["week"], y=round_list(weekly["change"]),
-                              marker_color=colors, name="weekly change"))
-        bars.update_yaxes(title_text=f"change per week ({shown_unit})")
-        bars.update_xaxes(title_text="week starting")
-        style(bars, 280)
+        change = weekly["change"].to_numpy()
+        colors = np.where(change > 0, COLORS["bad"], COLORS["good"]).tolist()
+        bars = figure_dict([{
+            "type": "bar", "x": _x(weekly["week"], "D"), "y": round_list(change),
+            "marker": {"color": colors}, "name": "weekly change",
+            "hovertemplate": f"week of %{{x|%d %b %Y}}<br>%{{y:+}} {shown_unit}<extra></extra>",
+        }], 280, yaxis={"title": {"text": f"change per week ({shown_unit})"}},
+            xaxis={"title": {"text": "week starting (Monday)"}})
 
-    unit = shown_unit
     latest = float(frame["value"].iloc[-1])
-    text = f"Latest {latest:.1f} {unit}"
+    if stone and kind in ("weight_kg",) and unit == "imperial":
+        text = f"Latest {units.fmt_stone(latest_si)} ({latest:.1f} {shown_unit})"
+    else:
+        text = f"Latest {latest:.1f} {shown_unit}"
     if rate is not None:
-        text += f" · trend {rate:+.2f} {unit}/week over the last 4 weeks"
+        text += f" · trend {rate:+.2f} {shown_unit}/week over the last 4 weeks"
+        if stone and kind == "weight_kg" and unit == "imperial":
+            text += " (rates in lb)"
     return fig, bars, text

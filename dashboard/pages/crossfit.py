@@ -10,7 +10,7 @@ from dash import Input, Output, State, dcc, html
 
 from dashboard import data, prefs
 from dashboard.logic import body, crossfit, inputs, strength
-from dashboard.logic.common import empty_figure
+from dashboard.logic.common import empty_dict
 
 dash.register_page(__name__, path="/crossfit", title="Crossfit · Pulseboard", name="Crossfit",
                    description="Per exercise: max weight, reps, weight per rep, estimated 1RM.",
@@ -58,7 +58,7 @@ def update(exercise: Any, _v: Any) -> Any:
     try:
         exercise = inputs.text(exercise, "exercise")
     except inputs.InputError as exc:
-        return (empty_figure(str(exc)),) * 4
+        return (empty_dict(str(exc)),) * 4
     unit = prefs.current_prefs().units
     figs = crossfit.figures(data.lift_sets(data.store()), exercise, unit)
     lifts = data.query(data.store(), "lift_sets")

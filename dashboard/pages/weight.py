@@ -13,7 +13,7 @@ from dash import Input, Output, State, dcc, html
 from core import localtime, units
 from dashboard import data, prefs
 from dashboard.logic import body, entry, goal, inputs, trend, weight
-from dashboard.logic.common import empty_dict, empty_figure
+from dashboard.logic.common import empty_dict
 from storage import MEASUREMENT_TYPES
 
 dash.register_page(__name__, path="/weight", title="Weight · Pulseboard", name="Weight",
@@ -31,7 +31,7 @@ def layout(**_query: Any) -> Any:
         dbc.Row([
             dbc.Col([dbc.Label("Measurement"), dcc.Dropdown(
                 id="weight-metric", clearable=False, value="weight_kg",
-                options=[{"label": weight.label(k), "value": k} for k in MEASUREMENT_TYPES])],
+                options=weight.options(MEASUREMENT_TYPES))],
                 xs=12, md=4),
             dbc.Col([dbc.Label("Dates"), html.Br(), dcc.DatePickerRange(
                 id="weight-range",
@@ -89,6 +89,12 @@ def goal_units(_id: Any) -> Any:
     return goal_options(prefs.current_prefs().units)
 
 
+@dash.callback(Output("weight-metric", "options"), Input("weight-metric", "id"))
+def metric_units(_id: Any) -> Any:
+    """The Measurement labels in the viewer's units (the layout's are metric: it may be static)."""
+    return weight.options(MEASUREMENT_TYPES, prefs.current_prefs().units)
+
+
 def _user() -> str:
     user = flask_login.current_user
     return str(user.id) if user is not None and user.is_authenticated else ""
@@ -133,11 +139,13 @@ def save_goal(_save: Any, _clear: Any, target: Any, value: Any, by: Any) -> Any:
     Input("weight-goal-saved", "data"), Input("app-data-version", "data"),
 )
 def update_body(start: Any, end: Any, _saved: Any, _v: Any) -> Any:
+    viewer = prefs.current_prefs()
     try:
-        low, high = data.day_bounds(start, end)
+        # Weigh-ins are instants: the picked days are the viewer's local days.
+        first, _last = inputs.day_range(start, end)
+        low, high = data.local_day_bounds(start, end, viewer.tz)
     except inputs.InputError as exc:
         return empty_dict(str(exc)), empty_dict(str(exc)), "", str(exc)
-    viewer = prefs.current_prefs()
     store = data.store()
     # The trend needs a few weeks behind the first day shown to settle.
     warm = None if low is None else low - timedelta(days=body.WARM_UP_DAYS)
@@ -152,8 +160,8 @@ def update_body(start: Any, end: Any, _saved: Any, _v: Any) -> Any:
     rows = [html.Span([html.Span(name + " ", className="muted"), html.B(value)],
                       style={"display": "inline-block", "marginRight": "1.5rem"})
             for name, value in body.summary(built, viewer.units)]
-    return (body.trend_figure(built, viewer.units, low, kept, typed),
-            body.composition_figure(built, viewer.units, low), rows,
+    return (body.trend_figure(built, viewer.units, first, kept, typed),
+            body.composition_figure(built, viewer.units, first), rows,
             body.goal_text(kept, built, viewer.units, today))
 
 
@@ -168,8 +176,9 @@ def update(kind: Any, start: Any, end: Any, window: Any, _v: Any) -> Any:
     try:
         kind = inputs.one_of(kind, MEASUREMENT_TYPES, "measurement")
         window_days = inputs.one_of(7 if window is None else window, WINDOWS_DAYS, "rolling mean")
-        low, high = data.day_bounds(start, end)
+        viewer = prefs.current_prefs()
+        low, high = data.local_day_bounds(start, end, viewer.tz)
     except inputs.InputError as exc:
-        return empty_figure(str(exc)), empty_figure(str(exc)), str(exc)
+        return empty_dict(str(exc)), empty_dict(str(exc)), str(exc)
     frame = data.measurements(data.store(), kind, low, high)
-    return weight.figures(frame, kind, int(window_days), prefs.current_prefs().units)
+    return weight.figures(frame, kind, int(window_days), viewer.units, viewer.tz, viewer.stone)
