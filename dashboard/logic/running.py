@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from analytics import privacy
+from core import localtime
 from core import units as u
 from dashboard.logic import running_maps, running_session
-from dashboard.logic.common import COLORS, empty_figure, round_list, style
+from dashboard.logic.common import COLORS, empty_dict, figure_dict, round_list
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 EMPTY = (
     "No runs in this range — run `python -m collectors sync --source strava` "
@@ -26,42 +29,84 @@ def speeds_kmh(runs: pd.DataFrame) -> pd.Series:
     return speed * 3.6
 
 
-def over_time(runs: pd.DataFrame, units: str = "metric") -> go.Figure:
+def _zone_of(name: Any, offset_s: Any) -> tzinfo:
+    """A run's own zone from its table row (pandas makes a missing offset NaN)."""
+    offset = None if offset_s is None or offset_s != offset_s else int(offset_s)
+    return localtime.record_zone(name if isinstance(name, str) else "", offset)
+
+
+def local_starts(runs: pd.DataFrame) -> list[tuple[datetime, tzinfo]]:
+    """Each run's start (UTC) with the zone it happened in."""
+    names = runs["timezone"] if "timezone" in runs else [""] * len(runs)
+    offsets = runs["utc_offset_s"] if "utc_offset_s" in runs else [None] * len(runs)
+    return [(t.to_pydatetime(), _zone_of(n, o))
+            for t, n, o in zip(runs["start_time"], names, offsets, strict=True)]
+
+
+def when(run: dict[str, Any]) -> str:
+    """"29 Nov 2026, 07:05 PST": a run's start on the clock where it happened, with its zone."""
+    return running_session.started(run)
+
+
+def over_time(runs: pd.DataFrame, units: str = "metric") -> dict[str, Any]:
+    """Distance, average speed and climb of each run, at its local start where it happened."""
     if runs.empty:
-        return empty_figure(EMPTY)
+        return empty_dict(EMPTY)
+    starts = local_starts(runs)
+    x = [localtime.local(t, z).strftime("%Y-%m-%dT%H:%M") for t, z in starts]
+    text = [f"{localtime.fmt_datetime(t, z)} · {name or 'Run'}"
+            for (t, z), name in zip(starts, runs["name"], strict=True)]
     panels = (
-        (runs["distance_m"] * u.factor("distance", units), "distance",
+        (runs["distance_m"].to_numpy(float) * u.factor("distance", units), "distance",
          u.label("distance", units)),
-        (speeds_kmh(runs) / 3.6 * u.factor("speed", units), "average speed",
+        (speeds_kmh(runs).to_numpy(float) / 3.6 * u.factor("speed", units), "average speed",
          u.label("speed", units)),
-        (runs["elevation_gain_m"] * u.factor("elevation", units), "elevation gain",
-         u.label("elevation", units)),
+        (runs["elevation_gain_m"].to_numpy(float) * u.factor("elevation", units),
+         "elevation gain", u.label("elevation", units)),
     )
     # Each panel is named above it, its axis carries only the unit: three full axis titles
-    # would not fit beside panels a third of the figure high.
-    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=[f"{name} ({unit})" for _, name, unit in panels])
+    # would not fit beside panels a third of the figure high. The layout is make_subplots'
+    # (rows=3, shared_xaxes, vertical_spacing=0.08), written out.
+    gap = 0.08
+    height = (1 - 2 * gap) / 3
+    traces: list[dict[str, Any]] = []
+    layout: dict[str, Any] = {"annotations": []}
     for row, (values, name, unit) in enumerate(panels, start=1):
-        fig.add_trace(go.Scatter(x=runs["start_time"], y=round_list(values), mode="markers",
-                                 name=name, marker={"size": 5}, showlegend=False),
-                      row=row, col=1)
-        fig.update_yaxes(title_text=unit, row=row, col=1)
-    fig.update_xaxes(title_text="date", row=3, col=1)
-    return style(fig, 520)
+        axis = "" if row == 1 else str(row)
+        top = 1 - (row - 1) * (height + gap)
+        traces.append({"type": "scatter", "x": x, "y": round_list(values), "mode": "markers",
+                       "name": name, "marker": {"size": 5}, "showlegend": False, "text": text,
+                       "xaxis": f"x{axis}", "yaxis": f"y{axis}",
+                       "hovertemplate": f"%{{text}}<br>%{{y}} {unit}<extra>{name}</extra>"})
+        layout[f"yaxis{axis}"] = {"anchor": f"x{axis}", "domain": [top - height, top],
+                                  "title": {"text": unit}}
+        layout[f"xaxis{axis}"] = {"anchor": f"y{axis}", "domain": [0.0, 1.0],
+                                  **({"title": {"text": "date (where each run was)"}}
+                                     if row == 3 else {"matches": "x3",
+                                                       "showticklabels": False})}
+        layout["annotations"].append({
+            "text": f"{name} ({unit})", "showarrow": False, "xref": "paper", "yref": "paper",
+            "x": 0.5, "y": top, "xanchor": "center", "yanchor": "bottom", "font": {"size": 16}})
+    return figure_dict(traces, 520, **layout)
 
 
-def speed_vs_elevation(runs: pd.DataFrame, units: str = "metric") -> go.Figure:
+def speed_vs_elevation(runs: pd.DataFrame, units: str = "metric") -> dict[str, Any]:
     if runs.empty:
-        return empty_figure(EMPTY)
-    fig = go.Figure(go.Scatter(
-        x=round_list(runs["elevation_gain_m"] * u.factor("elevation", units), 0),
-        y=round_list(speeds_kmh(runs) / 3.6 * u.factor("speed", units)),
-        mode="markers", customdata=runs["id"], text=runs["name"],
-        marker={"size": 7, "opacity": 0.6, "color": COLORS["main"]},
-    ))
-    fig.update_xaxes(title_text=f"elevation gain ({u.label('elevation', units)})")
-    fig.update_yaxes(title_text=f"average speed ({u.label('speed', units)})")
-    return style(fig)
+        return empty_dict(EMPTY)
+    speed = u.label("speed", units)
+    climb = u.label("elevation", units)
+    text = [f"{name or 'Run'} · {localtime.fmt_datetime(t, z)}"
+            for name, (t, z) in zip(runs["name"], local_starts(runs), strict=True)]
+    return figure_dict([{
+        "type": "scatter",
+        "x": round_list(runs["elevation_gain_m"].to_numpy(float) * u.factor("elevation", units),
+                        0),
+        "y": round_list(speeds_kmh(runs).to_numpy(float) / 3.6 * u.factor("speed", units)),
+        "mode": "markers", "customdata": [str(i) for i in runs["id"]], "text": text,
+        "marker": {"size": 7, "opacity": 0.6, "color": COLORS["main"]},
+        "hovertemplate": f"%{{text}}<br>%{{x}} {climb} climbed, %{{y}} {speed}<extra></extra>",
+    }], xaxis={"title": {"text": f"elevation gain ({climb})"}},
+        yaxis={"title": {"text": f"average speed ({speed})"}})
 
 
 # The route and session figures are built as plain dicts (graph_objects validation was most of
@@ -71,11 +116,15 @@ routes = running_maps.routes
 
 def run_map(runs: pd.DataFrame, selected: str | None = None, map_style: str = "white",
             zones: list[privacy.Zone] | None = None) -> go.Figure:
+    import plotly.graph_objects as go
+
     return go.Figure(running_maps.routes_figure(runs, selected, map_style, zones))
 
 
 def session(stream: Any | None, run: dict[str, Any] | None,
             prs: list[tuple[Any, str]] | None = None, units: str = "metric") -> go.Figure:
+    import plotly.graph_objects as go
+
     return go.Figure(running_session.figure(stream, run, prs, units))
 
 
@@ -91,10 +140,12 @@ def clicked_run(click: dict[str, Any] | None) -> str | None:
 
 
 def run_options(runs: pd.DataFrame, units: str = "metric") -> list[dict[str, str]]:
+    """Newest first: "29 Nov 2026, 07:05 PST · Morning Run · 6.21 mi" (its start where it was)."""
     ordered = runs.sort_values("start_time", ascending=False)
     return [
-        {"label": f"{t:%Y-%m-%d} · {name or 'Run'} · {u.fmt(d, 'distance', units)}",
+        {"label": f"{localtime.fmt_datetime(t, z)} · {name or 'Run'} · "
+                  f"{u.fmt(d, 'distance', units)}",
          "value": str(i)}
-        for i, t, name, d in zip(ordered["id"], ordered["start_time"], ordered["name"],
-                                 ordered["distance_m"], strict=True)
+        for i, (t, z), name, d in zip(ordered["id"], local_starts(ordered), ordered["name"],
+                                      ordered["distance_m"], strict=True)
     ]

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from analytics.best_efforts import DISTANCES_M
+from core import localtime
 from core import units as u
 from dashboard.logic.common import COLORS, downsample_index, empty_dict, figure_dict
 from dashboard.logic.training import duration
@@ -88,9 +89,21 @@ def figure(stream: Any | None, run: dict[str, Any] | None,
             "fillcolor": COLORS["accent"], "opacity": 0.12, "line": {"width": 0},
             "layer": "below"})
         marked.append(f"{kind} {best.name} {duration(best.time_s)}")
-    title = f"{run.get('name') or 'Run'} — {str(run.get('start_time'))[:16]}"
+    title = f"{run.get('name') or 'Run'} — {started(run)}"
     if marked:
         title += "<br><sub>" + " · ".join(marked) + "</sub>"
     # The run's title, then the first panel's name, above the plot.
     return figure_dict(traces, HEIGHT, title={"text": title, "font": {"size": 14}},
                        margin={"t": 80 if marked else 70}, **layout)
+
+
+def started(run: dict[str, Any]) -> str:
+    """"29 Nov 2026, 07:05 PST": the run's start on the clock where it happened, with its zone
+    (its record's zone name, else its offset, else UTC)."""
+    import pandas as pd
+
+    offset = run.get("utc_offset_s")
+    offset = None if offset is None or offset != offset else int(offset)  # NaN from pandas
+    name = run.get("timezone")
+    zone = localtime.record_zone(name if isinstance(name, str) else "", offset)
+    return localtime.fmt_datetime(pd.Timestamp(run["start_time"]).to_pydatetime(), zone)

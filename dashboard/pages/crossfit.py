@@ -40,13 +40,23 @@ def layout(**_query: Any) -> Any:
     Input("app-data-version", "data"), State("crossfit-exercise", "value"),
 )
 def exercises(_v: Any, current: str | None) -> Any:
-    sets = data.lift_sets(data.store())
-    if sets.empty:
+    store = data.store()
+
+    def count() -> list[tuple[str, int]]:
+        sets = _sets(store)
+        return [] if sets.empty else list(sets["exercise"].value_counts().items())
+
+    counts = data.remembered(store, ("crossfit-exercises",), count)
+    if not counts:
         return [], None
-    counts = sets["exercise"].value_counts()
-    names = list(counts.index)
-    return [{"label": f"{n} ({counts[n]} sets)", "value": n} for n in names], (
+    names = [n for n, _ in counts]
+    return [{"label": f"{n} ({c} sets)", "value": n} for n, c in counts], (
         current if current in names else names[0])
+
+
+def _sets(store: Any) -> Any:
+    """The lifting log as a table, made once per data version (not on every view)."""
+    return data.remembered(store, ("crossfit-sets",), lambda: data.lift_sets(store))
 
 
 @dash.callback(
@@ -60,10 +70,16 @@ def update(exercise: Any, _v: Any) -> Any:
     except inputs.InputError as exc:
         return (empty_dict(str(exc)),) * 4
     unit = prefs.current_prefs().units
-    figs = crossfit.figures(data.lift_sets(data.store()), exercise, unit)
-    lifts = data.query(data.store(), "lift_sets")
-    e1rm = strength.e1rm_figure(strength.sessions(lifts, exercise), exercise, unit)
-    return figs["progress"], e1rm, figs["scatter"], figs["volume"]
+    store = data.store()
+
+    def draw() -> tuple[Any, ...]:
+        figs = crossfit.figures(_sets(store), exercise, unit)
+        lifts = data.query(store, "lift_sets")
+        e1rm = strength.e1rm_figure(strength.sessions(lifts, exercise), exercise, unit)
+        return figs["progress"], e1rm, figs["scatter"], figs["volume"]
+
+    # Sheet dates have no zone: the figures depend on the exercise and units only.
+    return data.remembered(store, ("crossfit-figures", exercise, unit), draw)
 
 
 @dash.callback(Output("crossfit-prs", "children"), Input("app-data-version", "data"))

@@ -20,7 +20,7 @@ from dashboard.logic import (
     running_session,
     training,
 )
-from dashboard.logic.common import empty_dict, empty_figure
+from dashboard.logic.common import empty_dict
 from dashboard.prefs import current_prefs
 
 dash.register_page(__name__, path="/running", title="Running · Pulseboard", name="Running",
@@ -86,14 +86,27 @@ def all_records(store: Any) -> training.Records:
     Input("app-data-version", "data"),
 )
 def overview(start: Any, end: Any, _v: Any) -> Any:
+    viewer = current_prefs()
     try:
-        low, high = data.day_bounds(start, end)
+        low, high = data.local_day_bounds(start, end, viewer.tz)
     except inputs.InputError as exc:
-        return empty_figure(str(exc)), empty_figure(str(exc)), []
-    units = current_prefs().units
-    runs = data.activities(data.store(), low, high, runs_only=True)
-    return (running.over_time(runs, units), running.speed_vs_elevation(runs, units),
-            running.run_options(runs, units))
+        return empty_dict(str(exc)), empty_dict(str(exc)), []
+    store = data.store()
+    units = viewer.units
+
+    def draw() -> tuple[Any, Any, Any]:
+        runs = _runs(store, low, high)
+        return (running.over_time(runs, units), running.speed_vs_elevation(runs, units),
+                running.run_options(runs, units))
+
+    # The figures show each run at its own zone's clock: they depend on the range and units.
+    return data.remembered(store, ("running-overview", str(low), str(high), units), draw)
+
+
+def _runs(store: Any, low: Any, high: Any) -> Any:
+    """The runs between two instants as a table, once per range and data version."""
+    return data.remembered(store, ("running-runs", str(low), str(high)),
+                           lambda: data.activities(store, low, high, runs_only=True))
 
 
 @dash.callback(
@@ -117,11 +130,10 @@ def draw(run_id: Any, start: Any, end: Any, _v: Any) -> Any:
     store = data.store()
     try:
         run_id = inputs.text(run_id, "run")
-        low, high = data.day_bounds(start, end)
+        low, high = data.local_day_bounds(start, end)
     except inputs.InputError as exc:
-        return empty_figure(str(exc)), empty_figure(str(exc))
-    runs = data.remembered(store, ("running-runs", str(low), str(high)),
-                           lambda: data.activities(store, low, high, runs_only=True))
+        return empty_dict(str(exc)), empty_dict(str(exc))
+    runs = _runs(store, low, high)
     fig = running_maps.routes_figure(runs, run_id, dashboard_config.current().map_style,
                                      running_data.zones(store))
     fig["layout"]["uirevision"] = "runs"  # keep the reader's pan and zoom across redraws
@@ -148,7 +160,7 @@ def draw(run_id: Any, start: Any, end: Any, _v: Any) -> Any:
 def heat(start: Any, end: Any, _v: Any) -> Any:
     store = data.store()
     try:
-        low, high = data.day_bounds(start, end)
+        low, high = data.local_day_bounds(start, end)  # the viewer's days, as instants
     except inputs.InputError as exc:
         return empty_dict(str(exc))
     zones = running_data.zones(store)  # read each view: a new zone applies at once

@@ -180,5 +180,13 @@ def update(kind: Any, start: Any, end: Any, window: Any, _v: Any) -> Any:
         low, high = data.local_day_bounds(start, end, viewer.tz)
     except inputs.InputError as exc:
         return empty_dict(str(exc)), empty_dict(str(exc)), str(exc)
-    frame = data.measurements(data.store(), kind, low, high)
-    return weight.figures(frame, kind, int(window_days), viewer.units, viewer.tz, viewer.stone)
+    store = data.store()
+
+    def draw() -> tuple[Any, Any, str]:
+        frame = data.measurements(store, kind, low, high)
+        return weight.figures(frame, kind, int(window_days), viewer.units, viewer.tz,
+                              viewer.stone)
+
+    # One drawing per view asked for while the data version stands.
+    return data.remembered(store, ("weight-graph", kind, str(low), str(high), int(window_days),
+                                   viewer.units, viewer.zone_name, viewer.stone), draw)
