@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import plotly.graph_objects as go
 import requests
 from plotly.subplots import make_subplots
 
+from core import localtime, units
 from dashboard.logic.common import COLORS, empty_figure, style
 
 TIMEOUT_S = 5.0
@@ -119,24 +121,41 @@ def path_figure(data: dict[str, Any], latest: dict[str, float | None]) -> go.Fig
 TARGETS = {"weight_kg": ("weight", "kg"), "fat_ratio_pct": ("fat ratio", "%")}
 
 
-def model_summary(data: dict[str, Any]) -> str:
+def model_summary(data: dict[str, Any], unit: str = "metric", tz: tzinfo | None = None) -> str:
     """Which model answered and how far off it is on weeks it did not see, beside the guess
-    "no change" (the baseline a forecast has to beat), in the targets' own units."""
+    "no change" (the baseline a forecast has to beat): weight in the viewer's units, the
+    training time on their clock with its zone (`tz`; None: UTC)."""
     model = data.get("model") or {}
     parts = [f"Model {model.get('version', '?')}"]
-    if model.get("trained_at"):
-        parts.append(f"trained {str(model['trained_at'])[:16].replace('T', ' ')}")
+    trained = _instant(model.get("trained_at"))
+    if trained is not None:
+        parts.append(f"trained {localtime.fmt_datetime(trained, tz or localtime.UTC_ZONE)}")
+    elif model.get("trained_at"):
+        parts.append(f"trained {model['trained_at']}")
     if model.get("k") is not None:
         parts.append(f"k = {model['k']}")
     mae, base = model.get("cv_mae"), model.get("baseline_mae")
     if isinstance(mae, dict):
         errors = []
-        for key, (name, unit) in TARGETS.items():
+        for key, (name, si_unit) in TARGETS.items():
+            k = units.factor("weight", unit) if si_unit == "kg" else 1.0
+            shown = units.label("weight", unit) if si_unit == "kg" else si_unit
             if isinstance(mae.get(key), int | float):
-                text = f"{name} ±{mae[key]:.2f} {unit}"
+                text = f"{name} ±{mae[key] * k:.2f} {shown}"
                 if isinstance(base, dict) and isinstance(base.get(key), int | float):
-                    text += f" (no-change guess ±{base[key]:.2f} {unit})"
+                    text += f" (no-change guess ±{base[key] * k:.2f} {shown})"
                 errors.append(text)
         if errors:
             parts.append("mean weekly error on held-out weeks: " + ", ".join(errors))
     return " · ".join(parts)
+
+
+def _instant(value: Any) -> datetime | None:
+    """An ISO-8601 instant from the API ("2026-11-29T06:00:00Z"), else None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -6,7 +6,7 @@ every daily and weekly bucket is a local day or a local Monday-to-Sunday week.""
 from __future__ import annotations
 
 from datetime import tzinfo
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -74,7 +74,7 @@ def weekly_changes(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _x(times: Any, fmt: str = "s") -> list[str]:
+def _x(times: Any, fmt: Literal["D", "s"] = "s") -> list[str]:
     """Naive datetimes as ISO strings plotly.js reads as they are (no zone shift)."""
     index = pd.DatetimeIndex(times)
     if index.tz is not None:  # no viewer's zone given: drawn as stored, in UTC

@@ -126,7 +126,7 @@ def run(values: dict[str, Any], session: Any = None) -> tuple[Any, Any, str]:
     figure = plans.figure(answers, _history(store, viewer.tz), weeks, viewer.units, today,
                           goal.read(store, _user()))
     return (figure, dbc.Alert(lines, color="info", id="forecast-result"),
-            forecast.model_summary(answer.data))
+            forecast.model_summary(answer.data, viewer.units, viewer.tz))
 
 
 @dash.callback(

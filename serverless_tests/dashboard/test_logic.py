@@ -134,7 +134,7 @@ def test_forecast_model_summary_in_units_beside_the_baseline() -> None:
         "version": "20261123T113824Z", "trained_at": "2026-11-23T11:38:24Z", "k": 15,
         "cv_mae": {"weight_kg": 0.194, "fat_ratio_pct": 0.259},
         "baseline_mae": {"weight_kg": 0.197, "fat_ratio_pct": 0.267}}})
-    assert text.startswith("Model 20261123T113824Z · trained 2026-11-23 11:38 · k = 15")
+    assert text.startswith("Model 20261123T113824Z · trained 23 Nov 2026, 11:38 UTC · k = 15")
     assert "weight ±0.19 kg (no-change guess ±0.20 kg)" in text
     assert "fat ratio ±0.26 % (no-change guess ±0.27 %)" in text
     assert forecast.model_summary({}) == "Model ?"
