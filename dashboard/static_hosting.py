@@ -6,14 +6,19 @@ upgrade moves what it relies on."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
 from typing import Any
 
 import dash
 from dash import dcc
+from dash._utils import to_json
 
 # The Dash release these overrides were written and checked against (pin it in pyproject).
 DASH_WRITTEN_FOR = "4.4"
+# Where `_dash-dependencies` is published under PULSEBOARD_ASSETS_URL, named by its content.
+DEPENDENCIES_FOLDER = "dash-dependencies"
 
 
 def bundle_path(namespace: str, package_path: str) -> str:
@@ -22,6 +27,37 @@ def bundle_path(namespace: str, package_path: str) -> str:
     year) and `make publish-assets` (deploy/assets.py) uploads to these very names."""
     version = importlib.import_module(namespace).__version__
     return f"{namespace}/{version}/{package_path}"
+
+
+def dependencies_key(body: bytes) -> str:
+    """Where a release's `_dash-dependencies` answer lives under PULSEBOARD_ASSETS_URL: named by
+    its digest, so a page only ever fetches the list its own code made (cached for a year)."""
+    return f"{DEPENDENCIES_FOLDER}/{hashlib.sha256(body).hexdigest()[:20]}.json"
+
+
+# Put before Dash's renderer starts: its GET of `_dash-dependencies` (the URL it makes from
+# `requests_pathname_prefix`) goes to the published copy instead, as a plain cross-origin GET
+# (no cookie, no custom header: no preflight). Anything else, and a copy that cannot be had
+# (not published, the network), goes to this server as before.
+_REROUTE = """(function () {
+  var send = window.fetch, from = %(from)s, to = %(to)s;
+  window.fetch = function (url, options) {
+    var method = ((options && options.method) || "GET").toUpperCase();
+    if (typeof url === "string" && method === "GET"
+        && new URL(url, window.location.href).pathname === from) {
+      var self = this, args = arguments;
+      var fallback = function () { return send.apply(self, args); };
+      return send(to, {credentials: "omit", mode: "cors"}).then(
+        function (answer) { return answer.ok ? answer : fallback(); }, fallback);
+    }
+    return send.apply(this, arguments);
+  };
+})();"""
+
+
+def _js_string(text: str) -> str:
+    """A JavaScript string literal safe inside a <script> element."""
+    return json.dumps(text).replace("<", "\\u003c")
 
 
 class StaticHostedDash(dash.Dash):
@@ -37,10 +73,18 @@ class StaticHostedDash(dash.Dash):
     `serve_locally=False` makes the renderer load plotly.js (dcc.Graph fetches it lazily) from
     `plotlyjs_url`, pointed at our copy below; `assets_external_path` moves `assets/`, and the
     index's icon link is pointed at our copy of Dash's icon. Lazy chunks (dcc's async-graph.js, …)
-    load from beside their main bundle, so they follow it."""
+    load from beside their main bundle, so they follow it.
+
+    `_dash-dependencies` (the callback list, the same for every visitor of a release) is
+    fetched from its published copy too: Dash 4.4's renderer builds every request URL, that one
+    included, from `requests_pathname_prefix`, so a small script put before the renderer starts
+    sends its GET of `<prefix>_dash-dependencies` to `dependencies_url()` (and back here when
+    that copy cannot be had). The page, `_dash-layout` and the callbacks still come from this
+    server, behind the login."""
 
     def __init__(self, *args: Any, assets_url: str = "", **kwargs: Any) -> None:
         self.assets_url = assets_url  # before Dash's __init__, which sets plotly.js up
+        self._dependencies_url = ""
         if assets_url:
             kwargs.update(serve_locally=False, assets_external_path=assets_url + "/")
         super().__init__(*args, **kwargs)
@@ -70,9 +114,33 @@ class StaticHostedDash(dash.Dash):
             return str(self.get_asset_url(self._favicon))
         return f"{self.assets_url}/{bundle_path('dash', 'favicon.ico')}"
 
+    def dependencies_body(self) -> bytes:
+        """The `_dash-dependencies` answer, byte for byte: the same for every visitor of a
+        release (what `make publish-assets` publishes under `dependencies_key`)."""
+        with self.server.test_request_context(self.config.requests_pathname_prefix):
+            # Dash completes its callback list in its first request's hooks (`_setup_server`,
+            # then the pages' router adds its own): run Dash's, each once per process, not ours.
+            for hook in self.server.before_request_funcs.get(None, []):
+                if getattr(hook, "__module__", "").startswith("dash."):
+                    hook()
+            return str(to_json(self._callback_list)).encode()
+
+    def dependencies_url(self) -> str:
+        """The published copy of this release's `_dash-dependencies` (with `assets_url`)."""
+        if not self._dependencies_url:
+            self._dependencies_url = (
+                f"{self.assets_url}/{dependencies_key(self.dependencies_body())}")
+        return self._dependencies_url
+
     def interpolate_index(self, **kwargs: Any) -> str:  # type: ignore[override]  # Dash passes keywords
         if self.assets_url and not self._favicon:  # Dash's own icon, else served from here
             kwargs["favicon"] = f'<link rel="icon" type="image/x-icon" href="{self.favicon_url()}">'
+        if self.assets_url:
+            source = self.config.requests_pathname_prefix + "_dash-dependencies"
+            reroute = _REROUTE % {"from": _js_string(source),
+                                  "to": _js_string(self.dependencies_url())}
+            kwargs["renderer"] = (f'<script id="_pulseboard-dependencies">{reroute}</script>\n'
+                                  + kwargs.get("renderer", ""))
         return str(super().interpolate_index(**kwargs))
 
     def _setup_plotlyjs(self) -> None:

@@ -5,13 +5,22 @@ a dozen invocations for bundles, 6.5 MB in all. This uploads Dash's and the comp
 bundles at the installed versions, plotly.js and `dashboard/assets/` under `<blobs prefix>/static/`
 of the dashboard stage's bucket, lets anyone read that folder (and nothing else), and prints the
 URL for the dashboard stage's PULSEBOARD_ASSETS_URL. Bundle paths come from
-`dashboard.static_hosting.bundle_path`, the function the dashboard builds its script URLs with."""
+`dashboard.static_hosting.bundle_path`, the function the dashboard builds its script URLs with.
+
+It also publishes the release's `_dash-dependencies` answer (the callback list, the same for
+every visitor), gzipped, under `dashboard.static_hosting.dependencies_key` (named by its digest),
+and lets any page read the bucket's public files across origins (CORS, GET only): the pages'
+renderer fetches that list from there instead of from the function."""
 
 from __future__ import annotations
 
+import functools
+import gzip
 import hashlib
 import importlib
 import json
+import subprocess
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -33,14 +42,22 @@ CONTENT_TYPES = {
     ".woff2": "font/woff2", ".woff": "font/woff",
 }
 POLICY_SID = "PulseboardPublicStatic"
+CORS_ID = "PulseboardPublicStatic"
+GZIP_LEVEL = 9  # compressed once, at publishing: the smallest answer for every page view
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
 class StaticFile:
     key: str  # under the static folder, as it appears after PULSEBOARD_ASSETS_URL
-    source: Path
+    source: Path | None  # a file copied as it is, else `body` (made here, stored as it is)
     content_type: str
     cache_control: str
+    body: bytes = b""
+    content_encoding: str = ""
+
+    def data(self) -> bytes:
+        return self.source.read_bytes() if self.source is not None else self.body
 
 
 def _content_type(name: str) -> str:
@@ -80,8 +97,41 @@ def bundles() -> set[tuple[str, str]]:
     return found
 
 
+_DEPENDENCIES_SCRIPT = """
+import sys
+from dashboard.app import build
+from dashboard.config import DashboardConfig
+# A throwaway config: the callback list depends on the code only (no store is opened).
+config = DashboardConfig(store_url="sqlite:///unused.db", secret_key="publish" * 8,
+                         assets_url="https://publish.invalid/static")
+sys.stdout.buffer.write(build(config)[1].dependencies_body())
+"""
+
+
+@functools.cache
+def dependencies_body() -> bytes:
+    """The dashboard's `_dash-dependencies` answer as this code makes it, byte for byte. Made in
+    a fresh process: Dash builds one app per process, and this one may want another config."""
+    done = subprocess.run([sys.executable, "-c", _DEPENDENCIES_SCRIPT], cwd=ROOT,
+                          capture_output=True, timeout=300, check=False)
+    if done.returncode != 0:
+        raise RuntimeError("could not build the dashboard to read its callback list:\n"
+                           + done.stderr.decode(errors="replace").strip())
+    return done.stdout
+
+
+def dependencies_file() -> StaticFile:
+    """The release's `_dash-dependencies`, gzipped, under its content-addressed key."""
+    from dashboard.static_hosting import dependencies_key
+
+    body = dependencies_body()
+    return StaticFile(dependencies_key(body), None, "application/json", VERSIONED_CACHE,
+                      gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0), "gzip")
+
+
 def plan() -> list[StaticFile]:
-    """What goes under the static folder: bundles by package and version, then `assets/`."""
+    """What goes under the static folder: bundles by package and version, `assets/`, then the
+    release's `_dash-dependencies`."""
     from dashboard.static_hosting import bundle_path
 
     files = []
@@ -94,6 +144,7 @@ def plan() -> list[StaticFile]:
     for source in sorted(p for p in ASSETS_DIR.rglob("*") if p.is_file()):
         name = source.relative_to(ASSETS_DIR).as_posix()
         files.append(StaticFile(f"assets/{name}", source, _content_type(name), ASSETS_CACHE))
+    files.append(dependencies_file())
     return files
 
 
@@ -139,6 +190,22 @@ def allow_public_read(s3: Any, bucket: str, folder: str) -> None:
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
 
 
+def allow_cross_origin_reads(s3: Any, bucket: str) -> None:
+    """Pages on the dashboard's own origin may read the bucket's public files with fetch (the
+    callback list): one CORS rule, GET and HEAD from any origin, merged with the bucket's own.
+    It opens nothing the bucket policy keeps closed."""
+    rule = {"ID": CORS_ID, "AllowedMethods": ["GET", "HEAD"], "AllowedOrigins": ["*"],
+            "AllowedHeaders": [], "MaxAgeSeconds": 86400}
+    try:
+        rules = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
+    except s3.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "NoSuchCORSConfiguration":
+            raise
+        rules = []
+    kept = [r for r in rules if r.get("ID") != CORS_ID]
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [*kept, rule]})
+
+
 def _folder(prefix: str) -> str:
     return f"{prefix}/{FOLDER}" if prefix else FOLDER
 
@@ -160,13 +227,15 @@ def upload(s3: Any, bucket: str, prefix: str) -> tuple[int, int]:
     files = plan()
     sent = 0
     for item in files:
-        data = item.source.read_bytes()
+        data = item.data()
         if there.get(item.key) == _etag(data):
             continue
+        encoding = {"ContentEncoding": item.content_encoding} if item.content_encoding else {}
         s3.put_object(Bucket=bucket, Key=f"{folder}/{item.key}", Body=data,
-                      ContentType=item.content_type, CacheControl=item.cache_control)
+                      ContentType=item.content_type, CacheControl=item.cache_control, **encoding)
         sent += 1
     allow_public_read(s3, bucket, folder)
+    allow_cross_origin_reads(s3, bucket)
     return sent, len(files)
 
 

@@ -17,7 +17,12 @@ import dash
 import pytest
 from dash import dcc
 
-from dashboard.static_hosting import DASH_WRITTEN_FOR, StaticHostedDash, bundle_path
+from dashboard.static_hosting import (
+    DASH_WRITTEN_FOR,
+    StaticHostedDash,
+    bundle_path,
+    dependencies_key,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "https://static.example/pulseboard"
@@ -60,6 +65,20 @@ def test_the_dash_internals_it_reads_are_there(config: Any) -> None:
     assert StaticHostedDash.__mro__[1] is dash.Dash
 
 
+def test_the_renderer_still_asks_for_its_dependencies_under_the_request_prefix() -> None:
+    """The page reroutes the renderer's GET of `<requests_pathname_prefix>_dash-dependencies`:
+    Dash 4.4's renderer makes every request URL as `urlBase(config) + endpoint`, and asks for the
+    callback list by that one name with GET."""
+    build = Path(dash.__file__).parent / "dash-renderer" / "build"
+    shipped = (build / "dash_renderer.min.js").read_text()
+    assert '"_dash-dependencies","GET","dependenciesRequest"' in shipped
+    source = (build / "dash_renderer.dev.js").read_text()
+    assert "url = \"\".concat((0,_utils__WEBPACK_IMPORTED_MODULE_3__.urlBase)(config))" \
+        ".concat(endpoint);" in source
+    assert "var base = hasReqPrefix ? config.requests_pathname_prefix : " \
+        "config.url_base_pathname;" in source
+
+
 def test_bundle_paths_carry_the_package_and_its_version() -> None:
     assert bundle_path("dash", "favicon.ico") == f"dash/{dash.__version__}/favicon.ico"
 
@@ -75,17 +94,25 @@ def rendered(db_url: str) -> None:
     config = DashboardConfig(store_url=db_url, secret_key="k" * 32, assets_url=BASE)
     users.add(data.store_for(config), "ann", "password-123", "owner")
     server, app = build(config)
+    # As `make publish-assets` makes it: before this process has answered any request.
+    published = app.dependencies_body()
     client = server.test_client()
     form = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', form)
     assert token
     client.post("/login", data={"csrf_token": token.group(1), "username": "ann",
                                 "password": "password-123"})
-    page = client.get("/weight").get_data(as_text=True)
+    answer = client.get("/weight")
+    page = answer.get_data(as_text=True)
+    dependencies = client.get("/_dash-dependencies")
+    assert dependencies.status_code == 200
     suite = f"/_dash-component-suites/dash/dcc/{bundle_path('dash', 'dcc/dash_core_components.js')}"
     print(json.dumps({
         "page": page, "login": form, "suite_status": client.get(suite).status_code,
         "registered": sorted(app.registered_paths),
+        "csp": answer.headers["Content-Security-Policy"],
+        "dependencies_key": dependencies_key(dependencies.get_data()),
+        "dependencies_body_key": dependencies_key(published),
     }))
 
 
@@ -105,3 +132,30 @@ def test_a_page_links_every_bundle_under_the_base(tmp_path: Path) -> None:
     assert f'href="{BASE}/assets/style.css' in out["login"]
     assert out["registered"] == []  # nothing moved can be asked of this server
     assert out["suite_status"] != 200
+
+
+def test_the_page_fetches_its_dependencies_from_their_published_copy(tmp_path: Path) -> None:
+    script = (f"from serverless_tests.dashboard.test_static_hosting import rendered; "
+              f"rendered({f'sqlite:///{tmp_path / "store.db"}'!r})")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=True)
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    # What is published is what this server answers `_dash-dependencies` with.
+    assert out["dependencies_key"] == out["dependencies_body_key"]
+    assert out["dependencies_key"].startswith("dash-dependencies/")
+    found = re.search(r'<script id="_pulseboard-dependencies">(.*?)</script>\s*'
+                      r'<script id="_dash-renderer"', out["page"], re.S)
+    assert found, "the reroute must run before the renderer starts"
+    reroute = found.group(1)
+    assert f'to = "{BASE}/{out["dependencies_key"]}"' in reroute
+    assert 'from = "/_dash-dependencies"' in reroute
+    assert "fallback" in reroute and 'credentials: "omit"' in reroute
+    # Allowed by the page's content policy (by its hash), fetched from the assets' origin.
+    from dashboard.headers import inline_script_hashes
+
+    script_src = next(d for d in out["csp"].split("; ") if d.startswith("script-src"))
+    assert set(inline_script_hashes(out["page"])) <= set(script_src.split())
+    connect = next(d for d in out["csp"].split("; ") if d.startswith("connect-src"))
+    assert "https://static.example" in connect.split()
+    # The login page runs no renderer: nothing rerouted there.
+    assert "_pulseboard-dependencies" not in out["login"]

@@ -4,11 +4,13 @@ and without PULSEBOARD_ASSETS_URL the dashboard still serves its own scripts."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ import boto3
 import pytest
 
 import settings
-from deploy.assets import ASSETS_CACHE, VERSIONED_CACHE, plan, upload
+from deploy.assets import ASSETS_CACHE, VERSIONED_CACHE, dependencies_body, plan, upload
 from serverless_tests.serverless.conftest import empty_folder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +54,19 @@ def test_publish_assets_command(moto_endpoint: str, tmp_path: Path) -> None:
     assert by_key["assets/style.css"].content_type == "text/css"
     assert by_key["assets/style.css"].cache_control == ASSETS_CACHE
     assert any(k.endswith("/dcc/async-graph.js") for k in by_key)
+    # The release's callback list, gzipped under its digest, readable from the page's origin.
+    from dashboard.static_hosting import dependencies_key
+
+    key = dependencies_key(dependencies_body())
+    assert key in by_key and by_key[key].cache_control == VERSIONED_CACHE
+    stored = s3.get_object(Bucket="pulseboard-data", Key=f"v1/static/{key}")
+    assert (stored["ContentType"], stored["ContentEncoding"]) == ("application/json", "gzip")
+    assert json.loads(gzip.decompress(stored["Body"].read())) == json.loads(dependencies_body())
+    origin = "https://abc.execute-api.eu-west-1.amazonaws.com"
+    with urllib.request.urlopen(urllib.request.Request(
+            f"{url}/{key}", headers={"Origin": origin}), timeout=30) as answer:
+        assert answer.headers["Access-Control-Allow-Origin"] in (origin, "*")
+        assert answer.headers["Content-Encoding"] == "gzip"
     # Readable by anyone: the static folder, nothing else in the bucket.
     policy = json.loads(s3.get_bucket_policy(Bucket="pulseboard-data")["Policy"])
     public = [s for s in policy["Statement"] if s.get("Principal") == "*"]
@@ -66,16 +81,24 @@ def test_publish_assets_command(moto_endpoint: str, tmp_path: Path) -> None:
 
 
 def test_an_existing_bucket_policy_is_kept(aws: str) -> None:
-    s3 = boto3.client("s3", region_name="eu-west-1")
+    s3: Any = boto3.client("s3", region_name="eu-west-1")
     s3.create_bucket(Bucket="kept-policy",
                      CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     theirs = {"Sid": "Theirs", "Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject",
               "Resource": "arn:aws:s3:::kept-policy/*"}
     s3.put_bucket_policy(Bucket="kept-policy",
                          Policy=json.dumps({"Version": "2012-10-17", "Statement": [theirs]}))
+    their_cors = {"ID": "Theirs", "AllowedMethods": ["PUT"],
+                  "AllowedOrigins": ["https://theirs.example"]}
+    s3.put_bucket_cors(Bucket="kept-policy", CORSConfiguration={"CORSRules": [their_cors]})
+    upload(s3, "kept-policy", "v2")
     upload(s3, "kept-policy", "v2")
     statements = json.loads(s3.get_bucket_policy(Bucket="kept-policy")["Policy"])["Statement"]
     assert theirs in statements and len(statements) == 2
+    rules = s3.get_bucket_cors(Bucket="kept-policy")["CORSRules"]
+    assert [r["ID"] for r in rules] == ["Theirs", "PulseboardPublicStatic"]
+    ours = rules[1]
+    assert (ours["AllowedMethods"], ours["AllowedOrigins"]) == (["GET", "HEAD"], ["*"])
 
 
 @pytest.fixture

@@ -102,6 +102,8 @@ def test_sign_in_page_and_callback_under_the_stage(browser: Any, gateway: LocalG
     from_assets = [u for u in urls if u.startswith(assets_url + "/")]
     assert any(u.endswith("/plotly.min.js") for u in from_assets), from_assets
     assert any(u.endswith("/async-graph.js") for u in from_assets), from_assets
+    # The callback list, the same for every visitor: from its published copy, not the function.
+    assert any("/dash-dependencies/" in u for u in from_assets), from_assets
     assert all(statuses.get(u) == 200 for u in from_assets), statuses
     assert any("_dash-update-component" in u for u in urls)
     # What reached the function: all under the stage, all answered, none of it a bundle.
@@ -110,6 +112,7 @@ def test_sign_in_page_and_callback_under_the_stage(browser: Any, gateway: LocalG
     assert gateway.log and all(e.path.startswith(f"/{STAGE}/") for e in gateway.log), seen
     assert all(e.status < 400 for e in gateway.log), seen
     assert not [e for e in gateway.log if "_dash-component-suites" in e.path], seen
+    assert not [e for e in gateway.log if "_dash-dependencies" in e.path], seen
     assert max(e.response_bytes for e in gateway.log) < RESPONSE_LIMIT_BYTES // 10
 
 
@@ -130,5 +133,6 @@ def test_a_cold_visit_to_the_overview(browser: Any, gateway: LocalGateway) -> No
                                    f"{'*' if e.cold else ''} {e.elapsed_s:.2f}s" for e in visit))
     assert urlsplit(browser.current_url).path == f"/{STAGE}/"
     assert cold >= 1 and all(e.status < 400 for e in visit), visit
+    assert not [e for e in visit if "_dash-dependencies" in e.path], visit
     assert any(e.cold for e in visit)
     assert gateway.containers.throttled == 0
