@@ -106,13 +106,18 @@ def rate_text(rate_kg: float | None, unit: str) -> str:
     return f"{per_week:+.2f} {units.label('weight', unit)}/week"
 
 
-def summary(body: Body, unit: str) -> list[tuple[str, str]]:
-    """(label, value) pairs: the trend now, its rates over 2/4/8 weeks, fat and lean mass."""
+def summary(body: Body, unit: str, stone: bool = False) -> list[tuple[str, str]]:
+    """(label, value) pairs: the trend now, its rates over 2/4/8 weeks, fat and lean mass.
+    `stone` (imperial only): body weight in stones and pounds, as the overview shows it; the
+    rates and masses stay in lb, and their labels say so."""
     if not body.weight_trend:
         return []
     last = max(body.weight_trend)
-    rows = [("Trend", units.fmt(body.weight_trend[last], "weight", unit))]
-    rows += [(f"Rate, last {weeks} weeks", rate_text(rate, unit))
+    stone = stone and unit == "imperial"
+    now = body.weight_trend[last]
+    rows = [("Trend", units.fmt_stone(now) if stone else units.fmt(now, "weight", unit))]
+    in_lb = " (lb)" if stone else ""
+    rows += [(f"Rate, last {weeks} weeks{in_lb}", rate_text(rate, unit))
              for weeks, rate in body.rates.items()]
     if body.fat_trend:
         day = max(body.fat_trend)

@@ -159,7 +159,7 @@ def update_body(start: Any, end: Any, _saved: Any, _v: Any) -> Any:
     today = localtime.local_date(data.now_utc(), viewer.tz)
     rows = [html.Span([html.Span(name + " ", className="muted"), html.B(value)],
                       style={"display": "inline-block", "marginRight": "1.5rem"})
-            for name, value in body.summary(built, viewer.units)]
+            for name, value in body.summary(built, viewer.units, viewer.stone)]
     return (body.trend_figure(built, viewer.units, first, kept, typed),
             body.composition_figure(built, viewer.units, first), rows,
             body.goal_text(kept, built, viewer.units, today))

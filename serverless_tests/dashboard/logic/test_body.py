@@ -73,3 +73,15 @@ def test_typed_in_weigh_ins_are_ringed_as_manual():
     assert ringed["x"] == [day.isoformat()] and ringed["y"] == [78.6]
     plain = body.trend_figure(built, "metric")["data"]
     assert "typed in (manual)" not in [t["name"] for t in plain]
+
+
+def test_a_viewer_who_chose_stone_reads_body_weight_in_stone_and_rates_said_in_lb():
+    built = body.build(*_weighins(), UTC_ZONE)
+    rows = dict(body.summary(built, "imperial", stone=True))
+    from core import units
+
+    assert rows["Trend"] == units.fmt_stone(built.weight_trend[max(built.weight_trend)])
+    assert " st " in rows["Trend"]
+    assert rows["Rate, last 8 weeks (lb)"].endswith("lb/week")
+    # Stone is imperial only: a metric viewer keeps kg.
+    assert dict(body.summary(built, "metric", stone=True))["Trend"].endswith(" kg")
