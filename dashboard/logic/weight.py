@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from core import units
-from dashboard.logic.common import COLORS, downsample_time, empty_dict, figure_dict, round_list
+from dashboard.logic.common import COLORS, MAX_POINTS, empty_dict, figure_dict, round_list
 
 LABELS = {
     "weight_kg": ("Weight", "kg"),
@@ -66,12 +66,58 @@ def trend(frame: pd.DataFrame) -> tuple[pd.Series, float | None]:
     return smooth, slope_per_day * 7
 
 
+def _days(times: Any) -> np.ndarray:
+    """Naive datetimes (or UTC ones, as UTC) as numpy days."""
+    index = pd.DatetimeIndex(times)
+    if index.tz is not None:
+        index = index.tz_convert("UTC").tz_localize(None)
+    return index.to_numpy().astype("datetime64[D]")
+
+
+def _mondays(days: np.ndarray) -> np.ndarray:
+    """Each day's ISO week's Monday (1970-01-01 was a Thursday)."""
+    n = days.astype(np.int64)
+    return (n - (n + 3) % 7).astype("datetime64[D]")
+
+
+def _means(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted distinct keys, the mean of the non-missing values of each); a key with none is
+    left out, as pandas' resample(...).mean().dropna() leaves it out."""
+    ok = ~np.isnan(values)
+    first, inverse = np.unique(keys[ok], return_inverse=True)
+    sums = np.bincount(inverse, weights=values[ok], minlength=len(first))
+    counts = np.bincount(inverse, minlength=len(first))
+    return first, sums / counts
+
+
 def weekly_changes(frame: pd.DataFrame) -> pd.DataFrame:
-    weekly = frame.set_index("time")["value"].resample("W-MON", label="left",
-                                                       closed="left").mean().dropna()
-    out = weekly.diff().dropna().reset_index()
-    out.columns = ["week", "change"]
-    return out
+    """Change of the weekly mean from one week (Monday to Sunday) with data to the next."""
+    if frame.empty:
+        return pd.DataFrame({"week": pd.Series(dtype="datetime64[ns]"),
+                             "change": pd.Series(dtype=float)})
+    weeks, means = _means(_mondays(_days(frame["time"])), frame["value"].to_numpy(float))
+    return pd.DataFrame({"week": weeks[1:].astype("datetime64[ns]"), "change": np.diff(means)})
+
+
+def downsample(times: Any, values: Any, max_points: int = MAX_POINTS
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """common.downsample_time in numpy: means over days, else weeks (labelled by their Sunday,
+    as pandas' "W"), else months (their first day) when a series is longer than the browser
+    needs; pandas' resample built its week and month bins slowly, on every view."""
+    stamps = pd.DatetimeIndex(times)
+    if stamps.tz is not None:
+        stamps = stamps.tz_convert("UTC").tz_localize(None)
+    moments = stamps.to_numpy()
+    numbers = np.asarray(values, dtype=float)
+    if len(moments) <= max_points:
+        return moments, numbers
+    days = moments.astype("datetime64[D]")
+    for keys in (days, _mondays(days) + np.timedelta64(6, "D"),
+                 days.astype("datetime64[M]").astype("datetime64[D]")):
+        binned, means = _means(keys, numbers)
+        if len(binned) <= max_points:
+            break
+    return binned.astype("datetime64[ns]"), means
 
 
 def _x(times: Any, fmt: Literal["D", "s"] = "s") -> list[str]:
@@ -102,19 +148,20 @@ def figures(frame: pd.DataFrame, kind: str, window_days: int, unit: str = "metri
     zone_note = "" if tz is None else f" ({getattr(tz, 'key', str(tz))} time)"
     rolling = frame.set_index("time")["value"].rolling(f"{int(window_days)}D").mean().reset_index()
     smooth, rate = trend(frame)
-    shown = downsample_time(frame, "time", "value")
-    rolling = downsample_time(rolling, "time", "value")
-    smooth_frame = downsample_time(smooth.dropna().rename("value").reset_index(), "time", "value")
+    shown_x, shown_y = downsample(frame["time"], frame["value"])
+    rolling_x, rolling_y = downsample(rolling["time"], rolling["value"])
+    kept = smooth.dropna()
+    smooth_x, smooth_y = downsample(kept.index, kept.to_numpy())
     axis_title = label(kind, unit)
     hover = f"%{{x|%d %b %Y, %H:%M}}<br>%{{y}} {shown_unit}<extra>%{{fullData.name}}</extra>"
     fig = figure_dict([
-        {"type": "scatter", "x": _x(shown["time"]), "y": round_list(shown["value"]),
+        {"type": "scatter", "x": _x(shown_x), "y": round_list(shown_y),
          "mode": "markers", "name": "measurements", "hovertemplate": hover,
          "marker": {"size": 4, "color": "rgba(44,123,229,0.35)"}},
-        {"type": "scatter", "x": _x(rolling["time"]), "y": round_list(rolling["value"]),
+        {"type": "scatter", "x": _x(rolling_x), "y": round_list(rolling_y),
          "mode": "lines", "name": f"{window_days}-day mean", "hovertemplate": hover,
          "line": {"color": COLORS["main"], "width": 2}},
-        {"type": "scatter", "x": _x(smooth_frame["time"]), "y": round_list(smooth_frame["value"]),
+        {"type": "scatter", "x": _x(smooth_x), "y": round_list(smooth_y),
          "mode": "lines", "name": "trend", "hovertemplate": hover,
          "line": {"color": COLORS["accent"], "width": 2, "dash": "dash"}},
     ], 400, yaxis={"title": {"text": axis_title}},

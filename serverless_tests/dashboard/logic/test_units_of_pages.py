@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -82,3 +83,27 @@ def test_stone_for_body_weight_and_rates_in_pounds_said():
     assert "lb/week" in text and "(rates in lb)" in text
     _, _, other = weight.figures(frame, "muscle_mass_kg", 7, "imperial", None, stone=True)
     assert other.startswith("Latest 182.8 lb ·") and "rates in lb" not in other
+
+
+@pytest.mark.parametrize("n", [400, 3000, 20000, 70000])
+def test_numpy_downsampling_and_weekly_changes_match_pandas(n):
+    from dashboard.logic.common import downsample_time
+
+    rng = np.random.default_rng(n)
+    times = pd.Series(pd.to_datetime("2000-01-03") + pd.to_timedelta(
+        np.sort(rng.uniform(0, n * 0.3 * 86400, n)), unit="s"))
+    values = 80 + rng.normal(0, 1, n)
+    values[rng.integers(0, n, n // 50)] = np.nan
+    frame = pd.DataFrame({"time": times, "value": values})
+    expected = downsample_time(frame.dropna(), "time", "value")
+    got_x, got_y = weight.downsample(frame["time"], frame["value"])
+    if n <= 1500:  # short enough: every point as it is
+        assert len(got_x) == n
+    else:
+        assert list(got_x) == list(expected["time"].to_numpy())
+        assert got_y == pytest.approx(expected["value"].to_numpy())
+    pandas_weekly = frame.set_index("time")["value"].resample(
+        "W-MON", label="left", closed="left").mean().dropna().diff().dropna()
+    ours = weight.weekly_changes(frame)
+    assert list(ours["week"]) == list(pandas_weekly.index)
+    assert ours["change"].to_numpy() == pytest.approx(pandas_weekly.to_numpy())
