@@ -35,16 +35,24 @@ def dependencies_key(body: bytes) -> str:
     return f"{DEPENDENCIES_FOLDER}/{hashlib.sha256(body).hexdigest()[:20]}.json"
 
 
-# Put before Dash's renderer starts: its GET of `_dash-dependencies` (the URL it makes from
-# `requests_pathname_prefix`) goes to the published copy instead, as a plain cross-origin GET
-# (no cookie, no custom header: no preflight). Anything else, and a copy that cannot be had
-# (not published, the network), goes to this server as before.
+# Put before Dash's renderer starts. Its GET of `<prefix>_dash-layout` is answered from the
+# layout written into the page (once: the first load), and its GET of `<prefix>_dash-dependencies`
+# goes to the published copy as a plain cross-origin GET (no cookie, no custom header: no
+# preflight). Anything else, and a copy that cannot be had (not published, the network), goes to
+# this server as before.
 _REROUTE = """(function () {
-  var send = window.fetch, from = %(from)s, to = %(to)s;
+  var send = window.fetch, layoutFrom = %(layout)s, from = %(from)s, to = %(to)s;
   window.fetch = function (url, options) {
     var method = ((options && options.method) || "GET").toUpperCase();
-    if (typeof url === "string" && method === "GET"
-        && new URL(url, window.location.href).pathname === from) {
+    var path = typeof url === "string" && method === "GET"
+      ? new URL(url, window.location.href).pathname : "";
+    var written = path === layoutFrom && document.getElementById("_pulseboard-layout");
+    if (written) {
+      written.remove();
+      return Promise.resolve(new Response(written.textContent, {
+        status: 200, headers: {"Content-Type": "application/json"}}));
+    }
+    if (path === from) {
       var self = this, args = arguments;
       var fallback = function () { return send.apply(self, args); };
       return send(to, {credentials: "omit", mode: "cors"}).then(
@@ -79,7 +87,9 @@ class StaticHostedDash(dash.Dash):
     fetched from its published copy too: Dash 4.4's renderer builds every request URL, that one
     included, from `requests_pathname_prefix`, so a small script put before the renderer starts
     sends its GET of `<prefix>_dash-dependencies` to `dependencies_url()` (and back here when
-    that copy cannot be had). The page, `_dash-layout` and the callbacks still come from this
+    that copy cannot be had). The same script answers the renderer's first GET of
+    `<prefix>_dash-layout` from the layout written into the page, made in the page's own request:
+    a page view is then the page and its callbacks. The page and the callbacks come from this
     server, behind the login."""
 
     def __init__(self, *args: Any, assets_url: str = "", **kwargs: Any) -> None:
@@ -132,15 +142,23 @@ class StaticHostedDash(dash.Dash):
                 f"{self.assets_url}/{dependencies_key(self.dependencies_body())}")
         return self._dependencies_url
 
+    def layout_json(self) -> str:
+        """This request's `_dash-layout` answer (the visitor's, made with their session), safe
+        inside a <script> element (`<` escaped as JSON allows)."""
+        return str(to_json(self.get_layout())).replace("<", "\\u003c")
+
     def interpolate_index(self, **kwargs: Any) -> str:  # type: ignore[override]  # Dash passes keywords
         if self.assets_url and not self._favicon:  # Dash's own icon, else served from here
             kwargs["favicon"] = f'<link rel="icon" type="image/x-icon" href="{self.favicon_url()}">'
         if self.assets_url:
-            source = self.config.requests_pathname_prefix + "_dash-dependencies"
-            reroute = _REROUTE % {"from": _js_string(source),
+            prefix = self.config.requests_pathname_prefix
+            reroute = _REROUTE % {"layout": _js_string(prefix + "_dash-layout"),
+                                  "from": _js_string(prefix + "_dash-dependencies"),
                                   "to": _js_string(self.dependencies_url())}
-            kwargs["renderer"] = (f'<script id="_pulseboard-dependencies">{reroute}</script>\n'
-                                  + kwargs.get("renderer", ""))
+            kwargs["renderer"] = (
+                f'<script id="_pulseboard-layout" type="application/json">{self.layout_json()}'
+                f'</script>\n<script id="_pulseboard-dependencies">{reroute}</script>\n'
+                + kwargs.get("renderer", ""))
         return str(super().interpolate_index(**kwargs))
 
     def _setup_plotlyjs(self) -> None:

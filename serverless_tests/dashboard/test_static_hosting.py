@@ -113,6 +113,7 @@ def rendered(db_url: str) -> None:
         "csp": answer.headers["Content-Security-Policy"],
         "dependencies_key": dependencies_key(dependencies.get_data()),
         "dependencies_body_key": dependencies_key(published),
+        "layout": client.get("/_dash-layout").get_json(),
     }))
 
 
@@ -159,3 +160,21 @@ def test_the_page_fetches_its_dependencies_from_their_published_copy(tmp_path: P
     assert "https://static.example" in connect.split()
     # The login page runs no renderer: nothing rerouted there.
     assert "_pulseboard-dependencies" not in out["login"]
+
+
+def test_the_page_carries_its_layout(tmp_path: Path) -> None:
+    """The renderer's first `_dash-layout` is answered from the page: the visitor's own layout,
+    made in the page's request (behind the login), exactly what the route would answer."""
+    script = (f"from serverless_tests.dashboard.test_static_hosting import rendered; "
+              f"rendered({f'sqlite:///{tmp_path / "store.db"}'!r})")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=True)
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    found = re.search(r'<script id="_pulseboard-layout" type="application/json">(.*?)</script>'
+                      r'\s*<script id="_pulseboard-dependencies">(.*?)</script>', out["page"], re.S)
+    assert found, "the layout must be in the page before the script that hands it over"
+    written, reroute = found.groups()
+    assert "<" not in written
+    assert json.loads(written) == out["layout"]
+    assert "app-user" in written and "ann" in written  # the signed-in visitor's own
+    assert 'layoutFrom = "/_dash-layout"' in reroute

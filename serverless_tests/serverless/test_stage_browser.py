@@ -113,6 +113,8 @@ def test_sign_in_page_and_callback_under_the_stage(browser: Any, gateway: LocalG
     assert all(e.status < 400 for e in gateway.log), seen
     assert not [e for e in gateway.log if "_dash-component-suites" in e.path], seen
     assert not [e for e in gateway.log if "_dash-dependencies" in e.path], seen
+    # The layout came with the page: a page view is the page and its callbacks.
+    assert not [e for e in gateway.log if "_dash-layout" in e.path], seen
     assert max(e.response_bytes for e in gateway.log) < RESPONSE_LIMIT_BYTES // 10
 
 
@@ -134,5 +136,6 @@ def test_a_cold_visit_to_the_overview(browser: Any, gateway: LocalGateway) -> No
     assert urlsplit(browser.current_url).path == f"/{STAGE}/"
     assert cold >= 1 and all(e.status < 400 for e in visit), visit
     assert not [e for e in visit if "_dash-dependencies" in e.path], visit
+    assert [e.path for e in visit if "_dash-update-component" not in e.path] == [f"/{STAGE}/"]
     assert any(e.cold for e in visit)
     assert gateway.containers.throttled == 0
