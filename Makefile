@@ -10,6 +10,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# Test files run on this many workers (pytest-xdist), each file whole on one worker.
+TEST_WORKERS ?= 2
 
 .PHONY: help venv lock test test-fast lint typecheck up doctor demo bench reliability clean
 
@@ -64,7 +66,7 @@ test: $(STAMP) ## ruff, mypy, the import contract, then the whole test suite (br
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The inner loop: pure units and the SQLite contract; no browser, no moto, no packaging, no trials.
 FAST := -m "not browser and not slow" -k "not dynamodb and not s3 and not moto" \
