@@ -106,7 +106,11 @@ def document(server_url: str = "/", manifest: dict[str, Any] | None = None) -> d
                            "from a k-nearest-neighbours model trained on your own weeks. "
                            "Every endpoint but /health needs the API's key in X-Api-Key (only "
                            "the demo runs without one): the answers carry the owner's latest "
-                           "weight and fat ratio. " + range_note,
+                           "weight and fat ratio. Units are metric and times UTC, whatever units "
+                           "and zone the dashboard shows: each field's name says its unit "
+                           "(`weight_kg`, `distance_km`, `duration_h`, `fat_ratio_pct`), times "
+                           "are ISO 8601 ending in Z. "
+                           + range_note,
         },
         "servers": [{"url": server_url}],
         "security": [{"ApiKey": []}],

@@ -144,3 +144,16 @@ def test_the_api_accepts_exactly_its_documented_maximum(client):
     past = client.post("/forecast", json={**base, "distance_km": top + 1e-9})
     assert at.status_code == 200, at.get_json()
     assert past.status_code == 400 and past.get_json()["field"] == "distance_km"
+
+
+def test_the_document_says_its_units_and_zone_and_names_real_fields(client):
+    import json
+    import re
+
+    doc = client.get("/openapi.json").get_json()
+    text = doc["info"]["description"]
+    assert "metric" in text and "UTC" in text
+    named = re.findall(r"`([a-z_]+)`", text)
+    assert named, "the description names the fields that carry their unit"
+    body = json.dumps({k: v for k, v in doc.items() if k != "info"})
+    assert all(f'"{name}"' in body for name in named)
