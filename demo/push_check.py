@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +33,14 @@ def subscribe(env: dict[str, str], api_url: str) -> str:
     return done.stdout.strip()
 
 
-def _clock(at: datetime) -> str:
-    return at.strftime("%H:%M:%S UTC")
+def _clock(at: datetime, tz: tzinfo) -> str:
+    """The owner's clock, with its zone's abbreviation (as the dashboard shows times)."""
+    return at.astimezone(tz).strftime("%H:%M:%S %Z")
 
 
 def upload_and_wait(standins: Any, store_url: str, timeout_s: float = WITHIN_S,
-                    now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> str:
+                    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+                    tz: tzinfo = UTC) -> str:
     """Uploads one run to the Strava stand-in (its create event goes to the webhook) and waits
     until the store holds it; returns the line saying when each happened."""
     from storage import open_store
@@ -51,12 +53,12 @@ def upload_and_wait(standins: Any, store_url: str, timeout_s: float = WITHIN_S,
             if any(a.id == run_id for a in store.latest("activities", n=5)):
                 stored_at = now()
                 took_s = (stored_at - uploaded_at).total_seconds()
-                return (f"a run uploaded to the Strava stand-in at {_clock(uploaded_at)} "
-                        f"appeared on the dashboard at {_clock(stored_at)} ({took_s:.1f} s), "
+                return (f"a run uploaded to the Strava stand-in at {_clock(uploaded_at, tz)} "
+                        f"appeared on the dashboard at {_clock(stored_at, tz)} ({took_s:.1f} s), "
                         "by push")
             time.sleep(0.2)
     answers = [d.answers for d in standins.push.deliveries[-1:]]
-    raise PushCheckError(f"a run uploaded to the Strava stand-in at {_clock(uploaded_at)} was "
+    raise PushCheckError(f"a run uploaded to the Strava stand-in at {_clock(uploaded_at, tz)} was "
                          f"not in the store {timeout_s:.0f} s later (the webhook answered "
                          f"{answers}); see the api's and the scheduler's output above")
 
@@ -64,4 +66,7 @@ def upload_and_wait(standins: Any, store_url: str, timeout_s: float = WITHIN_S,
 def run(env: dict[str, str], standins: Any, api_url: str) -> None:
     """Subscribes, uploads, waits; prints what happened."""
     print(subscribe(env, api_url), flush=True)
-    print(upload_and_wait(standins, env["PULSEBOARD_STORE"]), flush=True)
+    from core import localtime
+
+    owner_zone = localtime.zone(env.get("PULSEBOARD_TIMEZONE") or localtime.system_zone_name())
+    print(upload_and_wait(standins, env["PULSEBOARD_STORE"], tz=owner_zone), flush=True)

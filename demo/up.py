@@ -56,10 +56,13 @@ def step(title: str) -> None:
 
 
 def run(
-    argv: list[str], env: dict[str, str], stdin: str | None = None, ok: tuple[int, ...] = (0,)
+    argv: list[str], env: dict[str, str], stdin: str | None = None, ok: tuple[int, ...] = (0,),
+    quiet: bool = False,
 ) -> int:
-    """Runs one pipeline step as a user would, in its own process; stops the demo if it fails."""
-    done = subprocess.run([sys.executable, *argv], env=env, cwd=ROOT, input=stdin, text=True)
+    """Runs one pipeline step as a user would, in its own process; stops the demo if it fails
+    (`quiet`: its errors are expected, e.g. removing a user a fresh data dir never had)."""
+    done = subprocess.run([sys.executable, *argv], env=env, cwd=ROOT, input=stdin, text=True,
+                          stderr=subprocess.DEVNULL if quiet else None)
     if done.returncode not in ok:
         raise DemoError(f"the demo step `python {' '.join(argv)}` failed with exit "
                         f"{done.returncode}")
@@ -255,7 +258,7 @@ def fill(env: dict[str, str], standins: Any, clock: ProviderClock, athlete: Any,
 
     step("demo user")
     password = secrets.token_urlsafe(9)
-    run(["-m", "dashboard", "users", "remove", DEMO_USER], env, ok=(0, 1))
+    run(["-m", "dashboard", "users", "remove", DEMO_USER], env, ok=(0, 1), quiet=True)
     run(
         ["-m", "dashboard", "users", "add", DEMO_USER, "--role", "owner", "--password-stdin"],
         env,
