@@ -181,23 +181,24 @@ def test_the_navbar_choice_redraws_the_page_in_the_other_units(
     from dashboard.auth import sessions, users
 
     zone, chosen = locale
-    if chosen != "imperial":
-        pytest.skip("one switch is enough: from imperial to metric")
+    # Each locale switches to the other units: imperial → kg, metric → lb.
+    other, label, shown = (("metric", "kg", "81.0 kg") if chosen == "imperial"
+                           else ("imperial", "lb", "178.6 lb"))
     _open(browser, base_url, "/")
-    pick(browser, "app-units", "kg")
+    pick(browser, "app-units", label)
 
-    def reads_kg(d: Any) -> bool:
+    def reads_other(d: Any) -> bool:
         # The page reloads under the check: an element may vanish between two looks.
         try:
-            return css(d, "#overview-weight_kg")[0].text == "81.0 kg"
+            return css(d, "#overview-weight_kg")[0].text == shown
         except (IndexError, StaleElementReferenceException):
             return False
 
-    wait(browser, reads_kg)
+    wait(browser, reads_other)
     idle(browser)
-    _shot(browser, locale, "overview-after-choosing-kg")
+    _shot(browser, locale, f"overview-after-choosing-{label}")
     store = data.store_for(config)
-    assert users.prefs_of(users.get(store, "owner")) == ("metric", zone)
+    assert users.prefs_of(users.get(store, "owner")) == (other, zone)
     users.set_prefs(store, "owner", units="", timezone="")  # back to the defaults
     with sessions._records_lock:
         sessions._records.clear()
