@@ -9,11 +9,12 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from deploy.local_lambda import LambdaError, LocalLambda
+from deploy.loopback import LoopbackServer, reply
 
 # Headers HTTP itself owns; the gateway sets its own on the way out.
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
@@ -176,13 +177,11 @@ class LocalGateway:
             assert start is not None
             self.containers = Containers(start, concurrency_limit)
         self._owns = start is not None
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server = LoopbackServer(self._handler_class())
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}/{self.stage}/"
+        return f"http://127.0.0.1:{self._server.port}/{self.stage}/"
 
     @property
     def cold_starts(self) -> int:
@@ -239,13 +238,7 @@ class LocalGateway:
                     self.client_address[0])
                 gateway.log.append(Exchange(self.command, urlsplit(self.path).path, status, size,
                                             index, cold, time.perf_counter() - t0))
-                self.send_response(status)
-                for name, value in headers:
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
+                reply(self, status, headers, data)
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _any
 
@@ -255,12 +248,10 @@ class LocalGateway:
         return Handler
 
     def __enter__(self) -> LocalGateway:
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
+        self._server.stop()
         if self._owns:
             self.containers.close()

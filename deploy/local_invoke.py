@@ -11,11 +11,12 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from deploy.local_lambda import LambdaError, LocalLambda
+from deploy.loopback import LoopbackServer, reply
 
 INVOKE_PREFIX = "/2015-03-31/functions/"
 INVOKE_SUFFIX = "/invocations"
@@ -116,13 +117,11 @@ class LocalInvoke:
         self.forwarded: Counter[str] = Counter()
         self._pending = 0
         self._idle = threading.Condition()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server = LoopbackServer(self._handler_class())
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
+        return f"http://127.0.0.1:{self._server.port}"
 
     # -- invocations ------------------------------------------------------------------------------
     def _function(self, target: str) -> _Function | None:
@@ -238,14 +237,7 @@ class LocalInvoke:
                 else:
                     status, headers, data = service.forward(
                         self.command, self.path, list(self.headers.items()), body)
-                self.send_response(status)
-                for name, value in headers:
-                    self.send_header(name, value)
-                if not any(name.lower() == "content-length" for name, _ in headers):
-                    self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
+                reply(self, status, headers, data)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _any
 
@@ -255,12 +247,10 @@ class LocalInvoke:
         return Handler
 
     def __enter__(self) -> LocalInvoke:
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
+        self._server.stop()
         for function in self.functions.values():
             function.close()
