@@ -6,6 +6,7 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 import pytest
@@ -52,6 +53,22 @@ def server(store: Any, config: DashboardConfig) -> Flask:
     from dashboard.app import create_app
 
     return create_app(config)
+
+
+def unconnected_standins(monkeypatch: pytest.MonkeyPatch, seed: int) -> Iterator[Any]:
+    """The providers' stand-ins, configured as a new owner would: client ids and secrets in the
+    settings, no refresh token (that is what Connect brings)."""
+    from demo.athlete import Athlete
+    from demo.standins import StandIns
+
+    athlete = Athlete.generate(seed=seed, years=0.04, end=date(2026, 11, 20))
+    with StandIns(athlete) as running:
+        for name, value in running.env().items():
+            if not name.endswith("_REFRESH_TOKEN"):
+                monkeypatch.setenv(name, value)
+        settings.reset()
+        yield running
+    settings.reset()
 
 
 def reconfigure(server: Flask, monkeypatch: pytest.MonkeyPatch, **changes: Any) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from dashboard import data, setup
 from dashboard.auth import users
 from dashboard.config import from_settings
 from serverless_tests.browser import chromium
-from serverless_tests.dashboard.conftest import PASSWORD
+from serverless_tests.dashboard.conftest import PASSWORD, unconnected_standins
 
 pytestmark = pytest.mark.browser
 
@@ -25,17 +24,7 @@ SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 @pytest.fixture
 def standins(monkeypatch: pytest.MonkeyPatch, dash_env: None) -> Iterator[Any]:
     """The providers' stand-ins with the client settings a new owner writes in .env."""
-    from demo.athlete import Athlete
-    from demo.standins import StandIns
-
-    athlete = Athlete.generate(seed=7, years=0.04, end=date(2026, 11, 20))
-    with StandIns(athlete) as running:
-        for name, value in running.env().items():
-            if not name.endswith("_REFRESH_TOKEN"):
-                monkeypatch.setenv(name, value)
-        settings.reset()
-        yield running
-    settings.reset()
+    yield from unconnected_standins(monkeypatch, seed=7)
 
 
 @pytest.fixture

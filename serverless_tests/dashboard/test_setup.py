@@ -7,7 +7,6 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -20,7 +19,7 @@ import settings
 from dashboard import data, setup
 from dashboard.auth import users
 from dashboard.config import DashboardConfig, from_settings
-from serverless_tests.dashboard.conftest import PASSWORD, csrf, login
+from serverless_tests.dashboard.conftest import PASSWORD, csrf, login, unconnected_standins
 
 
 @pytest.fixture
@@ -170,17 +169,7 @@ def test_the_sheet_step_names_the_service_account_or_what_to_configure(tmp_path:
 def standins(monkeypatch: pytest.MonkeyPatch, dash_env: None) -> Iterator[Any]:
     """The providers' stand-ins, configured as a new owner would: client ids and secrets in the
     settings, no refresh token (that is what Connect brings)."""
-    from demo.athlete import Athlete
-    from demo.standins import StandIns
-
-    athlete = Athlete.generate(seed=5, years=0.04, end=date(2026, 11, 20))
-    with StandIns(athlete) as running:
-        for name, value in running.env().items():
-            if not name.endswith("_REFRESH_TOKEN"):
-                monkeypatch.setenv(name, value)
-        settings.reset()
-        yield running
-    settings.reset()
+    yield from unconnected_standins(monkeypatch, seed=5)
 
 
 @pytest.fixture
