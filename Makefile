@@ -95,27 +95,27 @@ reliability: $(STAMP) ## the reliability trials in full: faults, races, bad inpu
 clean: ## remove the virtualenv, local data and build output
 	rm -rf $(VENV) var dist build test-artifacts
 
-# --- AWS: three Zappa stages (api, dashboard, jobs); see README "Deploy to AWS" ----------------
+# --- AWS: four Zappa stages (api, dashboard, jobs, train); see README "Deploy to AWS" ----------
 STAGE ?=
 .PHONY: package deploy update undeploy publish-assets rehearse
 
-package: $(STAMP) ## build dist/<stage>.zip for api, dashboard and jobs; print sizes against Lambda's limits
+package: $(STAMP) ## build dist/<stage>.zip for api, dashboard, jobs and train; print sizes against Lambda's limits
 	$(PY) -m deploy package $(if $(STAGE),--stage $(STAGE))
 
-deploy: $(STAMP) ## first deployment of STAGE=api|dashboard|jobs: checks settings, SSM secrets, table and bucket
-	@test -n "$(STAGE)" || { echo "usage: make deploy STAGE=api|dashboard|jobs" >&2; exit 2; }
+deploy: $(STAMP) ## first deployment of STAGE=api|dashboard|jobs|train: checks settings, SSM secrets, table and bucket
+	@test -n "$(STAGE)" || { echo "usage: make deploy STAGE=api|dashboard|jobs|train" >&2; exit 2; }
 	$(PY) -m deploy deploy --stage $(STAGE)
 
 update: $(STAMP) ## new code and settings for a deployed STAGE
-	@test -n "$(STAGE)" || { echo "usage: make update STAGE=api|dashboard|jobs" >&2; exit 2; }
+	@test -n "$(STAGE)" || { echo "usage: make update STAGE=api|dashboard|jobs|train" >&2; exit 2; }
 	$(PY) -m deploy update --stage $(STAGE)
 
 undeploy: $(STAMP) ## remove STAGE's function, API and schedule (the table and bucket stay)
-	@test -n "$(STAGE)" || { echo "usage: make undeploy STAGE=api|dashboard|jobs" >&2; exit 2; }
+	@test -n "$(STAGE)" || { echo "usage: make undeploy STAGE=api|dashboard|jobs|train" >&2; exit 2; }
 	$(PY) -m deploy undeploy --stage $(STAGE)
 
 publish-assets: $(STAMP) ## upload the dashboard's scripts and styles to S3 (Lambda answers ≤ 6 MB); print PULSEBOARD_ASSETS_URL
 	$(PY) -m deploy publish-assets
 
-rehearse: $(STAMP) ## deploy, check and undeploy the three stages on a local moto server
+rehearse: $(STAMP) ## deploy, check and undeploy the four stages on a local moto server
 	$(PY) -m pytest serverless_tests/serverless/test_rehearsal.py -q

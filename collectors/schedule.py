@@ -1,4 +1,5 @@
-"""The local scheduler: runs the `events` of zappa_settings.json's jobs stage on a laptop."""
+"""The local scheduler: runs the `events` of zappa_settings.json's jobs and train stages on a
+laptop."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ log = logging.getLogger(__name__)
 
 SPACE = "schedule"
 REQUESTS_SPACE = "requests"  # the dashboard's "sync now" asks here
-STAGE = "jobs"
+# The stages whose schedules a laptop keeps, comma-separated as `--stage` takes them: the syncs
+# (jobs) and the weekly training, a function of its own in the cloud.
+STAGE = "jobs,train"
 SETTINGS_FILE = Path(__file__).resolve().parents[1] / "zappa_settings.json"
 TICK_S = 30.0
 PUSH_TICK_S = 2.0
@@ -177,15 +180,20 @@ class Job:
 
 
 def load_jobs(path: Path = SETTINGS_FILE, stage: str = STAGE) -> list[Job]:
+    """The scheduled events of `stage` (one name, or several comma-separated), in order."""
     try:
         config = json.loads(Path(path).read_text())
     except OSError as exc:
         raise ScheduleError(f"cannot read {path}: {exc.strerror}") from None
     except ValueError as exc:
         raise ScheduleError(f"{path} is not valid JSON: {exc}") from None
-    events = (config.get(stage) or {}).get("events")
+    if not isinstance(config, dict):
+        raise ScheduleError(f"{path}: expected an object of stages, found {type(config).__name__}")
+    names = [name.strip() for name in stage.split(",") if name.strip()]
+    events = [event for name in names for event in (config.get(name) or {}).get("events") or []]
     if not events:
-        raise ScheduleError(f"{path}: stage {stage!r} has no events to schedule")
+        raise ScheduleError(f"{path}: stage {stage!r} has no events to schedule"
+                            f" (stages there: {', '.join(sorted(config))})")
     jobs = []
     for event in events:
         # In the cloud push is the normal path and the schedule a daily net; a laptop is rarely

@@ -19,10 +19,11 @@ from deploy.package import ROOT, SETTINGS_FILE, PackageError, build, check_limit
 REQUIRED_SECRETS = {
     "api": ("API_KEY", "MODEL_KEY", "STRAVA_VERIFY_TOKEN"),
     "dashboard": ("SECRET_KEY", "API_KEY"),
-    "jobs": ("STRAVA_CLIENT_SECRET", "WITHINGS_CLIENT_SECRET", "MODEL_KEY"),
+    "jobs": ("STRAVA_CLIENT_SECRET", "WITHINGS_CLIENT_SECRET"),
+    "train": ("MODEL_KEY",),  # it signs the model the api checks
 }
 # Keys nobody has to choose: the API's key (the dashboard sends it), the model-signing key (the
-# jobs sign what the API checks) and the session-signing key. A deploy creates a missing one.
+# training signs what the API checks) and the session-signing key. A deploy creates a missing one.
 GENERATED_SECRETS = ("API_KEY", "MODEL_KEY", "SECRET_KEY", "STRAVA_VERIFY_TOKEN")
 WEBHOOKS = ("strava", "withings")
 

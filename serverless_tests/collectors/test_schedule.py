@@ -95,7 +95,9 @@ def test_due_rules():
 def test_the_project_schedule_is_read_from_zappa_settings():
     jobs = load_jobs(ROOT / "zappa_settings.json")
     config = json.loads((ROOT / "zappa_settings.json").read_text())
-    scheduled = [e for e in config["jobs"]["events"] if "expression" in e]
+    # The syncs' stage and the training's, one schedule for the laptop.
+    scheduled = [e for stage in ("jobs", "train") for e in config[stage]["events"]
+                 if "expression" in e]
     assert [(j.function, j.expression) for j in jobs] == [
         (e["function"], e.get("local_expression", e["expression"])) for e in scheduled]
     functions = {j.function for j in jobs}
@@ -120,6 +122,23 @@ def test_the_cloud_syncs_push_sources_daily_and_a_laptop_every_3_hours():
         assert local[function] == Rate(3 * 3600)
     sheets = "collectors.lambda_handlers.sync_sheets"
     assert local[sheets] == parse_expression(cloud[sheets])  # no push: one interval everywhere
+
+
+def test_the_stages_to_schedule_are_named_one_or_several(tmp_path):
+    path = tmp_path / "z.json"
+    path.write_text(json.dumps({
+        "jobs": {"events": [{"function": "a.sync", "expression": "rate(1 hour)"}]},
+        "train": {"events": [{"function": "b.train", "expression": "cron(0 4 ? * MON *)"}]},
+        "api": {"app_function": "api.wsgi.app"},
+    }))
+    assert [j.function for j in load_jobs(path)] == ["a.sync", "b.train"]
+    assert [j.function for j in load_jobs(path, "train")] == ["b.train"]
+    assert [j.function for j in load_jobs(path, "jobs, train")] == ["a.sync", "b.train"]
+    with pytest.raises(ScheduleError, match=r"'api' has no events.*stages there: api, jobs"):
+        load_jobs(path, "api")
+    path.write_text("[]")
+    with pytest.raises(ScheduleError, match="expected an object of stages"):
+        load_jobs(path)
 
 
 def test_settings_file_problems_are_named(tmp_path):

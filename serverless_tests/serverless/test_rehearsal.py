@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from deploy.assets import upload
-from deploy.aws import DeployError, run
+from deploy.aws import DeployError, check_secrets, run
 from deploy.package import PackageInfo, stage_config
 from serverless_tests.serverless.conftest import empty_folder
 
@@ -68,12 +68,13 @@ def test_missing_secret_stops_the_deploy(rehearsal: None) -> None:
     with pytest.raises(DeployError, match="/pulseboard/STRAVA_CLIENT_SECRET"):
         run("deploy", "jobs", said.append, extra=dict(NO_TOUCH))
     assert "pulseboard-jobs" not in functions()
-    # The keys nobody has to choose were made on the way (random, SecureString), and only once.
+    assert said == []  # the jobs need no generated key: training signs the model
+    # The keys nobody has to choose are made on the way (random, SecureString), and only once.
+    check_secrets("train", stage_config("train"), ssm, said.append)
     assert said == ["created /pulseboard/MODEL_KEY (a random key, kept in Parameter Store)"]
     made = ssm.get_parameter(Name="/pulseboard/MODEL_KEY", WithDecryption=True)["Parameter"]
     assert made["Type"] == "SecureString" and len(made["Value"]) >= 43
-    with pytest.raises(DeployError, match="STRAVA_CLIENT_SECRET"):
-        run("deploy", "jobs", said.append, extra=dict(NO_TOUCH))
+    check_secrets("train", stage_config("train"), ssm, said.append)
     assert len(said) == 1
     assert ssm.get_parameter(Name="/pulseboard/MODEL_KEY",
                              WithDecryption=True)["Parameter"]["Value"] == made["Value"]
@@ -88,11 +89,12 @@ def test_deploy_update_undeploy_every_stage(rehearsal: None) -> None:
     with pytest.raises(DeployError, match="deploy the api stage first"):
         run("deploy", "dashboard", say, extra=dict(NO_TOUCH))
     said: list[str] = []
-    for stage in ("api", "dashboard", "jobs"):
+    for stage in ("api", "dashboard", "jobs", "train"):
         run("deploy", stage, said.append, extra=dict(NO_TOUCH))
     subscribe = [line for line in said if "collectors subscribe" in line]
     assert len(subscribe) == 2 and subscribe[0].endswith("/api/webhooks/strava"), said
-    assert {"pulseboard-api", "pulseboard-dashboard", "pulseboard-jobs"} <= functions()
+    assert {"pulseboard-api", "pulseboard-dashboard", "pulseboard-jobs",
+            "pulseboard-train"} <= functions()
     # Table and bucket were made by the checks.
     assert client("dynamodb").describe_table(TableName="pulseboard")["Table"]["TableName"]
     apis = rest_apis()
@@ -109,24 +111,34 @@ def test_deploy_update_undeploy_every_stage(rehearsal: None) -> None:
     assert env["PULSEBOARD_ASSETS_URL"] == stage_config("dashboard")[
         "aws_environment_variables"]["PULSEBOARD_ASSETS_URL"]
     assert not any("rehearsal-" in value for value in env.values())
-    jobs_arn = client("lambda").get_function(
-        FunctionName="pulseboard-jobs")["Configuration"]["FunctionArn"]
+    arns = {stage: client("lambda").get_function(
+        FunctionName=f"pulseboard-{stage}")["Configuration"]["FunctionArn"]
+        for stage in ("jobs", "train")}
+    jobs_arn = arns["jobs"]
     scheduled = rules()
-    for entry in stage_config("jobs")["events"]:
-        if "expression" in entry:
-            expression, target_arns = scheduled[f"pulseboard-jobs-{entry['function']}"]
-            assert expression == entry["expression"] and target_arns == [jobs_arn]
+    for stage, arn in arns.items():
+        for entry in stage_config(stage)["events"]:
+            if "expression" in entry:
+                expression, target_arns = scheduled[f"pulseboard-{stage}-{entry['function']}"]
+                assert expression == entry["expression"] and target_arns == [arn]
+    assert "pulseboard-train-models.lambda_handlers.train" in scheduled
+    assert not any(name.startswith("pulseboard-jobs-models.") for name in scheduled)
     trigger = client("s3").get_bucket_notification_configuration(Bucket="pulseboard-data")
     assert [c["LambdaFunctionArn"] for c in trigger["LambdaFunctionConfigurations"]] == [jobs_arn]
     role = client("iam").get_role_policy(RoleName="pulseboard-jobs-ZappaLambdaExecutionRole",
                                          PolicyName="zappa-permissions")
     assert "arn:aws:dynamodb:eu-west-1:*:table/pulseboard" in str(role["PolicyDocument"])
+    # Training reads the store and writes only the model's folder.
+    trains = str(client("iam").get_role_policy(RoleName="pulseboard-train-ZappaLambdaExecutionRole",
+                                               PolicyName="zappa-permissions")["PolicyDocument"])
+    assert "pulseboard-data/v1/models/*" in trains and "dynamodb:PutItem" not in trains
     with pytest.raises(DeployError, match="already deployed"):
         run("deploy", "api", say, extra=dict(NO_TOUCH))
     run("update", "api", say, extra=dict(NO_TOUCH))
-    for stage in ("jobs", "dashboard", "api"):
+    for stage in ("train", "jobs", "dashboard", "api"):
         run("undeploy", stage, say)
-    assert not {"pulseboard-api", "pulseboard-dashboard", "pulseboard-jobs"} & functions()
+    assert not {"pulseboard-api", "pulseboard-dashboard", "pulseboard-jobs",
+                "pulseboard-train"} & functions()
     # Zappa removes an API by deleting the CloudFormation stack that made it (moto keeps the
     # RestApi record itself after the stack goes; AWS deletes it with the stack).
     assert not {"pulseboard-api", "pulseboard-dashboard"} & live_stacks()
