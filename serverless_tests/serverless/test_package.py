@@ -74,6 +74,10 @@ def test_jobs_and_train_packages_carry_only_their_own_work(
     assert {"models", "storage", "sklearn", "scipy", "numpy"} <= train
     assert not train & {"collectors", "cryptography", "google", "pandas", "api", "dashboard"}
     assert not list((unpacked["jobs"] / "numpy").rglob("tests"))
+    # The jobs' cold start (what a push event waits for) compiles nothing; train has no room.
+    assert list((unpacked["jobs"] / "collectors" / "__pycache__").glob("lambda_handlers.*.pyc"))
+    assert list((unpacked["jobs"] / "numpy" / "__pycache__").glob("*.pyc"))
+    assert not list((unpacked["train"] / "sklearn").rglob("*.pyc"))
     for stage in SCHEDULED_STAGES:
         assert packages[stage].unzipped_bytes <= HEADROOM_UNZIPPED_BYTES, packages[stage].report()
 
