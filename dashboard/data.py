@@ -28,9 +28,14 @@ _lock = threading.Lock()
 # share one version read; the age limit covers writes that record no status (`storage load`).
 VERSION_CHECK_S = 2.0
 CACHE_MAX_AGE_S = 600.0
+# Documents that move without a sync (a provider's deauthorization webhook, a local process
+# restarting) are kept no longer than the live check's period.
+DOCS_MAX_AGE_S = 60.0
 CACHE_MAX_ENTRIES = 64
 _cache: dict[tuple[Any, ...], tuple[float, str, Any]] = {}
-_versions: dict[int, tuple[float, str]] = {}
+# Per store: when the version was read, the version, and the sync status it was read from (the
+# overview shows that status: it needs no second read of the same documents).
+_versions: dict[int, tuple[float, str, dict[str, dict[str, Any]]]] = {}
 
 
 def clear_cache() -> None:
@@ -48,25 +53,31 @@ def recheck_version() -> None:
 def current_version(s: Store, fresh: bool = False) -> str:
     """`data_version`, read at most once every VERSION_CHECK_S per store (`fresh`: read now,
     as the live check does, so the redraws it triggers never meet an older version)."""
+    return _version_read(s, fresh)[0]
+
+
+def _version_read(s: Store, fresh: bool = False) -> tuple[str, dict[str, dict[str, Any]]]:
     now = time.monotonic()
     with _lock:
         seen = _versions.get(id(s))
         if seen and now - seen[0] < VERSION_CHECK_S and not fresh:
-            return seen[1]
-    version = data_version(s)
+            return seen[1], seen[2]
+    status = _read_status(s)
+    version = version_of(status)
     with _lock:
-        _versions[id(s)] = (time.monotonic(), version)
-    return version
+        _versions[id(s)] = (time.monotonic(), version, status)
+    return version, status
 
 
-def remembered[T](s: Store, key: tuple[Any, ...], read: Callable[[], T]) -> T:
-    """read(), kept while the data version stands (at most CACHE_MAX_AGE_S)."""
+def remembered[T](s: Store, key: tuple[Any, ...], read: Callable[[], T],
+                  max_age_s: float = CACHE_MAX_AGE_S) -> T:
+    """read(), kept while the data version stands (at most `max_age_s`)."""
     key = (id(s), *key)
     version = current_version(s)
     now = time.monotonic()
     with _lock:
         hit = _cache.get(key)
-        if hit and hit[1] == version and now - hit[0] < CACHE_MAX_AGE_S:
+        if hit and hit[1] == version and now - hit[0] < min(max_age_s, CACHE_MAX_AGE_S):
             return cast(T, hit[2])
     value = read()
     with _lock:
@@ -147,21 +158,45 @@ def with_local_day(frame: pd.DataFrame, column: str = "time",
     return out
 
 
-def recent_start(s: Store, kind: str, series: str = "", days: int = 400) -> Any:
-    """A range start `days` before the newest record: the overview needs no more history."""
-    newest = latest(s, kind, series, 1)
+# The overview's newest weigh-ins read at once: a month of a few a day. When a month holds more,
+# the month is read by its range instead.
+RECENT_ROWS = 120
+
+
+def recent_measurements(s: Store, kind: str, tz: tzinfo) -> pd.DataFrame:
+    """What the overview's changes (dashboard.logic.overview.changes) read of one series, in two
+    small Queries instead of a year of it: the newest rows, covering every row of the latest
+    local day's last 30 days and the last one before them, and the last row on a local day 365
+    days or more before the latest's. `changes` of this frame is `changes` of the whole series."""
+    newest = latest(s, "measurements", kind, RECENT_ROWS)
     if not newest:
-        return None
-    moment = getattr(newest[0], "time", None) or getattr(newest[0], "start_time", None)
-    if moment is None:
-        moment = datetime.combine(newest[0].date, datetime.min.time(), UTC)
-    return moment - timedelta(days=days)
+        return _measurement_frame([])
+    last_day = localtime.local_date(newest[0].time, tz)
+    month_cut = localtime.day_start_utc(last_day - timedelta(days=29), tz)
+    year_cut = localtime.day_start_utc(last_day - timedelta(days=364), tz)
+    rows = newest[::-1]
+    if len(newest) == RECENT_ROWS and rows[0].time >= month_cut:  # a busy month: read it all
+        rows = (query_newest(s, kind, month_cut, 1)
+                + query(s, "measurements", kind, month_cut, None))
+    if rows and rows[0].time >= year_cut:
+        rows = query_newest(s, kind, year_cut, 1) + rows
+    return _measurement_frame(rows)
+
+
+def query_newest(s: Store, kind: str, end: datetime, n: int) -> list[Any]:
+    """The newest n measurements of `kind` before `end`, oldest first; remembered."""
+    found = remembered(s, ("newest", kind, str(end), n),
+                       lambda: s.query("measurements", kind, end=end, limit=n, newest_first=True))
+    return found[::-1]
 
 
 def measurements(s: Store, kind: str, start: Any = None, end: Any = None) -> pd.DataFrame:
+    return _measurement_frame(query(s, "measurements", kind, start, end))
+
+
+def _measurement_frame(rows: list[Any]) -> pd.DataFrame:
     import pandas as pd
 
-    rows = query(s, "measurements", kind, start, end)
     frame = pd.DataFrame(
         {"time": [r.time for r in rows], "value": [r.value for r in rows]},
     )
@@ -245,21 +280,35 @@ def quarantined_by_source(s: Store) -> dict[str, int]:
 
 
 def sync_status(s: Store) -> dict[str, dict[str, Any]]:
-    return docs(s, "sync")
+    """Each source's last sync, as read with the data version (at most VERSION_CHECK_S old)."""
+    return _version_read(s)[1]
+
+
+def _read_status(s: Store) -> dict[str, dict[str, Any]]:
+    return {key: doc.data for key, doc in s.list_docs("sync").items()}
 
 
 def docs(s: Store, space: str) -> dict[str, dict[str, Any]]:
-    """A space of small documents (sync status, connections, local processes): one Query."""
-    return {key: doc.data for key, doc in s.list_docs(space).items()}
+    """A space of small documents (sync status, connections, local processes): one Query,
+    kept while the data version stands and at most DOCS_MAX_AGE_S."""
+    if space == "sync":
+        return sync_status(s)
+    return remembered(s, ("docs", space),
+                      lambda: {key: doc.data for key, doc in s.list_docs(space).items()},
+                      DOCS_MAX_AGE_S)
+
+
+def version_of(status: dict[str, dict[str, Any]]) -> str:
+    """The newest of the sources' last run and last success times."""
+    stamps = sorted(str(v.get(k) or "") for v in status.values()
+                    for k in ("last_success_at", "last_run_at"))
+    return stamps[-1] if stamps else ""
 
 
 def data_version(s: Store) -> str:
     """A cheap marker (one small Query) that changes whenever a sync or an import ran: the
-    newest of the sources' last run and last success times."""
-    status = sync_status(s)
-    stamps = sorted(str(v.get(k) or "") for v in status.values()
-                    for k in ("last_success_at", "last_run_at"))
-    return stamps[-1] if stamps else ""
+    newest of the sources' last run and last success times, read now."""
+    return version_of(_read_status(s))
 
 
 def now_utc() -> datetime:

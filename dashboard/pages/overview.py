@@ -101,8 +101,8 @@ def content(store: Any, prefs: Prefs | None = None) -> Any:
     prefs = prefs or current_prefs()
     cards = [
         dbc.Col(_metric_card(kind, overview.changes(
-            data.measurements(store, kind, data.recent_start(store, "measurements", kind)), kind,
-            prefs.tz), prefs), xs=12, md=6, lg=4)
+            data.recent_measurements(store, kind, prefs.tz), kind, prefs.tz), prefs),
+            xs=12, md=6, lg=4)
         for kind in ("weight_kg", "fat_ratio_pct")
     ]
     recent = data.latest(store, "activities", n=30)  # the last two runs are among these

@@ -72,3 +72,73 @@ def test_quarantined_records_are_counted_under_their_sources_name(sqlite_store: 
                       for i in range(3)] + [Rejected("sheets", "row 9", "8O kg", "8O", seen)])
     data.clear_cache()
     assert data.quarantined_by_source(sqlite_store) == {"files": 3, "sheets": 1}
+
+
+def _weigh_ins(rng: Any, start: Any, days: int, per_day: tuple[int, int]) -> list[Measurement]:
+    out = []
+    for day in range(days):
+        for k in range(int(rng.integers(*per_day))):
+            moment = start + timedelta(days=day, minutes=int(rng.integers(0, 1440)), seconds=k)
+            out.append(Measurement(moment, "weight_kg", round(float(rng.normal(80, 2)), 2),
+                                   "withings", f"w:{day}:{k}"))
+    return out
+
+
+@pytest.mark.parametrize(("days", "per_day", "zone"), [
+    (900, (0, 2), "Europe/Paris"),  # a sparse series: days with none
+    (500, (1, 3), "America/Los_Angeles"),
+    (60, (5, 8), "Asia/Kolkata"),  # a busy month: more than RECENT_ROWS in it
+    (3, (1, 2), "UTC"),  # shorter than a week
+    (400, (0, 1), "Pacific/Kiritimati"),  # nothing at all
+])
+def test_the_overviews_few_reads_give_the_changes_of_the_whole_series(
+    sqlite_store: Any, days: int, per_day: tuple[int, int], zone: str
+) -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    import numpy as np
+
+    from dashboard.logic.overview import changes
+
+    rng = np.random.default_rng(days)
+    rows = _weigh_ins(rng, datetime(2023, 3, 20, 21, 30, tzinfo=UTC), days, per_day)
+    # A lone weigh-in long before the rest: the year's change reaches back to it.
+    rows.append(Measurement(datetime(2020, 1, 5, 8, tzinfo=UTC), "weight_kg", 90.0,
+                            "withings", "w:old"))
+    sqlite_store.put(rows)
+    data.clear_cache()
+    tz = ZoneInfo(zone)
+    sqlite_store.calls.clear()
+    few = data.recent_measurements(sqlite_store, "weight_kg", tz)
+    assert sqlite_store.calls["query"] <= (4 if per_day[0] >= 5 else 2)
+    assert len(few) <= data.RECENT_ROWS + 2 or per_day[0] >= 5
+    whole = data.measurements(sqlite_store, "weight_kg")
+    assert changes(few, "weight_kg", tz) == changes(whole, "weight_kg", tz)
+
+
+def test_the_sync_status_comes_with_the_version_read(
+    store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spaces: list[str] = []
+    real = store.list_docs
+    monkeypatch.setattr(store, "list_docs", lambda space: spaces.append(space) or real(space))
+    data.clear_cache()
+    version = data.current_version(store)
+    status = data.sync_status(store)
+    data.docs(store, "sync")
+    assert spaces == ["sync"]  # one read for the version and the status shown
+    assert status == {k: d.data for k, d in real("sync").items()} != {}
+    assert version == data.data_version(store)
+
+
+def test_documents_are_kept_while_the_version_stands_and_at_most_a_minute(
+    sqlite_store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data.clear_cache()
+    sqlite_store.put_doc("connection", "strava", {"state": "connected"})
+    assert data.docs(sqlite_store, "connection") == {"strava": {"state": "connected"}}
+    sqlite_store.put_doc("connection", "strava", {"state": "deauthorized"})
+    assert data.docs(sqlite_store, "connection")["strava"]["state"] == "connected"  # kept
+    monkeypatch.setattr(data, "DOCS_MAX_AGE_S", 0.0)
+    assert data.docs(sqlite_store, "connection")["strava"]["state"] == "deauthorized"
