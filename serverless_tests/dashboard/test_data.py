@@ -122,7 +122,12 @@ def test_the_sync_status_comes_with_the_version_read(
 ) -> None:
     spaces: list[str] = []
     real = store.list_docs
-    monkeypatch.setattr(store, "list_docs", lambda space: spaces.append(space) or real(space))
+
+    def list_docs(space: str) -> Any:
+        spaces.append(space)
+        return real(space)
+
+    monkeypatch.setattr(store, "list_docs", list_docs)
     data.clear_cache()
     version = data.current_version(store)
     status = data.sync_status(store)
