@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import html
 import time
-from typing import Any, cast
+from importlib import metadata
+from typing import Any
 from urllib.parse import quote, urlparse
 
-import dash
 import flask
 import flask_login
 
-from dashboard import data, setup
+from dashboard import config as dashboard_config
+from dashboard import data
 from dashboard.auth import csrf, sessions, users
 from dashboard.auth.throttle import client_address, throttled
-from dashboard.static_hosting import StaticHostedDash
 
-# What the login page itself loads before anyone is logged in.
-PUBLIC_PATHS = {"/login", "/assets/style.css", "/health"}
+# What the login page itself loads before anyone is logged in; the session request answers a
+# visitor without a session itself (401 with where to sign in: dashboard/session.py).
+PUBLIC_PATHS = {"/login", "/assets/style.css", "/health", "/_pulseboard/session"}
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -64,14 +65,50 @@ def safe_next(target: str | None, prefix: str) -> str:
     return target
 
 
+PREFIX_KEY = "PULSEBOARD_PREFIX"  # where `install` keeps the stage prefix on the server
+
+
+def asset_urls(assets_url: str, prefix: str) -> tuple[str, str]:
+    """(the stylesheet's URL, the icon's or "") as the built Dash app links them
+    (`dash.get_asset_url`, StaticHostedDash.favicon_url), made without importing Dash: the login
+    page is answered before Dash is built (dashboard/front.py). Without a link the browser asks
+    for /favicon.ico, outside the stage behind API Gateway; the one Dash serves needs a session,
+    so only the published copy (Dash's own icon, under its version) is linked."""
+    if not assets_url:
+        return f"{prefix.rstrip('/')}/assets/style.css", ""
+    return (f"{assets_url}/assets/style.css",
+            f"{assets_url}/dash/{metadata.version('dash')}/favicon.ico")
+
+
 def _page(title: str, body: str, status: int) -> flask.Response:
-    app = cast(StaticHostedDash, dash.get_app())
-    # Without a link the browser asks for /favicon.ico, outside the stage behind API Gateway; the
-    # one Dash serves needs a session, so only the published copy is linked.
-    icon = f'<link rel="icon" href="{html.escape(app.favicon_url())}">' if app.assets_url else ""
-    page = PAGE.format(title=title, body=body, icon=icon,
-                       stylesheet=html.escape(dash.get_asset_url("style.css")))
+    prefix = str(flask.current_app.config.get(PREFIX_KEY, "/"))
+    stylesheet, icon_url = asset_urls(dashboard_config.current().assets_url, prefix)
+    icon = f'<link rel="icon" href="{html.escape(icon_url)}">' if icon_url else ""
+    page = PAGE.format(title=title, body=body, icon=icon, stylesheet=html.escape(stylesheet))
     return flask.make_response(page, status)
+
+
+def setup_possible(config: dashboard_config.DashboardConfig) -> bool:
+    """Whether this install can have a setup page (dashboard.setup: the embedded store, browser
+    code served from here). Asked first so that a cloud install never imports dashboard.setup,
+    which imports Dash: a fifth of a second of the login page's cold start."""
+    return config.store_url.startswith("sqlite:") and not config.assets_url
+
+
+def _setup_open(path: str) -> bool:
+    if not setup_possible(dashboard_config.current()):
+        return False
+    from dashboard import setup
+
+    return setup.open_for_setup(path)
+
+
+def _setup_wanted() -> bool:
+    if not setup_possible(dashboard_config.current()):
+        return False
+    from dashboard import setup
+
+    return setup.wanted()
 
 
 def _error(text: str) -> str:
@@ -106,6 +143,7 @@ def _wants_json(path: str) -> bool:
 def install(server: flask.Flask, prefix: str) -> None:
     """Sessions, the guard, and the sign-in and sign-out routes on `server`."""
     sessions.configure(server)
+    server.config[PREFIX_KEY] = prefix
     manager = flask_login.LoginManager()
     manager.session_protection = "basic"
     manager.user_loader(sessions.load_user)
@@ -120,7 +158,7 @@ def install(server: flask.Flask, prefix: str) -> None:
         path = request.path
         if path in PUBLIC_PATHS or flask_login.current_user.is_authenticated:
             return None
-        if setup.open_for_setup(path):  # a local install with no owner yet: its account form
+        if _setup_open(path):  # a local install with no owner yet: its account form
             return None
         if _wants_json(path):
             return flask.jsonify(error="unauthorized",
@@ -137,7 +175,7 @@ def install(server: flask.Flask, prefix: str) -> None:
         if request.method == "GET":
             if flask_login.current_user.is_authenticated:
                 return flask.redirect(next_url)
-            if setup.wanted():  # nobody can sign in before the owner exists: make it first
+            if _setup_wanted():  # nobody can sign in before the owner exists: make it first
                 return flask.redirect(f"{prefix}setup")
             return _render(prefix, next_url)
         if not csrf.valid(request.form.get("csrf_token", "")):

@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from collections.abc import Callable
-from typing import Any
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from typing import TYPE_CHECKING, Any
 
 from core import localtime
 from core import units as units_mod
 from core.errors import PulseboardError
 from storage.base import Store
 
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
 SPACE = "users"
 ROLES = ("owner", "viewer")
-_hasher = PasswordHasher()
-# Verifying against this when the user is unknown costs the same time as a real check,
-# so response times do not reveal which names exist.
-_DUMMY_HASH = _hasher.hash("not a password")
+
+
+@functools.cache
+def _hasher() -> PasswordHasher:
+    from argon2 import PasswordHasher  # made by the first check or hash, never by the login page
+
+    return PasswordHasher()
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this when the user is unknown costs the same time as a real check, so
+    response times do not reveal which names exist. Made once, on the first sign-in a process
+    checks: at import it was a hash's time (0.17 s) on every cold start, even the login page's."""
+    return _hasher().hash("not a password")
 
 
 class UserError(PulseboardError):
@@ -51,7 +63,7 @@ def _check_role(role: str) -> str:
 def _hash(password: str) -> str:
     if len(password) < MIN_PASSWORD_CHARS:
         raise UserError(f"password too short: use at least {MIN_PASSWORD_CHARS} characters")
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def add(store: Store, name: str, password: str, role: str) -> None:
@@ -139,9 +151,11 @@ def get(store: Store, name: str) -> dict[str, Any] | None:
 
 def verify(store: Store, name: str, password: str) -> dict[str, Any] | None:
     """The user's record when the password matches, else None."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     record = get(store, name) if name else None
     try:
-        _hasher.verify(record["password_hash"] if record else _DUMMY_HASH, password)
+        _hasher().verify(record["password_hash"] if record else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     return record
