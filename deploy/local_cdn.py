@@ -44,14 +44,17 @@ class CdnExchange:
 
 
 class LocalCdn:
-    """Serves `http://127.0.0.1:<port>/…` by `routes`: the static origin is `static_base` (the
-    published folder's public address on S3, e.g. `<moto>/<bucket>/<blobs prefix>`), the function
-    origin `function_url` (a LocalGateway's address; it may be set after the CDN is made, since the
-    function's settings name the CDN's own address). Immutable objects are kept at the edge once
+    """Serves `http://127.0.0.1:<port>/…` by `routes` (under `prefix`): the static origin is
+    `static_base` (where the blobs prefix is on S3, e.g. `<moto>/<bucket>/<blobs prefix>`), the
+    function origin `function_url` (a LocalGateway's address). Both `routes` and `function_url`
+    may be set after the CDN is made and before its first request: the function's settings and
+    the published shells name the CDN's own address. Immutable objects are kept at the edge once
     fetched; the rest is fetched each time (S3 answers 304 to the browser's revalidation).
     `log` lists every exchange."""
 
-    def __init__(self, routes: Table, static_base: str, function_url: str = "") -> None:
+    def __init__(self, prefix: str, static_base: str, routes: Table | None = None,
+                 function_url: str = "") -> None:
+        self.prefix = prefix
         self.routes = routes
         self.static_base = static_base.rstrip("/")
         self.function_url = function_url
@@ -68,7 +71,7 @@ class LocalCdn:
     @property
     def url(self) -> str:
         """The dashboard's address behind the CDN (the routes' prefix)."""
-        return self.origin + self.routes.prefix
+        return self.origin + self.prefix
 
     def reaching_function(self, since: int = 0) -> list[CdnExchange]:
         return [e for e in self.log[since:] if e.origin == FUNCTION_ORIGIN]
@@ -129,6 +132,8 @@ class LocalCdn:
     def answer(self, method: str, target: str, headers: list[tuple[str, str]],
                body: bytes) -> tuple[int, list[tuple[str, str]], bytes, str, str]:
         """(status, headers, body, origin, role) for one viewer request."""
+        if self.routes is None or self.routes.prefix != self.prefix:
+            raise RuntimeError(f"LocalCdn: set routes (a table under {self.prefix}) first")
         parts = urlsplit(target)
         path = parts.path
         if "/../" in path + "/" or "/./" in path + "/":

@@ -289,7 +289,7 @@ def stand_in(moto_endpoint: str) -> Iterator[LocalCdn]:
     Function.seen = []
     function = LoopbackServer(Function)
     function.start()
-    with LocalCdn(ROUTES, f"{moto_endpoint}/{bucket}/v1",
+    with LocalCdn(PREFIX, f"{moto_endpoint}/{bucket}/v1", ROUTES,
                   f"http://127.0.0.1:{function.port}/dashboard/") as served:
         yield served
     function.stop()
