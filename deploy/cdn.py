@@ -332,7 +332,8 @@ def ensure_function(cf: Any, stage: str, code: str, say: Callable[[str], None]) 
     return str(made["FunctionSummary"]["FunctionMetadata"]["FunctionARN"])
 
 
-def _drop_functions(cf: Any, stage: str, keep: str = "") -> None:
+def _drop_functions(cf: Any, stage: str, keep: str = "",
+                    say: Callable[[str], None] = print) -> None:
     names: list[str] = []
     marker = ""
     while True:  # boto3 has no paginator for this one
@@ -344,7 +345,10 @@ def _drop_functions(cf: Any, stage: str, keep: str = "") -> None:
     for name in names:
         if name.startswith(comment(stage) + "-") and name != keep:
             etag = cf.describe_function(Name=name)["ETag"]
-            cf.delete_function(Name=name, IfMatch=etag)
+            try:
+                cf.delete_function(Name=name, IfMatch=etag)
+            except cf.exceptions.FunctionInUse:  # the distribution's change is still going out
+                say(f"CloudFront Function {name} is still in use: the next deploy removes it")
 
 
 def deploy_distribution(cf: Any, stage: str, routes: Table, *, bucket: str, region: str,
@@ -377,7 +381,7 @@ def deploy_distribution(cf: Any, stage: str, routes: Table, *, bucket: str, regi
             "CallerReference": reference})
         domain = str(found["DomainName"])
         say(f"CloudFront distribution {found['Id']} updated: https://{domain}{routes.prefix}")
-    _drop_functions(cf, stage, keep=function_name(stage, code))
+    _drop_functions(cf, stage, function_name(stage, code), say)
     return domain
 
 
@@ -400,5 +404,5 @@ def remove_distribution(cf: Any, stage: str, say: Callable[[str], None] = print,
             Id=found["Id"], WaiterConfig={"Delay": wait_delay_s, "MaxAttempts": 60})
         cf.delete_distribution(Id=found["Id"], IfMatch=etag)
         say(f"CloudFront distribution {found['Id']} deleted")
-    _drop_functions(cf, stage)
+    _drop_functions(cf, stage, "", say)
     return found is not None
