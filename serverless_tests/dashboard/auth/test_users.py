@@ -78,3 +78,40 @@ def test_a_short_new_password_is_refused(ann: Any) -> None:
     with pytest.raises(users.UserError, match="too short"):
         users.passwd(ann, "ann", "short")
     assert users.verify(ann, "ann", "first password") is not None
+
+
+def test_an_unknown_name_costs_a_hash_check_against_one_dummy_hash(
+        ann: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = users._hasher()
+    checked: list[str] = []
+
+    class Spy:
+        def hash(self, password: str) -> str:
+            return real.hash(password)
+
+        def verify(self, hashed: str, password: str) -> bool:
+            checked.append(hashed)
+            return real.verify(hashed, password)
+
+    monkeypatch.setattr(users, "_hasher", lambda: Spy())
+    users._dummy_hash.cache_clear()
+    assert users.verify(ann, "nobody", "first password") is None
+    assert users.verify(ann, "nobody else", "first password") is None
+    assert users.verify(ann, "ann", "first password") is not None
+    stored = users.get(ann, "ann")
+    assert stored and len(checked) == 3 and checked[0] == checked[1] != stored["password_hash"]
+    assert checked[0].startswith("$argon2") and users._dummy_hash.cache_info().misses == 1
+    assert checked[2] == stored["password_hash"]
+    users._dummy_hash.cache_clear()
+
+
+def test_importing_users_neither_hashes_nor_loads_argon2() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys; import dashboard.auth.users as u; "
+            "print('argon2' in sys.modules, u._dummy_hash.cache_info().currsize)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parents[3])
+    assert out.stdout.split() == ["False", "0"]
