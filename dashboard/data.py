@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, cast
 
@@ -259,16 +261,26 @@ def rejected(s: Store) -> pd.DataFrame:
 def held_by_source(s: Store) -> dict[str, str]:
     """What the store holds from each source, one Count query per source (no items read)."""
 
-    def count() -> dict[str, str]:
-        activities = s.count("activities")  # Strava's and imported files' share a partition
-        return {
-            "strava": f"{activities:,} activities",
-            "files": f"{activities:,} activities",
-            "withings": f"{s.count('measurements', 'weight_kg'):,} weigh-ins",
-            "sheets": f"{s.count('lift_sets'):,} sets",
-        }
+    activities = count(s, "activities")  # Strava's and imported files' share a partition
+    return {
+        "strava": f"{activities:,} activities",
+        "files": f"{activities:,} activities",
+        "withings": f"{count(s, 'measurements', 'weight_kg'):,} weigh-ins",
+        "sheets": f"{count(s, 'lift_sets'):,} sets",
+    }
 
-    return remembered(s, ("held",), count)
+
+HELD = (("activities", ""), ("measurements", "weight_kg"), ("lift_sets", ""))
+
+
+def count(s: Store, kind: str, series: str = "") -> int:
+    """store.count, remembered while no sync lands."""
+    return remembered(s, ("count", kind, series), lambda: s.count(kind, series))
+
+
+def cursor(s: Store, source: str) -> str | None:
+    """A source's sync cursor, remembered while no sync lands (only a sync moves it)."""
+    return remembered(s, ("cursor", source), lambda: s.get_cursor(source))
 
 
 def quarantined_by_source(s: Store) -> dict[str, int]:
@@ -313,3 +325,63 @@ def data_version(s: Store) -> str:
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+# --- a page's first callback, made ready ---------------------------------------------------
+# A page's reads are independent Queries that wait on the network: run at once, the first
+# callback after a cold start (or a sync) waits for the slowest of them, not their sum.
+READ_THREADS = 8
+_pool: ThreadPoolExecutor | None = None
+Reads = Callable[[Store, tzinfo], list[Callable[[], Any]]]
+# Per page path: the modules its first callback imports lazily, and its reads (pages register
+# theirs with `warms`).
+WARM_MODULES: dict[str, tuple[str, ...]] = {"": ("pandas",)}
+WARM_READS: dict[str, Reads] = {}
+
+
+def prefetch(reads: Iterable[Callable[[], Any]]) -> None:
+    """Runs `reads` (remembered store reads) at once; their answers land in the read cache.
+    The first error any raised is raised."""
+    global _pool
+    todo = list(reads)
+    if len(todo) < 2:
+        for read in todo:
+            read()
+        return
+    with _lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="pulseboard-read")
+        pool = _pool
+    for future in [pool.submit(read) for read in todo]:
+        future.result()
+
+
+def warms(path: str, *modules: str) -> Callable[[Reads], Reads]:
+    """Registers a page's first reads (and the modules its first callback imports lazily)."""
+    def register(reads: Reads) -> Reads:
+        WARM_READS[path] = reads
+        if modules:
+            WARM_MODULES[path] = (*WARM_MODULES[""], *modules)
+        return reads
+    return register
+
+
+def warm(page_path: str, s: Store | None = None, tz: tzinfo | None = None) -> float:
+    """Readies this process for `page_path`'s first callback ("/", "/explore", …): imports what
+    it imports lazily and reads, all at once, what it reads into the read cache, so the
+    callback that follows finds both. Answers the seconds it took. In a request by default:
+    the app's store and the viewer's zone."""
+    started = time.perf_counter()
+    path = "/" + page_path.split("?")[0].strip("/")
+    for name in WARM_MODULES.get(path, WARM_MODULES[""]):
+        importlib.import_module(name)
+    reads = WARM_READS.get(path)
+    if reads is not None:
+        if tz is None:
+            from dashboard.prefs import current_prefs
+
+            tz = current_prefs().tz
+        s = s or store()
+        current_version(s)  # one version read, before the reads that key on it
+        prefetch(reads(s, tz))
+    return time.perf_counter() - started

@@ -97,13 +97,31 @@ def zone_note(prefs: Prefs) -> Any:
         color="info", id="overview-zone-note")
 
 
+BODY_KINDS = ("weight_kg", "fat_ratio_pct")
+
+
+@data.warms("/")
+def first_reads(store: Any, tz: Any) -> list[Any]:
+    """What `content` reads, as independent reads `data.prefetch` runs at once."""
+    return [
+        *[lambda kind=kind: data.recent_measurements(store, kind, tz) for kind in BODY_KINDS],
+        lambda: data.latest(store, "activities", n=30),
+        lambda: data.latest(store, "lift_sets", n=60),
+        *[lambda held=held: data.count(store, *held) for held in data.HELD],
+        lambda: data.query(store, "rejected"),
+        lambda: data.docs(store, "connection"), lambda: data.docs(store, "supervisor"),
+    ]
+
+
 def content(store: Any, prefs: Prefs | None = None) -> Any:
     prefs = prefs or current_prefs()
+    data.current_version(store)
+    data.prefetch(first_reads(store, prefs.tz))  # read at once: the reads below find them kept
     cards = [
         dbc.Col(_metric_card(kind, overview.changes(
             data.recent_measurements(store, kind, prefs.tz), kind, prefs.tz), prefs),
             xs=12, md=6, lg=4)
-        for kind in ("weight_kg", "fat_ratio_pct")
+        for kind in BODY_KINDS
     ]
     recent = data.latest(store, "activities", n=30)  # the last two runs are among these
     runs = data.runs_frame([r for r in recent if r.sport_type in data.RUN_SPORTS])

@@ -60,10 +60,18 @@ def sheet_unit(cursor: str | None) -> str | None:
             "their own units.")
 
 
+@data.warms("/quality")
+def first_reads(store: Any, _tz: Any) -> list[Any]:
+    """What `update` reads, as independent reads `data.prefetch` runs at once."""
+    return [lambda: data.cursor(store, "sheets"), lambda: data.query(store, "rejected")]
+
+
 @dash.callback(Output("quality-content", "children"), Input("app-data-version", "data"))
 def update(_v: Any) -> Any:
     store = data.store()
-    note = sheet_unit(store.get_cursor("sheets"))
+    data.current_version(store)
+    data.prefetch(first_reads(store, localtime.UTC_ZONE))
+    note = sheet_unit(data.cursor(store, "sheets"))
     unit_line = html.P(note, className="muted", id="quality-sheet-unit") if note else None
     table = rows(data.rejected(store), current_prefs().tz)
     if not table:

@@ -147,3 +147,57 @@ def test_documents_are_kept_while_the_version_stands_and_at_most_a_minute(
     assert data.docs(sqlite_store, "connection")["strava"]["state"] == "connected"  # kept
     monkeypatch.setattr(data, "DOCS_MAX_AGE_S", 0.0)
     assert data.docs(sqlite_store, "connection")["strava"]["state"] == "deauthorized"
+
+
+def test_prefetch_runs_the_reads_at_once_and_raises_their_error() -> None:
+    import threading
+
+    both = threading.Barrier(2, timeout=5)  # each read waits for the other: only at once
+    seen: list[int] = []
+
+    def read(n: int) -> None:
+        both.wait()
+        seen.append(n)
+
+    data.prefetch([lambda: read(1), lambda: read(2)])
+    assert sorted(seen) == [1, 2]
+
+    def broken() -> None:
+        raise ValueError("the store failed")
+
+    with pytest.raises(ValueError, match="the store failed"):
+        data.prefetch([lambda: None, broken])
+
+
+def test_warming_the_overview_leaves_its_callback_nothing_to_read(
+    store: Any, server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from dashboard.pages import overview
+    from dashboard.prefs import Prefs
+
+    data.clear_cache()
+    tz = ZoneInfo("Europe/Paris")
+    assert data.warm("/?embed=1", store, tz) >= 0
+    reads: list[str] = []
+
+    def counted(name: str) -> Any:
+        real = getattr(store, name)
+
+        def read(*args: Any, **kwargs: Any) -> Any:
+            reads.append(name)
+            return real(*args, **kwargs)
+        return read
+
+    for name in ("query", "count", "list_docs", "get_doc"):
+        monkeypatch.setattr(store, name, counted(name))
+    overview.content(store, Prefs(units="metric", tz=tz))
+    assert reads == []
+    data.clear_cache()
+    overview.content(store, Prefs(units="metric", tz=tz))
+    assert "count" in reads and "query" in reads  # without the warm, the same reads happen
+
+
+def test_warming_a_page_with_no_reads_imports_its_modules() -> None:
+    assert data.warm("/weight") >= 0  # outside a request: no store is asked for
