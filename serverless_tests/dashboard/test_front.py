@@ -120,6 +120,19 @@ def test_a_front_under_another_prefix_than_dash_refuses_to_hand_over(
         other.full()
 
 
+def test_both_entries_serve_from_the_settings(store: Any, config: DashboardConfig,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Zappa's `dashboard.front.app` and WSGI servers' `dashboard.app.server`: one full server."""
+    from dashboard import app as full
+
+    monkeypatch.setattr(front, "_fronts", {})
+    entry = front.app
+    assert isinstance(entry, front.Front) and entry is front.app
+    assert entry.config == config and Client(entry).get("/health").status_code == 200
+    assert entry.full() is full.server
+    assert full.server.test_client().get("/login").status_code == 200
+
+
 # In a fresh interpreter, as a cold Lambda container: the sign-in pages and the guard's answers
 # import neither Dash nor the pages; the first signed-in request builds them.
 COLD = r"""
