@@ -118,12 +118,12 @@ def downsample_index(length: int, max_points: int = MAX_POINTS) -> np.ndarray:
     return np.unique(np.linspace(0, length - 1, max_points).round().astype(int))
 
 
-def round_list(values: list[float] | np.ndarray, digits: int = 2) -> list[float | None]:
-    """Fewer digits, fewer bytes: the screen cannot show more anyway."""
-    import numpy as np
-
-    out: list[float | None] = []
-    for v in values:
-        missing = v is None or (isinstance(v, float) and np.isnan(v))
-        out.append(None if missing else round(float(v), digits))
-    return out
+def round_list(values: list[float] | np.ndarray | pd.Series,
+               digits: int = 2) -> list[float | None]:
+    """Fewer digits, fewer bytes: the screen cannot show more anyway. Missing values (None,
+    NaN) are None."""
+    # .tolist() turns an array's or a Series' numbers into Python floats in one call; round()
+    # on each is Python's own (correctly rounded) rounding, as before, only without numpy
+    # scalars in the loop.
+    plain = values.tolist() if hasattr(values, "tolist") else values
+    return [None if v is None or v != v else round(float(v), digits) for v in plain]

@@ -170,8 +170,30 @@ def views(table: pd.DataFrame, dataset: str, field: str | None, other: str | Non
 
 
 def iso_times(values: pd.Series) -> list[str]:
-    """Times as the ISO strings plotly.js reads (the JSON encoder need not know pandas)."""
-    return [t.isoformat() for t in pd.to_datetime(values)]
+    """Times as the ISO strings plotly.js reads (the JSON encoder need not know pandas): each
+    time's Timestamp.isoformat()."""
+    import numpy as np
+
+    times = pd.Series(pd.to_datetime(values)).reset_index(drop=True)
+    if times.empty:
+        return []
+    zone = times.dt.tz
+    wall = times.dt.tz_localize(None) if zone is not None else times
+    ns = wall.to_numpy(dtype="datetime64[ns]")
+    seconds = ns.astype("datetime64[s]")
+    offsets_s = (((wall - times.dt.tz_convert("UTC").dt.tz_localize(None))
+                  .dt.total_seconds().to_numpy()) if zone is not None else None)
+    if times.isna().any() or (ns != seconds).any() or (
+            offsets_s is not None and (offsets_s % 60 != 0).any()):
+        # Sub-second times, odd offsets, gaps: isoformat's own spelling, one by one.
+        return [t.isoformat() for t in times]
+    # Whole seconds (what the stores hold): numpy spells the wall clock, the offsets are few.
+    text = np.datetime_as_string(seconds, unit="s")
+    if offsets_s is None:
+        return [str(t) for t in text]
+    spelled = {o: f"{'-' if o < 0 else '+'}{int(abs(o)) // 3600:02d}:{int(abs(o)) % 3600 // 60:02d}"
+               for o in set(offsets_s.tolist())}
+    return [f"{t}{spelled[o]}" for t, o in zip(text.tolist(), offsets_s.tolist(), strict=True)]
 
 
 def selected_indices(selection: Any) -> list[int] | None:

@@ -43,14 +43,33 @@ def layout(**_query: Any) -> Any:
 
 
 def table(dataset: str) -> pd.DataFrame:
+    return _fields(dataset)[0]
+
+
+def _fields(dataset: str) -> tuple[pd.DataFrame, list[str]]:
+    """The dataset's table in the viewer's units and clock, and its numeric fields; kept while
+    the data version stands."""
     store = data.store()
     prefs = current_prefs()
-    if dataset == "activities":
-        return explore.activities_table(data.activities(store), prefs.units, prefs.tz)
-    if dataset == "lift_sets":
-        return explore.lifts_table(data.lift_sets(store), prefs.units)
-    return explore.measurements_table({k: data.measurements(store, k) for k in MEASUREMENT_TYPES},
-                                      prefs.units, prefs.tz)
+
+    def build() -> tuple[pd.DataFrame, list[str]]:
+        if dataset == "activities":
+            rows = explore.activities_table(data.activities(store), prefs.units, prefs.tz)
+        elif dataset == "lift_sets":
+            rows = explore.lifts_table(data.lift_sets(store), prefs.units)
+        else:
+            rows = explore.measurements_table(
+                {k: data.measurements(store, k) for k in MEASUREMENT_TYPES}, prefs.units,
+                prefs.tz)
+        return rows, explore.numeric_fields(rows, dataset)
+
+    return data.remembered(store, ("explore-table", dataset, prefs.units, prefs.zone_name), build)
+
+
+@data.warms("/explore")
+def first_reads(store: Any, _tz: Any) -> list[Any]:
+    """What the page's first view reads (its first dataset is the activities)."""
+    return [lambda: data.query(store, "activities")]
 
 
 # One callback for the whole page, so a view is one request (each would be a Lambda invocation,
@@ -71,13 +90,19 @@ def update(dataset: Any, field: Any, other: Any, selection: Any, _v: Any) -> Any
         other = None if other is None else inputs.text(other, "against")
     except inputs.InputError as exc:
         return [], None, [], None, *(empty_dict(str(exc), 280),) * len(VIEWS)
-    rows = table(dataset)
-    names = explore.numeric_fields(rows, dataset)
+    rows, names = _fields(dataset)
     field = field if field in names else (names[0] if names else None)
     other = other if other in names else (names[1] if len(names) > 1 else field)
     if trigger != "explore-scatter":
         selection = None  # a new dataset or field starts from all points
-    figs = explore.views(rows, dataset, field, other, explore.selected_indices(selection))
+    selected = explore.selected_indices(selection)
+    if selected is None:  # all points: the same six figures until a sync lands
+        prefs = current_prefs()
+        figs = data.remembered(
+            data.store(), ("explore-views", dataset, field, other, prefs.units, prefs.zone_name),
+            lambda: explore.views(rows, dataset, field, other))
+    else:
+        figs = explore.views(rows, dataset, field, other, selected)
     out: list[Any] = [figs[v] for v in VIEWS]
     if trigger == "explore-scatter":
         out[0] = dash.no_update  # keep the reader's selection box on the scatter

@@ -32,7 +32,7 @@ def test_changes_colour_by_goal_direction() -> None:
 
 def test_sources_table_ages_and_holdings() -> None:
     now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-    status = {
+    status: dict[str, dict[str, Any]] = {
         "strava": {"last_success_at": "2026-11-23T11:59:30Z", "last_outcome": "complete"},
         "withings": {"last_success_at": "2026-11-23T09:00:00Z", "last_outcome": "rate_limited"},
         "sheets": {"last_success_at": None, "last_outcome": "error"},
@@ -181,3 +181,28 @@ def test_explore_labels_carry_units_and_top_bars_stay_apart() -> None:
     assert figs["scatter"]["layout"]["xaxis"]["title"]["text"] == "moving time (min)"
     for fig in figs.values():  # what plotly.js gets is valid plotly
         go.Figure(fig)
+
+
+def test_explore_iso_times_spell_each_time_as_isoformat_does() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    zones = st.sampled_from([None, "UTC", "Europe/Paris", "America/St_Johns", "Asia/Kathmandu",
+                             "Australia/Lord_Howe", "Africa/Monrovia"])
+    seconds = st.integers(-2_000_000_000, 4_000_000_000)
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.tuples(seconds, st.sampled_from([0, 0, 0, 1_000, 250_000_000])),
+                    max_size=30), zones, st.booleans())
+    def check(moments: list[tuple[int, int]], zone: str | None, gap: bool) -> None:
+        times = pd.Series(pd.to_datetime([s * 10**9 + ns for s, ns in moments], utc=True),
+                          dtype="datetime64[ns, UTC]")
+        if zone is None:
+            times = times.dt.tz_localize(None)
+        elif zone != "UTC":
+            times = times.dt.tz_convert(zone)
+        if gap and len(times):
+            times.iloc[0] = pd.NaT
+        assert explore.iso_times(times) == [t.isoformat() for t in times]
+
+    check()

@@ -150,6 +150,40 @@ def test_explore_six_views_for_each_dataset(client: Any, deps: Any, dataset: str
     assert figs["explore-pie.figure"]["data"][0]["type"] == "pie"
 
 
+def test_explore_keeps_its_figures_until_a_sync_lands_and_draws_a_selection_anew(
+    client: Any, deps: Any, store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard import data
+
+    drawn: list[Any] = []
+    real = explore.views
+
+    def views(*args: Any) -> Any:
+        drawn.append(args[4:])
+        return real(*args)
+
+    monkeypatch.setattr(explore, "views", views)
+    data.clear_cache()
+    opened = {"explore-dataset.value": "activities"}
+    _, first = call(client, deps, "explore-field.options", opened)
+    _, again = call(client, deps, "explore-field.options", opened)
+    assert len(drawn) == 1 and again == first  # the second view drew nothing
+    field, other = first["explore-field.value"], first["explore-other.value"]
+    points = first["explore-scatter.figure"]["data"][0]["customdata"][:5]
+    _, narrowed = call(client, deps, "explore-scatter.figure", {
+        **opened, "explore-field.value": field, "explore-other.value": other,
+        "explore-scatter.selectedData": {"points": [{"curveNumber": 0, "customdata": i}
+                                                    for i in points]}},
+        changed="explore-scatter.selectedData")
+    assert drawn[-1] == (points,)  # a selection is drawn, not kept
+    assert narrowed["explore-hist.figure"] != first["explore-hist.figure"]
+    status = store.get_doc("sync", "strava")
+    store.put_doc("sync", "strava", {**status.data, "last_run_at": "2099-01-01T00:00:00Z"})
+    data.recheck_version()  # a view after the sync landed
+    call(client, deps, "explore-field.options", opened)
+    assert len(drawn) == 3
+
+
 def test_quality_lists_rejected_rows(client: Any, deps: Any) -> None:
     _, out = call(client, deps, "quality-content.children", {})
     text = json.dumps(out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import plotly.graph_objects as go
 import pytest
@@ -51,7 +52,7 @@ def test_figure_dict_does_not_share_state_between_figures() -> None:
     lambda: figure_dict([{"type": "bar", "x": ["a"], "y": [1]}], 300, yaxis2={"overlaying": "y"}),
     lambda: empty_dict("Sync Withings to see your weight."),
 ])
-def test_dicts_are_json_and_valid_plotly(make) -> None:  # type: ignore[no-untyped-def]
+def test_dicts_are_json_and_valid_plotly(make: Any) -> None:
     fig = make()
     json.dumps(fig)
     go.Figure(fig)  # plotly's own validation raises on any property plotly.js does not know
@@ -66,3 +67,37 @@ def test_empty_dict_says_what_is_missing_like_empty_figure() -> None:
     assert plain["layout"]["annotations"][0] == old["layout"]["annotations"][0]
     assert plain["layout"]["xaxis"] == {"visible": False} == old["layout"]["xaxis"]
     assert plain["layout"]["height"] == 420
+
+
+def _round_list_one_by_one(values: list[float | None], digits: int) -> list[float | None]:
+    """The straightforward rounding round_list must match value for value."""
+    import math
+
+    return [None if v is None or (isinstance(v, float) and math.isnan(v))
+            else round(float(v), digits) for v in values]
+
+
+def test_round_list_matches_rounding_one_by_one_for_lists_arrays_and_series() -> None:
+    import numpy as np
+    import pandas as pd
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    floats = st.one_of(st.floats(allow_infinity=False, width=64), st.none(),
+                       st.integers(-10**6, 10**6).map(float))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(floats, max_size=40), st.integers(0, 4))
+    def check(values: list[float | None], digits: int) -> None:
+        from dashboard.logic.common import round_list
+
+        expected = _round_list_one_by_one(values, digits)
+        assert round_list(values, digits) == expected
+        as_float = [np.nan if v is None else v for v in values]
+        assert round_list(np.array(as_float, dtype=float), digits) == expected
+        assert round_list(pd.Series(as_float, dtype=float), digits) == expected
+
+    check()
+    from dashboard.logic.common import round_list
+
+    assert round_list(pd.Series([1, 2], dtype="int64")) == [1.0, 2.0]
