@@ -175,12 +175,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     from collectors.schedule import SETTINGS_FILE, STAGE, TICK_S
 
-    schedule = sub.add_parser("schedule",
-                              help="run the jobs stage's events of zappa_settings.json locally")
+    schedule = sub.add_parser(
+        "schedule", help="run the jobs and train stages' events of zappa_settings.json locally")
     schedule.add_argument("--once", action="store_true", help="run each due job once and exit")
     schedule.add_argument("--settings-file", default=SETTINGS_FILE,
                           help="zappa_settings.json to read (default: the project's)")
-    schedule.add_argument("--stage", default=STAGE)
+    schedule.add_argument("--stage", default=STAGE,
+                          help="stages whose events run, comma-separated (default: %(default)s)")
     schedule.add_argument("--tick", type=float, default=TICK_S,
                           help="seconds between checks (of jobs, Sync now requests, the inbox)")
     schedule.add_argument("--from-now", action="store_true",

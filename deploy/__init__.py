@@ -1,1 +1,1 @@
-"""Packaging and deployment of the three Zappa stages (api, dashboard, jobs) to AWS Lambda."""
+"""Packaging and deployment of the four Zappa stages (api, dashboard, jobs, train) to AWS Lambda."""
