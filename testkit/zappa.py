@@ -66,8 +66,10 @@ def lambda_handler(
     return LambdaHandler(settings_name=name)
 
 
-def scheduled_event(function: str) -> dict[str, Any]:
-    """A CloudWatch/EventBridge scheduled event for a Zappa `events` entry."""
+def scheduled_event(function: str, stage: str = "") -> dict[str, Any]:
+    """A CloudWatch/EventBridge scheduled event for a Zappa `events` entry of `stage` (the
+    function's own: training is the train stage's, every other one the jobs stage's)."""
+    stage = stage or ("train" if function.startswith("models.") else "jobs")
     return {
         "version": "0",
         "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
@@ -76,6 +78,6 @@ def scheduled_event(function: str) -> dict[str, Any]:
         "account": "123456789012",
         "time": "2025-01-06T04:00:00Z",
         "region": "eu-west-1",
-        "resources": [f"arn:aws:events:eu-west-1:123456789012:rule/pulseboard-jobs-{function}"],
+        "resources": [f"arn:aws:events:eu-west-1:123456789012:rule/pulseboard-{stage}-{function}"],
         "detail": {},
     }
