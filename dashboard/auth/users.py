@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import secrets
@@ -29,10 +30,21 @@ def _hasher() -> PasswordHasher:
 
 @functools.cache
 def _dummy_hash() -> str:
-    """Verifying against this when the user is unknown costs the same time as a real check, so
-    response times do not reveal which names exist. Made once, on the first sign-in a process
-    checks: at import it was a hash's time (0.17 s) on every cold start, even the login page's."""
-    return _hasher().hash("not a password")
+    """A hash no password matches, in the hasher's own parameters: verifying against it when the
+    user is unknown costs the same time as a real check, so response times do not reveal which
+    names exist. Written out (random salt and digest), not hashed: hashing one cost 0.17 s, and
+    at import that was in every cold start, the login page's too."""
+    from argon2 import Type
+    from argon2.low_level import ARGON2_VERSION
+
+    hasher = _hasher()
+    kind = {Type.ID: "argon2id", Type.I: "argon2i", Type.D: "argon2d"}[hasher.type]
+
+    def b64(size: int) -> str:  # the PHC string format: standard base64, no padding
+        return base64.b64encode(secrets.token_bytes(size)).decode().rstrip("=")
+
+    return (f"${kind}$v={ARGON2_VERSION}$m={hasher.memory_cost},t={hasher.time_cost},"
+            f"p={hasher.parallelism}${b64(hasher.salt_len)}${b64(hasher.hash_len)}")
 
 
 class UserError(PulseboardError):
