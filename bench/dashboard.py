@@ -19,7 +19,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from testkit.athlete import dashboard_records, load  # noqa: E402
+# (testkit.athlete is imported where records are made: it brings pandas, which a fresh
+# process's first callback must import itself to be measured as it is.)
 from testkit.dashcalls import call  # noqa: E402
 
 PASSWORD = "bench password 1"
@@ -61,6 +62,88 @@ def page_views(end: str, start_1y: str, run_id: str, exercise: str,
     }
 
 
+PAGE_PATHS = {"overview": "/", "weight": "/weight", "running": "/running",
+              "crossfit": "/crossfit", "explore": "/explore", "quality": "/quality"}
+FIRST_CALL_PAGES = ("overview", "explore", "quality")
+
+
+def signed_in(config: Any, name: str = "bench",
+              address: str = "127.0.0.1") -> tuple[Any, list[dict[str, Any]]]:
+    """A test client of a freshly built app, signed in as `name` from `address` (each fresh
+    process its own, clear of the sign-in throttle), and its callbacks."""
+    import re
+
+    from dashboard.app import build
+
+    client = build(config)[0].test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      client.get("/login").get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+    client.post("/login", data={"csrf_token": token, "username": name, "password": PASSWORD},
+                environ_base={"REMOTE_ADDR": address})
+    deps = client.get("/_dash-dependencies").get_json()
+    if not isinstance(deps, list):
+        raise SystemExit(f"could not sign in as {name}: {deps}")
+    return client, deps
+
+
+def first_call_user(page: str, warmed: bool) -> tuple[str, str]:
+    """The user and client address a fresh process signs in as."""
+    n = FIRST_CALL_PAGES.index(page) * 2 + warmed
+    return f"bench-first-{n}", f"127.0.1.{n + 1}"
+
+
+def first_call_child(page: str, calls_json: str, warmed: bool) -> int:
+    """In a fresh process: the app built and signed in, then `page`'s callbacks once each (after
+    `dashboard.data.warm(page)`, as the page's session request does, when `warmed`). Prints JSON."""
+    started = time.perf_counter()
+    import settings
+    from dashboard import data
+    from dashboard.config import from_settings
+
+    config = from_settings(settings.get())
+    client, deps = signed_in(config, *first_call_user(page, warmed))
+    store = data.store_for(config)
+    ready_s = time.perf_counter() - started
+    warm_s = 0.0
+    before = Counter(store.calls)
+    if warmed:
+        from core.localtime import UTC_ZONE
+
+        warm_s = data.warm(PAGE_PATHS[page], store, UTC_ZONE)
+    out = []
+    for output, values in json.loads(calls_json):
+        t = time.perf_counter()
+        status, _ = call(client, deps, output, values)
+        out.append({"output": output, "ms": (time.perf_counter() - t) * 1000, "status": status})
+    requests = dict(Counter(store.calls) - before)
+    print(json.dumps({"ready_s": ready_s, "warm_s": warm_s, "calls": out, "requests": requests}))
+    return 0
+
+
+def first_calls(page: str, calls: list[Any], warmed: bool) -> dict[str, Any]:
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, __file__, "--first-call", page, "--calls", json.dumps(calls)]
+        + (["--warmed"] if warmed else []), capture_output=True, text=True, env=os.environ)
+    if done.returncode != 0:
+        raise SystemExit(f"first call of {page} failed: {done.stderr[-2000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def print_first_calls(views: dict[str, list[Any]]) -> None:
+    print("first callback in a fresh process (app built and signed in first; the data version "
+          "as after a sync: nothing kept), without and with data.warm(page) before it:")
+    for page in FIRST_CALL_PAGES:
+        plain, warmed = first_calls(page, views[page], False), first_calls(page, views[page], True)
+        for i, (output, _) in enumerate(views[page]):
+            print(f"{page:10} {output.split('.')[0]:24} first {plain['calls'][i]['ms']:7.1f} ms"
+                  f"   warmed: warm {warmed['warm_s'] * 1000:6.1f} ms + first "
+                  f"{warmed['calls'][i]['ms']:6.1f} ms")
+        print(f"{'':10} {'→ store requests':24} {plain['requests']} (warmed: "
+              f"{warmed['requests']})")
+
+
 def counts(records: dict[str, Any]) -> dict[str, int]:
     """How many records of each kind (and sync status documents) the athlete holds."""
     return {kind: len(v) for kind, v in records.items() if kind != "today"}
@@ -71,15 +154,16 @@ def figures_in(out: dict[str, Any]) -> dict[str, bytes]:
             if k.endswith(".figure")}
 
 
-def run_backend(name: str, store_url: str, records: dict[str, Any], repeats: int) -> None:
+def run_backend(name: str, store_url: str, records: dict[str, Any], repeats: int,
+                first_call: bool = True) -> None:
     import settings
 
     os.environ["PULSEBOARD_STORE"] = store_url
     settings.reset()
     from dashboard import data
-    from dashboard.app import build
     from dashboard.auth import users
     from dashboard.config import from_settings
+    from testkit.athlete import load
 
     config = from_settings(settings.get())
     store = data.store_for(config)
@@ -88,16 +172,12 @@ def run_backend(name: str, store_url: str, records: dict[str, Any], repeats: int
     t0 = time.perf_counter()
     load(store, records)
     users.add(store, "bench", PASSWORD, "owner")
+    for page in FIRST_CALL_PAGES:
+        for warmed in (False, True):
+            users.add(store, first_call_user(page, warmed)[0], PASSWORD, "owner")
     print(f"\n== {name}: loaded {sum(counts(records).values())} records "
           f"in {time.perf_counter() - t0:.1f} s")
-    server = build(config)[0]
-    client = server.test_client()
-    import re
-
-    token = re.search(r'name="csrf_token" value="([^"]+)"',
-                      client.get("/login").get_data(as_text=True)).group(1)  # type: ignore[union-attr]
-    client.post("/login", data={"csrf_token": token, "username": "bench", "password": PASSWORD})
-    deps = client.get("/_dash-dependencies").get_json()
+    client, deps = signed_in(config)
 
     last = max(m.time for m in records["measurements"])
     runs = [a for a in records["activities"] if a.sport_type in ("Run", "TrailRun")]
@@ -149,6 +229,8 @@ def run_backend(name: str, store_url: str, records: dict[str, Any], repeats: int
               f"{dict(requests['warm'])}"
               + ("   SCAN!" if requests["cold"].get("Scan") else "")
               + f"   {len(calls)} callback request(s) per view")
+    if first_call:
+        print_first_calls(views)
     worst = max(warm_p95, key=lambda k: warm_p95[k])
     over = sorted(k for k, v in warm_p95.items() if v > GOAL_WARM_P95_MS)
     print(f"goal (issue 16): warm p95 ≤ {GOAL_WARM_P95_MS} ms per callback: "
@@ -161,16 +243,26 @@ def main() -> int:
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--backend", choices=("sqlite", "dynamodb", "both"), default="both")
+    parser.add_argument("--no-first-call", action="store_true",
+                        help="skip the first callbacks in fresh processes")
+    parser.add_argument("--first-call", help=argparse.SUPPRESS)  # the child's part
+    parser.add_argument("--calls", help=argparse.SUPPRESS)
+    parser.add_argument("--warmed", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.first_call:
+        return first_call_child(args.first_call, args.calls, args.warmed)
     tmp = Path(tempfile.mkdtemp(prefix="pulseboard-bench-"))
     os.environ.update(PULSEBOARD_DATA_DIR=str(tmp), PULSEBOARD_SECRET_KEY="bench-" + "x" * 32)
+    from testkit.athlete import dashboard_records
+
     t = time.perf_counter()
     records = dashboard_records(days=365 * args.years, seed=11, stream_points=1200)
     print(f"synthetic athlete: {args.years} years, "
           + ", ".join(f"{k} {n}" for k, n in counts(records).items())
           + f" ({time.perf_counter() - t:.1f} s)")
     if args.backend in ("sqlite", "both"):
-        run_backend("sqlite", f"sqlite:///{tmp / 'bench.db'}", records, args.repeats)
+        run_backend("sqlite", f"sqlite:///{tmp / 'bench.db'}", records, args.repeats,
+                    not args.no_first_call)
     if args.backend in ("dynamodb", "both"):
         from moto.server import ThreadedMotoServer
 
@@ -186,7 +278,7 @@ def main() -> int:
             # moto answers a Query in Python item by item: seconds, not the milliseconds of
             # DynamoDB, so fewer repeats; read its request counts, not its times.
             run_backend("dynamodb (moto server)", f"dynamodb://bench-{uuid.uuid4().hex[:8]}",
-                        records, max(2, args.repeats // 5))
+                        records, max(2, args.repeats // 5), not args.no_first_call)
         finally:
             moto.stop()
     print(f"\nGoals: warm p95 ≤ {GOAL_WARM_P95_MS} ms server side (issue 16; 100 ms before it), "
