@@ -3,10 +3,10 @@ answered without building Dash, every other request handed to the full server (d
 
 Building the Dash app imports Dash and every page (pandas among them): most of a second of a cold
 container. A visitor without a session needs none of it, so the front answers them (the login
-page, the login POST, the guard's 401 or redirect) with the same code the full server runs
-(dashboard.auth.login), the same cookie (secret key, flask-login, dashboard.auth.sessions), the
-same security headers and compression; the full server is built by the first request that needs
-it and then answers every request but the front's own routes."""
+page, the login POST, the guard's 401 or redirect, the session request's "sign in first") with the
+same code the full server runs (dashboard.auth.login), the same cookie (secret key, flask-login,
+dashboard.auth.sessions), the same security headers and compression; the full server is built by
+the first request that needs it and then answers every request but the front's own routes."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import flask
+import flask_login
 
 from dashboard import compression, headers
 from dashboard import config as dashboard_config
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 HERE = Path(__file__).resolve().parent
 # The routes the front answers itself, always (paths under the stage prefix).
 OWN_PATHS = frozenset({"/login", "/logout", "/health"})
+# dashboard/session.py's route (a page's first request to the function): public, so that without
+# a session it can say where to sign in; the front says it (login.sign_in_first), as it does.
+SESSION_PATH = "/_pulseboard/session"
 
 
 def requests_prefix(env: Mapping[str, str]) -> str:
@@ -55,6 +59,10 @@ def _make(config: DashboardConfig, prefix: str) -> flask.Flask:
     @server.get("/health")
     def health() -> Any:
         return {"ok": True}
+
+    @server.get(SESSION_PATH)
+    def session_without_one() -> Any:  # only ever asked without a session (Front.__call__)
+        return login.sign_in_first(prefix, flask.request.args.get("path", ""))
 
     # As dashboard.app: gzip after the headers have read the page (its inline scripts' hashes).
     compression.install(server)
@@ -91,10 +99,14 @@ class Front:
         return self._full
 
     def _refused(self, environ: dict[str, Any]) -> bool:
-        """Whether the guard turns this request away (no session, not a public path, not the
-        setup page's): then the front answers it, with the guard's own answer."""
+        """Whether this request needs a session it does not have: the guard turns it away (not a
+        public path, not the setup page's) or it is the session request. The front answers it
+        as the full server would."""
         with self.server.request_context(environ):
-            return self.server.preprocess_request() is not None
+            if self.server.preprocess_request() is not None:
+                return True
+            return (flask.request.path == SESSION_PATH
+                    and not flask_login.current_user.is_authenticated)
 
     def __call__(self, environ: dict[str, Any],
                  start_response: Callable[..., Any]) -> Iterable[bytes]:

@@ -140,6 +140,16 @@ def _wants_json(path: str) -> bool:
     )
 
 
+def sign_in_first(prefix: str, page: str) -> flask.Response:
+    """The session request's answer to a visitor without a session (dashboard/session.py): 401
+    and where to sign in to come back to `page` (a path under `prefix`)."""
+    answer = flask.jsonify(error="unauthorized", message="Sign in first.",
+                           login=f"{prefix}login?next={quote(safe_next(page, prefix), safe='/')}")
+    answer.status_code = 401
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
+
+
 def install(server: flask.Flask, prefix: str) -> None:
     """Sessions, the guard, and the sign-in and sign-out routes on `server`."""
     sessions.configure(server)
