@@ -16,9 +16,9 @@ from dash import html as dhtml
 
 import settings
 from core.errors import PulseboardError
-from dashboard import callback_guard, compression, data, headers, setup
+from dashboard import callback_guard, compression, data, headers, session, setup
 from dashboard import config as dashboard_config
-from dashboard.auth import csrf, login
+from dashboard.auth import login
 from dashboard.config import CONFIG_KEY, DashboardConfig
 from dashboard.logic.common import use_light_template
 from dashboard.static_hosting import StaticHostedDash
@@ -27,10 +27,18 @@ HERE = Path(__file__).resolve().parent
 LIVE_INTERVAL_MS = 60_000
 
 
-def navbar() -> dbc.Navbar:
-    """One link per registered page, in the pages' `order`."""
+def _shown() -> dict[str, Any]:
+    """The visitor's values in a signed-in request (`_dash-layout` asked of this server), else
+    the placeholders a shell carries and its script fills from the session answer."""
     user = flask_login.current_user if flask.has_request_context() else None
-    who = f"{user.id} · {user.role}" if user is not None and user.is_authenticated else ""
+    if user is not None and user.is_authenticated:
+        return session.values()
+    return session.placeholders()
+
+
+def navbar(shown: dict[str, Any] | None = None) -> dbc.Navbar:
+    """One link per registered page, in the pages' `order`."""
+    shown = shown or _shown()
     return dbc.Navbar(
         dbc.Container([
             dbc.NavbarBrand("Pulseboard", href=dash.get_relative_path("/")),
@@ -39,32 +47,31 @@ def navbar() -> dbc.Navbar:
                             id=f"app-nav-{page['path'].strip('/') or 'overview'}")
                 for page in dash.page_registry.values()
             ], className="app-nav", navbar=True),
-            prefs_chooser() if who else None,
+            prefs_chooser(shown),
             dhtml.Div([
-                dhtml.Span(who, className="app-user", id="app-user"),
-                sign_out(),
+                dhtml.Span(shown["who"], className="app-user", id="app-user"),
+                sign_out(shown),
             ], className="app-user-box"),
         ], fluid=True, className="app-nav-container"),
         id="app-navbar", className="app-navbar", dark=True, color="primary",
     )
 
 
-def prefs_chooser() -> Any:
+def prefs_chooser(shown: dict[str, Any] | None = None) -> Any:
     """The viewer's own units and time zone, kept with their user (dashboard.prefs)."""
     from core import localtime
-    from dashboard.prefs import current_prefs
 
-    chosen = current_prefs()
+    shown = shown or _shown()
     zones = [z for z in localtime.zone_names()
              if "/" in z and not z.startswith(("Etc/", "SystemV/"))]
     return dhtml.Div([
-        dcc.Dropdown(id="app-units", value="stone" if chosen.stone else chosen.units,
+        dcc.Dropdown(id="app-units", value=shown["units_choice"],
                      clearable=False, searchable=False,
                      options=[{"label": "kg · km", "value": "metric"},
                               {"label": "lb · mi", "value": "imperial"},
                               {"label": "st · mi", "value": "stone"}],
                      className="app-pref app-pref-units", style={"width": "7.5rem"}),
-        dcc.Dropdown(id="app-zone", value=chosen.zone_name, clearable=False,
+        dcc.Dropdown(id="app-zone", value=shown["zone"], clearable=False,
                      options=["UTC", *zones], className="app-pref app-pref-zone",
                      style={"width": "14rem"}),
         dcc.Store(id="app-prefs-saved"),
@@ -74,32 +81,28 @@ def prefs_chooser() -> Any:
                "marginRight": "1rem"})
 
 
-def sign_out() -> Any:
+def sign_out(shown: dict[str, Any] | None = None) -> Any:
     """Signing out is a form post with the session's CSRF token, never a link another site
     could make the browser follow."""
-    token = csrf.token() if flask.has_request_context() else ""
+    shown = shown or _shown()
     return dhtml.Form([
-        dcc.Input(type="hidden", name="csrf_token", value=token, id="app-logout-csrf"),
+        dcc.Input(type="hidden", name="csrf_token", value=shown["csrf_token"],
+                  id="app-logout-csrf"),
         dhtml.Button("Sign out", type="submit", id="app-logout", className="app-logout"),
     ], method="POST", action=dash.get_relative_path("/logout"), className="app-logout-form")
 
 
-def _known_version() -> str | None:
-    """The data version the page starts from, so its callbacks fire once with it rather than
-    once without it and again when the live check's first answer lands (on Lambda, each
-    callback is an invocation)."""
-    user = flask_login.current_user if flask.has_request_context() else None
-    if user is None or not user.is_authenticated:
-        return None
-    return data.current_version(data.store())
-
-
 def serve_layout() -> Any:
+    """The root layout: the same for every visitor but for `_shown()`'s values. The data version
+    is the one the page starts from, so its callbacks fire once with it rather than once without
+    it and again when the live check's first answer lands (on Lambda, each callback is an
+    invocation)."""
+    shown = _shown()
     return dhtml.Div([
         dcc.Location(id="app-url"),
         dcc.Interval(id="app-live-interval", interval=LIVE_INTERVAL_MS),
-        dcc.Store(id="app-data-version", data=_known_version()),
-        navbar(),
+        dcc.Store(id="app-data-version", data=shown["data_version"]),
+        navbar(shown),
         dhtml.Div(id=callback_guard.ERROR_ID),
         dbc.Container(dash.page_container, fluid=True, className="app-main"),
     ], id="app-root")
@@ -190,6 +193,7 @@ def _make(config: DashboardConfig) -> tuple[flask.Flask, StaticHostedDash]:
     app.layout = serve_layout
     _install_routes(server)
     login.install(server, app.config.requests_pathname_prefix)
+    session.install(server, app.config.requests_pathname_prefix)
     setup.install(server)
     callback_guard.install(app)
     # Flask runs after_request hooks last-registered first: gzip after the headers have read

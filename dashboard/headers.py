@@ -60,6 +60,30 @@ def policy(config: dashboard_config.DashboardConfig, script_hashes: list[str]) -
     return "; ".join(f"{name} {value}" for name, value in directives.items())
 
 
+# What marks a page shell (dashboard/static_hosting.py's `shell_html`): the same for every
+# visitor, so it may be kept by a cache, but checked again each time (it changes per release).
+SHELL_MARK = '<script id="_pulseboard-shell" type="application/json">'
+SHELL_CACHE_CONTROL = "no-cache"
+
+
+def referrer_policy(config: dashboard_config.DashboardConfig) -> str:
+    # OpenStreetMap's tile policy requires a Referer: with its tiles on, other sites get this
+    # site's origin (never a path or query); without them, nothing.
+    return "strict-origin-when-cross-origin" if config.tile_origin else "same-origin"
+
+
+def shell_headers(config: dashboard_config.DashboardConfig, html: str) -> dict[str, str]:
+    """The headers a page shell is served with, by this server and by the published copy (a
+    CDN in front of the bucket sets the same): its inline scripts allowed by hash, nosniff, the
+    referrer policy, and revalidated on every use."""
+    return {
+        "Content-Security-Policy": policy(config, inline_script_hashes(html)),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": referrer_policy(config),
+        "Cache-Control": SHELL_CACHE_CONTROL,
+    }
+
+
 def _https(request: flask.Request) -> bool:
     forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip()
     return request.is_secure or forwarded == "https"
@@ -70,18 +94,19 @@ def install(server: flask.Flask) -> None:
     def defend(response: flask.Response) -> flask.Response:
         request = flask.request
         hashes = []
+        page = ""
         if response.mimetype == "text/html" and not response.direct_passthrough:
-            hashes = inline_script_hashes(response.get_data(as_text=True))
+            page = response.get_data(as_text=True)
+            hashes = inline_script_hashes(page)
         config = dashboard_config.current()
         response.headers["Content-Security-Policy"] = policy(config, hashes)
         response.headers["X-Content-Type-Options"] = "nosniff"
-        # OpenStreetMap's tile policy requires a Referer: with its tiles on, other sites get
-        # this site's origin (never a path or query); without them, nothing.
-        response.headers["Referrer-Policy"] = (
-            "strict-origin-when-cross-origin" if config.tile_origin else "same-origin")
+        response.headers["Referrer-Policy"] = referrer_policy(config)
         if _https(request):
             response.headers["Strict-Transport-Security"] = f"max-age={HSTS_MAX_AGE_S}"
-        if not request.path.startswith(STATIC_PREFIXES):
+        if SHELL_MARK in page and response.status_code == 200:
+            response.headers.update(shell_headers(config, page))
+        elif not request.path.startswith(STATIC_PREFIXES):
             # Pages, layouts and callbacks carry the owner's data: never kept by a cache.
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -22,6 +22,9 @@ def directives(header: str) -> dict[str, list[str]]:
     return {name: values for name, *values in (part.split() for part in header.split(";"))}
 
 
+PAGES = {"/", "/weight?embed=1"}  # page shells: the same for everyone, revalidated each time
+
+
 def check(response: Any, private: bool = True) -> None:
     headers = response.headers
     assert headers["X-Content-Type-Options"] == "nosniff"
@@ -46,7 +49,28 @@ def test_anonymous_answers_carry_the_headers(server: Any, path: str) -> None:
 def test_signed_in_answers_carry_the_headers(client: Any, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 200
-    check(response)
+    check(response, private=path not in PAGES)
+    if path in PAGES:
+        assert response.headers["Cache-Control"] == "no-cache"
+
+
+def test_a_shell_is_served_with_its_shell_headers(server: Any, client: Any) -> None:
+    from dashboard.config import current
+    from dashboard.headers import shell_headers
+
+    response = client.get("/weight")
+    page = response.get_data(as_text=True)
+    with server.app_context():
+        wanted = shell_headers(current(), page)
+    assert {k: response.headers[k] for k in wanted} == wanted
+    assert set(wanted) == {"Content-Security-Policy", "X-Content-Type-Options",
+                           "Referrer-Policy", "Cache-Control"}
+    hashes = inline_script_hashes(page)
+    assert len(hashes) >= 2  # the shell's script and Dash's renderer start
+    assert set(hashes) <= set(directives(wanted["Content-Security-Policy"])["script-src"])
+    # Without a session the page is not served: the login page is.
+    anonymous = server.test_client().get("/weight")
+    assert anonymous.status_code == 302 and anonymous.headers["Cache-Control"] == "no-store"
 
 
 def test_callback_answers_are_never_cached(client: Any, deps: Any) -> None:

@@ -26,6 +26,7 @@ from dashboard.static_hosting import (
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "https://static.example/pulseboard"
+VISITORS = ("visitorann", "visitorbob")
 
 
 def test_the_installed_dash_is_the_one_static_hosting_was_written_for() -> None:
@@ -39,6 +40,8 @@ def test_the_installed_dash_is_the_one_static_hosting_was_written_for() -> None:
     ("_collect_and_register_resources", [("resources", inspect.Parameter.empty),
                                          ("include_async", True), ("url_attr", "src")]),
     ("_setup_plotlyjs", []),
+    ("_config", []),
+    ("index", [("_args", inspect.Parameter.empty), ("_kwargs", inspect.Parameter.empty)]),
     ("interpolate_index", [(p, "") for p in ("metas", "title", "css", "config", "scripts",
                                               "app_entry", "favicon", "renderer")]),
 ])
@@ -84,46 +87,61 @@ def test_bundle_paths_carry_the_package_and_its_version() -> None:
 
 
 def rendered(db_url: str) -> None:
-    """(In a fresh process, since Dash is built once per process.) Prints what a signed-in
-    page and the login page link, with the dashboard built for BASE."""
+    """(In a fresh process, since Dash is built once per process.) Prints what two signed-in
+    visitors' page GETs and the login page link, and the shells, with the dashboard built for
+    BASE."""
     from dashboard import data
     from dashboard.app import build
     from dashboard.auth import users
     from dashboard.config import DashboardConfig
 
     config = DashboardConfig(store_url=db_url, secret_key="k" * 32, assets_url=BASE)
-    users.add(data.store_for(config), "ann", "password-123", "owner")
+    for name in VISITORS:
+        users.add(data.store_for(config), name, "password-123",
+                  "owner" if name == VISITORS[0] else "viewer")
     server, app = build(config)
-    # As `make publish-assets` makes it: before this process has answered any request.
+    # As `make publish-assets` makes them: before this process has answered any request.
     published = app.dependencies_body()
-    client = server.test_client()
-    form = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
-    assert token
-    client.post("/login", data={"csrf_token": token.group(1), "username": "ann",
-                                "password": "password-123"})
-    answer = client.get("/weight")
-    page = answer.get_data(as_text=True)
+    form = ""
+    pages, sessions, csps = [], [], []
+    for name in VISITORS:
+        client = server.test_client()
+        form = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        assert token
+        client.post("/login", data={"csrf_token": token.group(1), "username": name,
+                                    "password": "password-123"})
+        # The first shell is made inside this visitor's request: none of it may be theirs.
+        answer = client.get("/weight")
+        pages.append(answer.get_data(as_text=True))
+        csps.append(answer.headers["Content-Security-Policy"])
+        sessions.append(client.get("/_pulseboard/session?path=/weight").get_json())
     dependencies = client.get("/_dash-dependencies")
     assert dependencies.status_code == 200
     suite = f"/_dash-component-suites/dash/dcc/{bundle_path('dash', 'dcc/dash_core_components.js')}"
     print(json.dumps({
-        "page": page, "login": form, "suite_status": client.get(suite).status_code,
-        "registered": sorted(app.registered_paths),
-        "csp": answer.headers["Content-Security-Policy"],
+        "pages": pages, "login": form, "suite_status": client.get(suite).status_code,
+        "registered": sorted(app.registered_paths), "csps": csps,
+        "cache_control": answer.headers["Cache-Control"],
         "dependencies_key": dependencies_key(dependencies.get_data()),
         "dependencies_body_key": dependencies_key(published),
-        "layout": client.get("/_dash-layout").get_json(),
+        "shells": {path: app.shell_html(path) for path in app.shell_paths()},
+        "again": app.shell_html("/weight"), "sessions": sessions,
     }))
 
 
-def test_a_page_links_every_bundle_under_the_base(tmp_path: Path) -> None:
-    script = (f"from serverless_tests.dashboard.test_static_hosting import rendered; "
-              f"rendered({f'sqlite:///{tmp_path / "store.db"}'!r})")
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    db = f"sqlite:///{tmp_path_factory.mktemp('static') / 'store.db'}"
+    script = ("from serverless_tests.dashboard.test_static_hosting import rendered; "
+              f"rendered({db!r})")
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
                           text=True, timeout=120, check=True)
-    out = json.loads(done.stdout.strip().splitlines()[-1])
-    page = out["page"]
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def test_a_page_links_every_bundle_under_the_base(out: dict[str, Any]) -> None:
+    page = out["pages"][0]
     urls = re.findall(r'<(?:script|link)[^>]* (?:src|href)="([^"]+)"', page)
     assert urls and all(u.startswith(BASE + "/") for u in urls), urls
     assert f'{BASE}/dash/{dash.__version__}/favicon.ico' in page
@@ -135,46 +153,71 @@ def test_a_page_links_every_bundle_under_the_base(tmp_path: Path) -> None:
     assert out["suite_status"] != 200
 
 
-def test_the_page_fetches_its_dependencies_from_their_published_copy(tmp_path: Path) -> None:
-    script = (f"from serverless_tests.dashboard.test_static_hosting import rendered; "
-              f"rendered({f'sqlite:///{tmp_path / "store.db"}'!r})")
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, check=True)
-    out = json.loads(done.stdout.strip().splitlines()[-1])
-    # What is published is what this server answers `_dash-dependencies` with.
+def test_the_page_is_the_same_shell_for_every_visitor_and_request(out: dict[str, Any]) -> None:
+    ann, bob = out["pages"]
+    assert ann == bob == out["shells"]["/weight"] == out["again"]
+    for visitor in out["sessions"]:
+        for field in ("csrf_token", "who"):
+            assert visitor[field] not in ann, field
+    assert not [name for name in VISITORS if name in ann]
+    # Nothing of a request or a moment: no signed per-load token, no file times.
+    config = json.loads(re.search(r'id="_dash-config" type="application/json">(.*?)</script>',
+                                  ann, re.S).group(1))  # type: ignore[union-attr]
+    assert "end_id" not in config and "python_version" not in config
+    assert re.search(r"style\.css\?m=[0-9a-f]{12}\"", ann)
+    assert out["cache_control"] == "no-cache"
+
+
+def test_there_is_a_shell_per_page_and_one_script_for_all(out: dict[str, Any]) -> None:
+    shells = out["shells"]
+    assert list(shells)[0] == "/" and set(shells) >= {"/", "/weight", "/running", "/explore"}
+    assert "<title>Weight · Pulseboard</title>" in shells["/weight"]
+    from dashboard.headers import inline_script_hashes
+
+    hashes = {tuple(inline_script_hashes(html)) for html in shells.values()}
+    assert len(hashes) == 1, "every shell must run the same inline scripts"
+
+
+def test_the_shell_asks_for_the_session_before_the_bundles(out: dict[str, Any]) -> None:
+    page = out["pages"][0]
+    head = page[:page.index("</head>")]
+    found = re.search(r'<script id="_pulseboard-shell" type="application/json">(.*?)</script>\s*'
+                      r'<script id="_pulseboard-session">(.*?)</script>', head, re.S)
+    assert found, "the session script must be in the head, after what it reads"
+    assert head.index("_pulseboard-session") < page.index("<script src=")
+    shell = json.loads(found.group(1))
+    assert shell["session"] == "/_pulseboard/session"
+    assert shell["layout"] == "/_dash-layout" and shell["update"] == "/_dash-update-component"
+    # `_dash-dependencies` from the copy published under its content's name.
     assert out["dependencies_key"] == out["dependencies_body_key"]
-    assert out["dependencies_key"].startswith("dash-dependencies/")
-    found = re.search(r'<script id="_pulseboard-dependencies">(.*?)</script>\s*'
-                      r'<script id="_dash-renderer"', out["page"], re.S)
-    assert found, "the reroute must run before the renderer starts"
-    reroute = found.group(1)
-    assert f'to = "{BASE}/{out["dependencies_key"]}"' in reroute
-    assert 'from = "/_dash-dependencies"' in reroute
-    assert "fallback" in reroute and 'credentials: "omit"' in reroute
+    assert shell["dependencies"] == "/_dash-dependencies"
+    assert shell["published"] == f"{BASE}/{out['dependencies_key']}"
+    script = found.group(2)
+    assert 'credentials: "same-origin"' in script and 'credentials: "omit"' in script
+    assert "location.replace(body.login)" in script
     # Allowed by the page's content policy (by its hash), fetched from the assets' origin.
     from dashboard.headers import inline_script_hashes
 
-    script_src = next(d for d in out["csp"].split("; ") if d.startswith("script-src"))
-    assert set(inline_script_hashes(out["page"])) <= set(script_src.split())
-    connect = next(d for d in out["csp"].split("; ") if d.startswith("connect-src"))
+    script_src = next(d for d in out["csps"][0].split("; ") if d.startswith("script-src"))
+    assert set(inline_script_hashes(page)) <= set(script_src.split())
+    connect = next(d for d in out["csps"][0].split("; ") if d.startswith("connect-src"))
     assert "https://static.example" in connect.split()
-    # The login page runs no renderer: nothing rerouted there.
-    assert "_pulseboard-dependencies" not in out["login"]
+    # The login page runs no renderer: no shell there.
+    assert "_pulseboard-session" not in out["login"]
 
 
-def test_the_page_carries_its_layout(tmp_path: Path) -> None:
-    """The renderer's first `_dash-layout` is answered from the page: the visitor's own layout,
-    made in the page's request (behind the login), exactly what the route would answer."""
-    script = (f"from serverless_tests.dashboard.test_static_hosting import rendered; "
-              f"rendered({f'sqlite:///{tmp_path / "store.db"}'!r})")
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, check=True)
-    out = json.loads(done.stdout.strip().splitlines()[-1])
+def test_the_shell_carries_the_root_layout_with_placeholders(out: dict[str, Any]) -> None:
+    from dashboard.session import FIELDS
+    from dashboard.static_hosting import placeholder
+
+    page = out["pages"][0]
     found = re.search(r'<script id="_pulseboard-layout" type="application/json">(.*?)</script>'
-                      r'\s*<script id="_pulseboard-dependencies">(.*?)</script>', out["page"], re.S)
-    assert found, "the layout must be in the page before the script that hands it over"
-    written, reroute = found.groups()
+                      r'\s*<script id="_dash-renderer"', page, re.S)
+    assert found, "the layout must be in the page before the renderer starts"
+    written = found.group(1)
     assert "<" not in written
-    assert json.loads(written) == out["layout"]
-    assert "app-user" in written and "ann" in written  # the signed-in visitor's own
-    assert 'layoutFrom = "/_dash-layout"' in reroute
+    layout = json.loads(written)
+    text = json.dumps(layout)
+    assert '"app-user"' in text and '"_pages_content"' in text
+    for field in ("who", "csrf_token", "units_choice", "zone", "data_version"):
+        assert field in FIELDS and json.dumps(placeholder(field)) in text, field
