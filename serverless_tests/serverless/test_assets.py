@@ -18,7 +18,20 @@ import boto3
 import pytest
 
 import settings
-from deploy.assets import ASSETS_CACHE, VERSIONED_CACHE, dependencies_body, plan, upload
+from deploy.assets import (
+    ASSETS_CACHE,
+    METADATA_LIMIT_BYTES,
+    SHELL_CACHE,
+    VERSIONED_CACHE,
+    dependencies_body,
+    plan,
+    shell_file,
+    shell_pages,
+    shell_settings,
+    upload,
+)
+from deploy.cdn import shell_key
+from deploy.package import stage_config
 from serverless_tests.serverless.conftest import empty_folder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,10 +52,20 @@ def test_publish_assets_command(moto_endpoint: str, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     url = f"{moto_endpoint}/pulseboard-data/v1/static"
     assert done.stdout.splitlines()[-1] == f"PULSEBOARD_ASSETS_URL={url}", done.stdout
-    files = plan()
+    stage_env = stage_config("dashboard")["aws_environment_variables"]
+    files = plan(stage_env)
     listed = {o["Key"] for o in s3.list_objects_v2(Bucket="pulseboard-data",
                                                    Prefix="v1/static/")["Contents"]}
     assert listed == {f"v1/static/{f.key}" for f in files}
+    # One shell per page, gzipped, its headers kept on the object (S3 answers x-amz-meta-…).
+    pages = shell_pages(shell_settings(stage_env))
+    assert "/" in pages and "/weight" in pages
+    stored = s3.get_object(Bucket="pulseboard-data", Key=f"v1/static/{shell_key('/weight')}")
+    assert (stored["ContentEncoding"], stored["CacheControl"]) == ("gzip", SHELL_CACHE)
+    assert gzip.decompress(stored["Body"].read()).decode() == pages["/weight"]["html"]
+    policy = {k.lower(): v for k, v in pages["/weight"]["headers"].items()}[
+        "content-security-policy"]
+    assert stored["Metadata"]["header-content-security-policy"] == policy
     for item in files:
         head = s3.head_object(Bucket="pulseboard-data", Key=f"v1/static/{item.key}")
         assert (head["ContentType"], head["CacheControl"]) == (item.content_type,
@@ -74,8 +97,9 @@ def test_publish_assets_command(moto_endpoint: str, tmp_path: Path) -> None:
     assert [s["Action"] for s in public] == ["s3:GetObject"]
     block = s3.get_public_access_block(Bucket="pulseboard-data")
     assert block["PublicAccessBlockConfiguration"]["BlockPublicAcls"] is True
-    # Published once, nothing is sent again; the policy is not stacked.
-    assert upload(s3, "pulseboard-data", "v1") == (0, len(files))
+    # Published once, nothing is sent again but the shells; the policy is not stacked.
+    shells = [f for f in files if f.key.startswith("shells/")]
+    assert upload(s3, "pulseboard-data", "v1", stage_env) == (len(shells), len(files))
     policy = json.loads(s3.get_bucket_policy(Bucket="pulseboard-data")["Policy"])
     assert len([s for s in policy["Statement"] if s.get("Principal") == "*"]) == 1
 
@@ -140,3 +164,19 @@ def test_without_the_setting_the_dashboard_serves_its_own_scripts(local_dashboar
 
     assert ("plotly", "package_data/plotly.min.js") in served
     assert served <= bundles()
+
+
+def test_a_shell_keeps_its_headers_on_its_object() -> None:
+    shell = shell_file("/weight", "<html>é</html>", {
+        "Content-Security-Policy": "default-src 'self'", "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-store", "Content-Type": "text/html; charset=utf-8",
+        "Content-Length": "12"})
+    assert shell.key == "shells/weight.html" and shell.content_encoding == "gzip"
+    assert gzip.decompress(shell.data()).decode() == "<html>é</html>"
+    assert (shell.content_type, shell.cache_control) == ("text/html; charset=utf-8", SHELL_CACHE)
+    assert shell.metadata == {"header-content-security-policy": "default-src 'self'",
+                              "header-x-content-type-options": "nosniff"}
+    with pytest.raises(ValueError, match="metadata"):
+        shell_file("/", "<html></html>", {"Content-Security-Policy": "x" * METADATA_LIMIT_BYTES})
+    with pytest.raises(ValueError, match="PULSEBOARD_ASSETS_URL"):
+        shell_settings({"DASH_REQUESTS_PATHNAME_PREFIX": "/dashboard/"})
