@@ -120,21 +120,53 @@ def check_assets(stage: str, config: dict[str, Any], region: str) -> None:
     from deploy.assets import missing
 
     _, bucket, prefix, _ = targets(stage, config)
-    gone = missing(_client("s3", region), bucket, prefix)
+    gone = missing(_client("s3", region), bucket, prefix, config["aws_environment_variables"])
     if gone:
         raise DeployError(f"{stage}: {len(gone)} browser files are not in s3://{bucket} yet "
                           f"(e.g. {gone[0]}): run `make publish-assets` first")
 
 
-def api_url(region: str, settings_file: Path = SETTINGS_FILE) -> str | None:
-    """The api stage's URL once it is deployed (the dashboard calls it)."""
+def api_url(region: str, settings_file: Path = SETTINGS_FILE, stage: str = "api") -> str | None:
+    """A stage's API Gateway URL once it is deployed (the dashboard calls the api stage's)."""
     from zappa.core import Zappa
 
-    config = stage_config("api", settings_file)
-    name = f"{config.get('project_name', 'pulseboard')}-api"
+    config = stage_config(stage, settings_file)
+    name = f"{config.get('project_name', 'pulseboard')}-{stage}"
     zappa = Zappa(aws_region=region, load_credentials=True)
-    url = zappa.get_api_url(name, "api")
+    url = zappa.get_api_url(name, stage)
     return str(url) if url else None
+
+
+def cloudfront() -> Any:
+    from deploy.cdn import CLOUDFRONT_REGION
+
+    return _client("cloudfront", CLOUDFRONT_REGION)
+
+
+def deploy_cdn(stage: str, config: dict[str, Any], region: str,
+               say: Callable[[str], None], settings_file: Path = SETTINGS_FILE) -> str | None:
+    """The dashboard stage's CloudFront distribution, made or updated after its function: the
+    published shells and static files from the bucket, the rest from its API (deploy/cdn.py).
+    Its domain; None when the stage serves its own scripts (no PULSEBOARD_ASSETS_URL)."""
+    from deploy.assets import page_paths
+    from deploy.cdn import deploy_distribution, table
+
+    env = config.get("aws_environment_variables", {})
+    if not env.get("PULSEBOARD_ASSETS_URL"):
+        say(f"{stage}: no PULSEBOARD_ASSETS_URL, so no published pages: no CloudFront "
+            "distribution (the stage's API serves everything)")
+        return None
+    url = api_url(region, settings_file, stage)
+    if not url:
+        raise DeployError(f"{stage}: its API Gateway is not there, so CloudFront has no origin")
+    _, bucket, blobs_prefix, _ = targets(stage, config)
+    routes = table(env.get("DASH_REQUESTS_PATHNAME_PREFIX", f"/{stage}/"), page_paths(env))
+    domain = deploy_distribution(cloudfront(), stage, routes, bucket=bucket, region=region,
+                                 blobs_prefix=blobs_prefix, api_domain=urlparse(url).netloc,
+                                 say=say)
+    say(f"{stage}: open https://{domain}{routes.prefix} (CloudFront: the pages and scripts "
+        "from S3, the rest from the function)")
+    return domain
 
 
 def rendered_settings(stage: str, folder: Path, extra: dict[str, Any],
@@ -178,6 +210,10 @@ def run(action: str, stage: str, say: Callable[[str], None] = print,
     region = config.get("aws_region", "eu-west-1")
     extra = dict(extra or {})
     if action == "undeploy":
+        if stage == "dashboard":
+            from deploy.cdn import remove_distribution
+
+            remove_distribution(cloudfront(), stage, say)
         with tempfile.TemporaryDirectory() as tmp:
             settings_copy = rendered_settings(stage, Path(tmp), extra, settings_file)
             return zappa(["undeploy", stage, "-s", str(settings_copy), "--yes"], say)
@@ -210,6 +246,8 @@ def run(action: str, stage: str, say: Callable[[str], None] = print,
         settings_copy = rendered_settings(stage, Path(tmp), extra, settings_file)
         output = zappa([action, stage, "-s", str(settings_copy), "-z", f"s3://{bucket}/{key}"],
                        say)
+    if stage == "dashboard":
+        deploy_cdn(stage, config, region, say, settings_file)
     if stage == "api" and action == "deploy":
         url = api_url(region, settings_file)
         if url:

@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
+from deploy import cdn
 from deploy.assets import upload
 from deploy.aws import DeployError, check_secrets, run
 from deploy.package import PackageInfo, stage_config
@@ -85,7 +86,9 @@ def test_deploy_update_undeploy_every_stage(rehearsal: None) -> None:
     empty_folder(client("s3"), "pulseboard-data", "v1/static")
     with pytest.raises(DeployError, match="run `make publish-assets` first"):
         run("deploy", "dashboard", say, extra=dict(NO_TOUCH))
-    upload(client("s3"), "pulseboard-data", "v1")  # what `make publish-assets` does
+    # What `make publish-assets` does: the scripts, and the pages' shells for the stage.
+    upload(client("s3"), "pulseboard-data", "v1", stage_config("dashboard")[
+        "aws_environment_variables"])
     with pytest.raises(DeployError, match="deploy the api stage first"):
         run("deploy", "dashboard", say, extra=dict(NO_TOUCH))
     said: list[str] = []
@@ -111,6 +114,22 @@ def test_deploy_update_undeploy_every_stage(rehearsal: None) -> None:
     assert env["PULSEBOARD_ASSETS_URL"] == stage_config("dashboard")[
         "aws_environment_variables"]["PULSEBOARD_ASSETS_URL"]
     assert not any("rehearsal-" in value for value in env.values())
+    # In front of the dashboard, its CloudFront distribution: the published pages and scripts
+    # from the bucket, the rest from the stage's API (deploy/cdn.py's table).
+    cf = boto3.client("cloudfront", region_name=cdn.CLOUDFRONT_REGION)
+    distribution = cdn.find(cf, "dashboard")
+    assert distribution is not None
+    assert any(f"https://{distribution['DomainName']}/dashboard/" in line for line in said)
+    stored = cf.get_distribution_config(Id=distribution["Id"])["DistributionConfig"]
+    origins = {o["Id"]: o for o in stored["Origins"]["Items"]}
+    assert origins[cdn.FUNCTION_ORIGIN]["DomainName"].startswith(apis["pulseboard-dashboard"])
+    assert origins[cdn.STATIC_ORIGIN]["DomainName"].startswith("pulseboard-data.s3.")
+    assert origins[cdn.STATIC_ORIGIN]["OriginPath"] == "/v1"
+    patterns = [b["PathPattern"] for b in stored["CacheBehaviors"]["Items"]]
+    assert patterns[:2] == ["/dashboard/static/*", "/dashboard/"]
+    assert "/dashboard/weight" in patterns
+    run("update", "dashboard", say, extra=dict(NO_TOUCH))
+    assert cdn.find(cf, "dashboard")["Id"] == distribution["Id"]  # type: ignore[index]
     arns = {stage: client("lambda").get_function(
         FunctionName=f"pulseboard-{stage}")["Configuration"]["FunctionArn"]
         for stage in ("jobs", "train")}
@@ -137,6 +156,9 @@ def test_deploy_update_undeploy_every_stage(rehearsal: None) -> None:
     run("update", "api", say, extra=dict(NO_TOUCH))
     for stage in ("train", "jobs", "dashboard", "api"):
         run("undeploy", stage, say)
+    assert cdn.find(cf, "dashboard") is None
+    assert not [f for f in cf.list_functions()["FunctionList"].get("Items", [])
+                if f["Name"].startswith("pulseboard-dashboard-")]
     assert not {"pulseboard-api", "pulseboard-dashboard", "pulseboard-jobs",
                 "pulseboard-train"} & functions()
     # Zappa removes an API by deleting the CloudFormation stack that made it (moto keeps the
