@@ -52,15 +52,20 @@ def measure(stage: str, package: Path, env: dict[str, str], first: dict[str, Any
             "modules": modules.get("module_names", [])}
 
 
-def cold_visit(folder: Path, env: dict[str, str], store: Any, assets_url: str,
-               password: str) -> dict[str, Any]:
+def cold_visit(folder: Path, env: dict[str, str], store: Any, s3: Any, bucket: str,
+               endpoint: str, password: str) -> dict[str, Any]:
     """Signed in an hour ago (Lambda reclaimed the containers): Chromium opens the overview
-    through a gateway that starts a cold container for each request finding every one busy;
-    then each page once more, warm, counting what reaches the function."""
+    through the stage's one origin, a loopback CDN routing by deploy/cdn.py's table (the pages'
+    shells and scripts from S3 on moto, the rest to a gateway that starts a cold container for
+    each request finding every one busy); then each page once more, warm, counting what reaches
+    the function and what the CDN answers without it."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     from dashboard.auth import users
+    from deploy.assets import page_paths, upload
+    from deploy.cdn import FUNCTION_ORIGIN, table
+    from deploy.local_cdn import LocalCdn
     from deploy.local_gateway import LocalGateway
     from deploy.local_lambda import LocalLambda
     from serverless_tests.browser import chromium
@@ -80,36 +85,48 @@ def cold_visit(folder: Path, env: dict[str, str], store: Any, assets_url: str,
             driver, "[data-dash-is-loading='true']")
 
     out: dict[str, Any] = {"pages": {}}
-    with LocalGateway(None, "dashboard", start=lambda: LocalLambda(folder, env),
-                      concurrency_limit=CONCURRENCY_LIMIT) as gateway, \
-            chromium() as browser:
-        browser.get(gateway.url + "login")
-        wait(browser, lambda d: css(d, "#username"))
-        css(browser, "#username")[0].send_keys("owner")
-        css(browser, "#password")[0].send_keys(password)
-        css(browser, "#login-submit")[0].click()
-        wait(browser, lambda d: css(d, "#overview-content *"))
-        browser.get("about:blank")
-        gateway.containers.reclaim()
-        before, seen = gateway.cold_starts, len(gateway.log)
-        t0 = time.perf_counter()
-        browser.get(gateway.url)
-        wait(browser, lambda d: css(d, "#overview-sources") or css(d, "#overview-weight_kg"))
-        out["visit_s"] = time.perf_counter() - t0
-        out["visit_cold"] = gateway.cold_starts - before
-        out["visit_requests"] = [f"{e.method} {e.path[len('/dashboard'):]} {e.elapsed_s:.2f}s"
-                                 + (" cold" if e.cold else "") for e in gateway.log[seen:]]
-        for page in PAGES:
-            time.sleep(0.5)  # the previous page's requests are over
-            seen = len(gateway.log)
-            browser.get(gateway.url + page)
-            wait(browser, settled)
-            time.sleep(0.5)
-            wait(browser, settled)
-            exchanges = gateway.log[seen:]
-            callbacks = sum("_dash-update-component" in e.path for e in exchanges)
-            out["pages"][page or "overview"] = (len(exchanges), callbacks)
-        out["cold_total"] = gateway.cold_starts
+    prefix = env.get("DASH_REQUESTS_PATHNAME_PREFIX", "/dashboard/")
+    cdn = LocalCdn(prefix, f"{endpoint}/{bucket}/v1")
+    with cdn:
+        # The stage's settings behind CloudFront: its scripts from the one origin.
+        env = {**env, "PULSEBOARD_ASSETS_URL": cdn.url + "static"}
+        upload(s3, bucket, "v1", env)  # `make publish-assets`: scripts and the pages' shells
+        cdn.routes = table(prefix, page_paths(env))
+        with LocalGateway(None, "dashboard", start=lambda: LocalLambda(folder, env),
+                          concurrency_limit=CONCURRENCY_LIMIT) as gateway, \
+                chromium() as browser:
+            cdn.function_url = gateway.url
+            browser.get(cdn.url + "login")
+            wait(browser, lambda d: css(d, "#username"))
+            css(browser, "#username")[0].send_keys("owner")
+            css(browser, "#password")[0].send_keys(password)
+            css(browser, "#login-submit")[0].click()
+            wait(browser, lambda d: css(d, "#overview-content *"))
+            browser.get("about:blank")
+            gateway.containers.reclaim()
+            before, seen, since = gateway.cold_starts, len(gateway.log), len(cdn.log)
+            t0 = time.perf_counter()
+            browser.get(cdn.url)
+            wait(browser, lambda d: css(d, "#overview-sources") or css(d, "#overview-weight_kg"))
+            out["visit_s"] = time.perf_counter() - t0
+            out["visit_cold"] = gateway.cold_starts - before
+            out["visit_requests"] = [f"{e.method} {e.path[len(prefix) - 1:]} {e.elapsed_s:.2f}s"
+                                     + (" cold" if e.cold else "") for e in gateway.log[seen:]]
+            answered = [e for e in cdn.log[since:] if e.origin != FUNCTION_ORIGIN]
+            out["visit_cdn"] = [f"{e.method} {e.path[len(prefix) - 1:]} {e.status} {e.origin}"
+                                for e in answered]
+            for page in PAGES:
+                time.sleep(0.5)  # the previous page's requests are over
+                since = len(cdn.log)
+                browser.get(cdn.url + page)
+                wait(browser, settled)
+                time.sleep(0.5)
+                wait(browser, settled)
+                reached = cdn.reaching_function(since)
+                callbacks = sum("_dash-update-component" in e.path for e in reached)
+                out["pages"][page or "overview"] = (len(reached), callbacks,
+                                                    len(cdn.log) - since - len(reached))
+            out["cold_total"] = gateway.cold_starts
     return out
 
 
@@ -159,15 +176,11 @@ def main() -> None:
                 "AWS_ENDPOINT_URL": endpoint, **creds})
             results.append(measure(info.stage, folder, env, firsts[info.stage]))
             if info.stage == "dashboard" and not args.no_visit:
-                from deploy.assets import public_url, upload
-
                 s3 = boto3.client("s3", **clients)
-                upload(s3, bucket, "v1")
-                assets_url = public_url(bucket, "v1", "eu-west-1", endpoint)
                 store = DynamoStore(table, client=boto3.client("dynamodb", **clients))
                 try:
-                    visit = cold_visit(folder, {**env, "PULSEBOARD_ASSETS_URL": assets_url},
-                                       store, assets_url, "bench password 1")
+                    visit = cold_visit(folder, env, store, s3, bucket, endpoint,
+                                       "bench password 1")
                 except Exception as exc:  # noqa: BLE001  (a bench reports, it does not stop)
                     print(f"cold visit not measured: {type(exc).__name__}: {exc}")
                 except BaseException as exc:  # pytest's skip when there is no chromium
@@ -189,14 +202,17 @@ def main() -> None:
         print(f"dashboard cold start / api cold start: "
               f"{by_stage['dashboard']['cold_s'] / by_stage['api']['cold_s']:.1f}x")
     if visit:
-        print(f"\ncold visit (Chromium → loopback API Gateway scaling as Lambda, concurrency "
-              f"limit {CONCURRENCY_LIMIT} → the overview drawn): {visit['visit_s']:.2f} s, "
-              f"{visit['visit_cold']} cold containers started")
+        print(f"\ncold visit (Chromium → loopback CDN → S3 on moto, or API Gateway scaling as "
+              f"Lambda, concurrency limit {CONCURRENCY_LIMIT} → the overview drawn): "
+              f"{visit['visit_s']:.2f} s, {visit['visit_cold']} cold containers started")
         print("  requests that reached the function: " + "; ".join(visit["visit_requests"]))
-        print("  per page view (warm), requests reaching the function (of them data callbacks):")
-        for page, (n, callbacks) in visit["pages"].items():
+        print(f"  answered by the CDN (S3 or its edge), {len(visit['visit_cdn'])}: "
+              + "; ".join(visit["visit_cdn"]))
+        print("  per page view (warm), requests reaching the function (of them data callbacks), "
+              "answered by the CDN:")
+        for page, (n, callbacks, by_cdn) in visit["pages"].items():
             print(f"    {page:<10} {n:3d} ({callbacks})   other requests {n - callbacks}"
-                  f"   goal ≤ 1: {verdict(n - callbacks <= 1)}")
+                  f"   goal ≤ 1: {verdict(n - callbacks <= 1)}   CDN {by_cdn}")
     sizes = {info.stage: info for info in infos}
     print("\ngoals (issue 16), measured on this run:")
     if "api" in by_stage and "dashboard" in by_stage:
