@@ -114,7 +114,7 @@ undeploy: $(STAMP) ## remove STAGE's function, API and schedule (the table and b
 	@test -n "$(STAGE)" || { echo "usage: make undeploy STAGE=api|dashboard|jobs|train" >&2; exit 2; }
 	$(PY) -m deploy undeploy --stage $(STAGE)
 
-publish-assets: $(STAMP) ## upload the dashboard's scripts and styles to S3 (Lambda answers ≤ 6 MB); print PULSEBOARD_ASSETS_URL
+publish-assets: $(STAMP) ## upload the dashboard's scripts, styles and page shells to S3 (served by CloudFront, not Lambda); print PULSEBOARD_ASSETS_URL
 	$(PY) -m deploy publish-assets
 
 rehearse: $(STAMP) ## deploy, check and undeploy the four stages on a local moto server
