@@ -113,8 +113,8 @@ def cold_visit(folder: Path, env: dict[str, str], store: Any, s3: Any, bucket: s
             out["visit_requests"] = [f"{e.method} {e.path[len(prefix) - 1:]} {e.elapsed_s:.2f}s"
                                      + (" cold" if e.cold else "") for e in gateway.log[seen:]]
             answered = [e for e in cdn.log[since:] if e.origin != FUNCTION_ORIGIN]
-            out["visit_cdn"] = [f"{e.method} {e.path[len(prefix) - 1:]} {e.status} {e.origin}"
-                                for e in answered]
+            out["visit_cdn"] = [f"{e.method} {e.path[len(prefix) - 1:]} {e.status} {e.origin} "
+                                f"{e.elapsed_s:.2f}s" for e in answered]
             for page in PAGES:
                 time.sleep(0.5)  # the previous page's requests are over
                 since = len(cdn.log)
@@ -225,6 +225,10 @@ def main() -> None:
         print(f"  cold visit {visit['visit_s']:.2f} s ({visit['visit_cold']} cold containers)  "
               f"goal ≤ {GOAL_VISIT_S} s and 1 container: "
               f"{verdict(visit['visit_s'] <= GOAL_VISIT_S and visit['visit_cold'] <= 1)}")
+        over = [page for page, (n, callbacks, _) in visit["pages"].items() if n - callbacks > 1]
+        print(f"  requests reaching the function per page view, besides data callbacks: at most "
+              f"{max(n - c for n, c, _ in visit['pages'].values())} on {len(visit['pages'])} "
+              f"pages   goal ≤ 1: {verdict(not over)}" + (f" ({', '.join(over)})" if over else ""))
     if "dashboard" in sizes:
         zipped = sizes["dashboard"].zipped_bytes / MB
         print(f"  dashboard package {zipped:.1f} MB zipped    goal ≤ {GOAL_ZIPPED_MB} MB: "
