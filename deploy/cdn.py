@@ -153,8 +153,9 @@ def table(prefix: str, page_paths: Iterable[str]) -> Table:
 
 
 def viewer_response(headers: Mapping[str, str]) -> dict[str, str]:
-    """The viewer-response change for a shell, as the CloudFront Function does it: each header
-    kept as `x-amz-meta-header-<name>` on the object becomes `<name>` (names in lower case)."""
+    """The viewer-response change for what the bucket answers, as the CloudFront Function does
+    it: each header kept as `x-amz-meta-header-<name>` on the object (a shell's) becomes `<name>`
+    (names in lower case)."""
     out: dict[str, str] = {}
     moved: dict[str, str] = {}
     for name, value in headers.items():
@@ -209,8 +210,8 @@ function handler(event) {
 
 def function_code(routes: Table) -> str:
     """The CloudFront Function (cloudfront-js-2.0) for the static, shell and redirect
-    behaviours: viewer-request rewrites as `Table.forward`, viewer-response as
-    `viewer_response`."""
+    behaviours: viewer-request rewrites as `Table.forward`, viewer-response (static and shells)
+    as `viewer_response`."""
     static = next(r for r in routes.routes if r.role == "static")
     code = _FUNCTION_JS % {
         "pages": json.dumps(routes.pages, sort_keys=True),
@@ -232,7 +233,7 @@ def _behaviour(route: Route, function_arn: str) -> dict[str, object]:
     associations = []
     if route.role in ("static", "shell", "redirect"):
         associations.append({"FunctionARN": function_arn, "EventType": "viewer-request"})
-    if route.role == "shell":
+    if route.role in ("static", "shell"):  # a shell asked for by its static path too
         associations.append({"FunctionARN": function_arn, "EventType": "viewer-response"})
     methods = GET_HEAD if route.cached else ALL_METHODS
     behaviour: dict[str, object] = {

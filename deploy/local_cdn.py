@@ -91,8 +91,8 @@ class LocalCdn:
         finally:
             connection.close()
 
-    def _static(self, method: str, path: str, headers: list[tuple[str, str]],
-                role: str) -> tuple[int, list[tuple[str, str]], bytes, bool]:
+    def _static(self, method: str, path: str,
+                headers: list[tuple[str, str]]) -> tuple[int, list[tuple[str, str]], bytes, bool]:
         if method not in ("GET", "HEAD"):
             return 403, [("Content-Type", "text/plain")], \
                 b"This distribution is not configured to allow the HTTP request method", True
@@ -104,8 +104,7 @@ class LocalCdn:
         status, got, data = self._send(self.static_base, "GET", path, asked, b"")
         out = [(n, v) for n, v in got if n.lower() in S3_HEADERS or n.lower().startswith(
             "x-amz-meta-")]
-        if role == "shell":
-            out = list(viewer_response(dict(out)).items())
+        out = list(viewer_response(dict(out)).items())  # every bucket behaviour has it
         if status == 200 and "immutable" in dict((n.lower(), v) for n, v in out).get(
                 "cache-control", ""):
             with self._lock:
@@ -144,7 +143,7 @@ class LocalCdn:
             return 301, [("Location", forward.location), ("Content-Length", "0")], b"", \
                 "edge", route.role
         if forward.origin == STATIC_ORIGIN:
-            status, out, data, hit = self._static(method, forward.path, headers, route.role)
+            status, out, data, hit = self._static(method, forward.path, headers)
             accepted = next((v for n, v in headers if n.lower() == "accept-encoding"), "")
             out, data = self._compress(forward.path, out, data, accepted)
             out.append(("X-Cache", f"{'Hit' if hit else 'Miss'} from local-cdn"))

@@ -193,8 +193,8 @@ def test_the_distribution_config_follows_the_table() -> None:
         else:
             assert behaviour["CachePolicyId"] == CACHING_OPTIMIZED, route
             assert behaviour["AllowedMethods"]["Items"] == ["GET", "HEAD"]
-            assert events == (["viewer-request", "viewer-response"] if route.role == "shell"
-                              else ["viewer-request"])
+            assert events == (["viewer-request"] if route.role == "redirect"
+                              else ["viewer-request", "viewer-response"])
     with pytest.raises(RoutingError, match="API domain"):
         cdn.distribution_config(ROUTES, bucket="b", region="eu-west-1", blobs_prefix="",
                                 api_domain="https://abc/", function_arn=arn, reference="r",
@@ -313,6 +313,9 @@ def test_the_stand_in_serves_shells_and_static_from_s3(stand_in: LocalCdn) -> No
     assert headers["Content-Security-Policy"] == "default-src 'self'"
     assert headers["Cache-Control"] == "no-cache"
     assert not [h for h in headers if h.lower().startswith("x-amz-meta-")]
+    # Asked for by its static path, the shell keeps its headers.
+    status, headers, _ = fetch(stand_in, "GET", "/dashboard/static/shells/weight.html")
+    assert (status, headers["Content-Security-Policy"]) == (200, "default-src 'self'")
     status, headers, body = fetch(stand_in, "GET", "/dashboard/static/dash/1.0/app.js",
                                   {"Accept-Encoding": "gzip, br"})
     assert status == 200 and headers["Content-Encoding"] == "gzip"
