@@ -35,6 +35,9 @@ FUNCTION_PATTERNS = ("_dash-*", "_pulseboard/*", "login", "logout", "setup", "se
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # no cookies or query; gzip/br keys
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # API Gateway routes by Host
+# What the function sends on its own answers over HTTPS (dashboard/headers.py); the viewers of
+# the bucket's answers are on HTTPS too (the behaviours redirect HTTP).
+HSTS = ("strict-transport-security", f"max-age={365 * 24 * 3600}")
 FUNCTION_CODE_LIMIT_BYTES = 10 * 1024  # CloudFront Functions' code size limit
 CACHE_BEHAVIOURS_LIMIT = 25  # per distribution, by default
 GET_HEAD = ["GET", "HEAD"]
@@ -155,7 +158,7 @@ def table(prefix: str, page_paths: Iterable[str]) -> Table:
 def viewer_response(headers: Mapping[str, str]) -> dict[str, str]:
     """The viewer-response change for what the bucket answers, as the CloudFront Function does
     it: each header kept as `x-amz-meta-header-<name>` on the object (a shell's) becomes `<name>`
-    (names in lower case)."""
+    (names in lower case), and HSTS is added."""
     out: dict[str, str] = {}
     moved: dict[str, str] = {}
     for name, value in headers.items():
@@ -164,12 +167,13 @@ def viewer_response(headers: Mapping[str, str]) -> dict[str, str]:
             moved[lower[len(META_PREFIX):]] = value
         else:
             out[lower] = value
-    return {**out, **moved}
+    return {**out, **moved, HSTS[0]: HSTS[1]}
 
 
 _FUNCTION_JS = """// Made by deploy/cdn.py from the dashboard stage's routing table: do not edit.
 var PAGES = %(pages)s;
 var BARE = %(bare)s, PREFIX = %(prefix)s, STATIC = %(static)s, META = %(meta)s;
+var HSTS = %(hsts)s;
 
 function query(qs) {
   var parts = [];
@@ -192,6 +196,7 @@ function handler(event) {
       headers[key.slice(META.length)] = {value: moved[key].value};
       delete headers[key];
     }
+    headers[HSTS[0]] = {value: HSTS[1]};
     return event.response;
   }
   var request = event.request, uri = request.uri;
@@ -217,6 +222,7 @@ def function_code(routes: Table) -> str:
         "pages": json.dumps(routes.pages, sort_keys=True),
         "bare": json.dumps(routes.prefix.rstrip("/")), "prefix": json.dumps(routes.prefix),
         "static": json.dumps(static.pattern.rstrip("*")), "meta": json.dumps(META_PREFIX),
+        "hsts": json.dumps(list(HSTS)),
     }
     if len(code.encode()) > FUNCTION_CODE_LIMIT_BYTES:
         raise RoutingError(f"the CloudFront Function is {len(code.encode())} bytes: CloudFront "

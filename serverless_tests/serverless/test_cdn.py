@@ -163,6 +163,7 @@ def test_the_cloudfront_function_gives_a_shell_its_headers(tmp_path: Path) -> No
     got = {k: v["value"] for k, v in result["headers"].items()}
     assert got == cdn.viewer_response(stored)
     assert got["content-security-policy"] == "default-src 'self'"
+    assert got["strict-transport-security"] == "max-age=31536000"
     assert not any(k.startswith(cdn.META_PREFIX) for k in got)
 
 
@@ -312,6 +313,7 @@ def test_the_stand_in_serves_shells_and_static_from_s3(stand_in: LocalCdn) -> No
     assert (status, body) == (200, b"<html>weight</html>")
     assert headers["Content-Security-Policy"] == "default-src 'self'"
     assert headers["Cache-Control"] == "no-cache"
+    assert headers["Strict-Transport-Security"] == "max-age=31536000"
     assert not [h for h in headers if h.lower().startswith("x-amz-meta-")]
     # Asked for by its static path, the shell keeps its headers.
     status, headers, _ = fetch(stand_in, "GET", "/dashboard/static/shells/weight.html")
