@@ -353,3 +353,13 @@ def test_the_stand_in_hands_the_rest_to_the_function(stand_in: LocalCdn) -> None
         "/dashboard/_dash-update-component", "/dashboard/_pulseboard/session?path=%2F",
         "/dashboard/unknown", "/"]
     assert len(stand_in.reaching_function()) == 5 == len(stand_in.log)
+
+
+def test_a_stage_serving_its_own_scripts_gets_no_distribution(aws: str) -> None:
+    from deploy.aws import deploy_cdn
+
+    said: list[str] = []
+    config = {"aws_environment_variables": {"PULSEBOARD_STORE": "dynamodb://t",
+                                            "PULSEBOARD_BLOBS": "s3://b/v1"}}
+    assert deploy_cdn("dashboard", config, "eu-west-1", said.append) is None
+    assert said and "no CloudFront distribution" in said[0]
