@@ -24,6 +24,7 @@ RUN_SPORTS = ("Run", "TrailRun", "VirtualRun")
 
 _stores: dict[tuple[str, str], Store] = {}
 _lock = threading.Lock()
+_version_lock = threading.Lock()
 # What a page reads only changes when a sync lands, and every sync records its status: the
 # records read are kept (per process, so per warm Lambda container) for as long as the data
 # version (`data_version`, one small Query) says nothing new landed. A page view's callbacks
@@ -59,15 +60,23 @@ def current_version(s: Store, fresh: bool = False) -> str:
 
 
 def _version_read(s: Store, fresh: bool = False) -> tuple[str, dict[str, dict[str, Any]]]:
-    now = time.monotonic()
+    asked = time.monotonic()
     with _lock:
         seen = _versions.get(id(s))
-        if seen and now - seen[0] < VERSION_CHECK_S and not fresh:
+        if seen and asked - seen[0] < VERSION_CHECK_S and not fresh:
             return seen[1], seen[2]
-    status = _read_status(s)
-    version = version_of(status)
-    with _lock:
-        _versions[id(s)] = (time.monotonic(), version, status)
+    # One read at a time: the reads of a page run at once, and those that found the version old
+    # together take the answer of the one read made after they asked.
+    with _version_lock:
+        with _lock:
+            seen = _versions.get(id(s))
+        if seen and seen[0] >= asked:
+            return seen[1], seen[2]
+        started = time.monotonic()  # a read's age counts from when it began
+        status = _read_status(s)
+        version = version_of(status)
+        with _lock:
+            _versions[id(s)] = (started, version, status)
     return version, status
 
 
@@ -356,6 +365,13 @@ def prefetch(reads: Iterable[Callable[[], Any]]) -> None:
         future.result()
 
 
+def prefetch_once(s: Store, key: tuple[Any, ...], reads: Callable[[], Iterable[Callable[[], Any]]]
+                  ) -> None:
+    """prefetch(reads()) once while the data version stands (and DOCS_MAX_AGE_S): a warm view
+    finds every read kept and hands nothing to the threads."""
+    remembered(s, ("prefetched", *key), lambda: prefetch(reads()), DOCS_MAX_AGE_S)
+
+
 def warms(path: str, *modules: str) -> Callable[[Reads], Reads]:
     """Registers a page's first reads (and the modules its first callback imports lazily)."""
     def register(reads: Reads) -> Reads:
@@ -381,7 +397,12 @@ def warm(page_path: str, s: Store | None = None, tz: tzinfo | None = None) -> fl
             from dashboard.prefs import current_prefs
 
             tz = current_prefs().tz
-        s = s or store()
-        current_version(s)  # one version read, before the reads that key on it
-        prefetch(reads(s, tz))
+        prefetch_page(path, s or store(), tz)
     return time.perf_counter() - started
+
+
+def prefetch_page(path: str, s: Store, tz: tzinfo) -> None:
+    """The reads the page at `path` registered, at once, once while the data version stands."""
+    reads = WARM_READS[path]
+    current_version(s)  # one version read, before the reads that key on it
+    prefetch_once(s, (path, str(tz)), lambda: reads(s, tz))

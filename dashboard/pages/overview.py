@@ -115,8 +115,7 @@ def first_reads(store: Any, tz: Any) -> list[Any]:
 
 def content(store: Any, prefs: Prefs | None = None) -> Any:
     prefs = prefs or current_prefs()
-    data.current_version(store)
-    data.prefetch(first_reads(store, prefs.tz))  # read at once: the reads below find them kept
+    data.prefetch_page("/", store, prefs.tz)  # read at once: the reads below find them kept
     cards = [
         dbc.Col(_metric_card(kind, overview.changes(
             data.recent_measurements(store, kind, prefs.tz), kind, prefs.tz), prefs),

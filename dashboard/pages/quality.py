@@ -69,8 +69,7 @@ def first_reads(store: Any, _tz: Any) -> list[Any]:
 @dash.callback(Output("quality-content", "children"), Input("app-data-version", "data"))
 def update(_v: Any) -> Any:
     store = data.store()
-    data.current_version(store)
-    data.prefetch(first_reads(store, localtime.UTC_ZONE))
+    data.prefetch_page("/quality", store, current_prefs().tz)
     note = sheet_unit(data.cursor(store, "sheets"))
     unit_line = html.P(note, className="muted", id="quality-sheet-unit") if note else None
     table = rows(data.rejected(store), current_prefs().tz)

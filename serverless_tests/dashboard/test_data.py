@@ -201,3 +201,31 @@ def test_warming_the_overview_leaves_its_callback_nothing_to_read(
 
 def test_warming_a_page_with_no_reads_imports_its_modules() -> None:
     assert data.warm("/weight") >= 0  # outside a request: no store is asked for
+
+
+def test_reads_finding_the_version_old_together_share_one_read(
+    sqlite_store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    reads: list[str] = []
+    real = sqlite_store.list_docs
+    inside = threading.Event()
+
+    def list_docs(space: str) -> Any:
+        reads.append(space)
+        inside.set()
+        threading.Event().wait(0.2)  # a slow store: the others ask meanwhile
+        return real(space)
+
+    monkeypatch.setattr(sqlite_store, "list_docs", list_docs)
+    data.clear_cache()
+    first = threading.Thread(target=data.current_version, args=(sqlite_store,))
+    first.start()
+    inside.wait(5)
+    # Asked while the first read is under way: they wait for the read after them (one).
+    data.prefetch([lambda: data.current_version(sqlite_store)] * 6)
+    first.join()
+    assert reads == ["sync", "sync"]
+    data.current_version(sqlite_store, fresh=True)  # the live check always reads
+    assert len(reads) == 3
