@@ -113,26 +113,35 @@ def first_reads(store: Any, tz: Any) -> list[Any]:
     ]
 
 
+def numbers(store: Any, prefs: Prefs) -> tuple[Any, ...]:
+    """The page's numbers in the viewer's units and zone (the changes of each body series, the
+    last two runs, the last session, the quarantined counts), kept while the data version
+    stands: a later view only lays them out."""
+    def compute() -> tuple[Any, ...]:
+        body = {kind: overview.changes(data.recent_measurements(store, kind, prefs.tz), kind,
+                                       prefs.tz) for kind in BODY_KINDS}
+        recent = data.latest(store, "activities", n=30)  # the last two runs are among these
+        runs = data.runs_frame([r for r in recent if r.sport_type in data.RUN_SPORTS])
+        day, sets = overview.last_session(
+            data.sets_frame(data.latest(store, "lift_sets", n=60)), prefs.units)
+        return (body, overview.run_comparison(runs, prefs.units), day, sets,
+                data.quarantined_by_source(store))
+
+    return data.remembered(store, ("overview-numbers", prefs.zone_name, prefs.units), compute)
+
+
 def content(store: Any, prefs: Prefs | None = None) -> Any:
     prefs = prefs or current_prefs()
     data.prefetch_page("/", store, prefs.tz)  # read at once: the reads below find them kept
-    cards = [
-        dbc.Col(_metric_card(kind, overview.changes(
-            data.recent_measurements(store, kind, prefs.tz), kind, prefs.tz), prefs),
-            xs=12, md=6, lg=4)
-        for kind in BODY_KINDS
-    ]
-    recent = data.latest(store, "activities", n=30)  # the last two runs are among these
-    runs = data.runs_frame([r for r in recent if r.sport_type in data.RUN_SPORTS])
-    comparison = overview.run_comparison(runs, prefs.units)
+    body, comparison, day, sets, quarantined = numbers(store, prefs)
+    cards = [dbc.Col(_metric_card(kind, body[kind], prefs), xs=12, md=6, lg=4)
+             for kind in BODY_KINDS]
     run_card = dbc.Card(dbc.CardBody([
         html.H6("Last run vs previous", className="card-label"),
         _table(comparison, "overview-runs") if comparison else html.P(
             "No runs yet — run `python -m collectors sync --source strava`.", className="muted"),
     ]), className="metric-card")
     cards.append(dbc.Col(run_card, xs=12, lg=4))
-    day, sets = overview.last_session(data.sets_frame(data.latest(store, "lift_sets", n=60)),
-                                      prefs.units)
     lift_card = dbc.Card(dbc.CardBody([
         html.H6(f"Last lifting session{f' · {day}' if day else ''}", className="card-label"),
         _table(sets, "overview-lifts") if sets else html.P(
@@ -140,8 +149,7 @@ def content(store: Any, prefs: Prefs | None = None) -> Any:
             className="muted"),
     ]))
     status = overview.sources_table(data.sync_status(store), data.now_utc(),
-                                    data.held_by_source(store), data.quarantined_by_source(store),
-                                    prefs.tz)
+                                    data.held_by_source(store), quarantined, prefs.tz)
     rejected_total = sum(int(r["rejected"] or 0) for r in status)
     sync_card = dbc.Card(dbc.CardBody([
         html.H6("Sources", className="card-label"),

@@ -33,6 +33,26 @@ def test_overview_shows_latest_values_runs_lifts_and_sources(
     assert f"{weigh_ins:,} weigh-ins" in text and f"{len(records['lift_sets']):,} sets" in text
 
 
+def test_overview_shows_a_landed_sync_on_the_next_view(
+    client: Any, deps: Any, store: Any, records: Any
+) -> None:
+    from dashboard import data
+    from storage.records import Measurement
+
+    data.clear_cache()
+    call(client, deps, "overview-content.children", {})
+    call(client, deps, "overview-content.children", {})
+    newest = max(m.time for m in records["measurements"]) + timedelta(hours=1)
+    store.put([Measurement(newest, "weight_kg", 123.4, "withings", "late:1")])
+    _, still = call(client, deps, "overview-content.children", {})
+    assert "123.4 kg" not in json.dumps(still)  # no sync recorded yet: the view kept
+    status = store.get_doc("sync", "withings")
+    store.put_doc("sync", "withings", {**status.data, "last_run_at": "2099-01-01T00:00:00Z"})
+    data.recheck_version()  # the next view, a few seconds later
+    _, after = call(client, deps, "overview-content.children", {})
+    assert "123.4 kg" in json.dumps(after)
+
+
 def test_weight_figures_follow_the_metric(client: Any, deps: Any, records: Any) -> None:
     r = _range(records)
     values = {"weight-metric.value": "weight_kg", "weight-range.start_date": r["start_date"],
