@@ -34,7 +34,8 @@ CACHE_MAX_AGE_S = 600.0
 # Documents that move without a sync (a provider's deauthorization webhook, a local process
 # restarting) are kept no longer than the live check's period.
 DOCS_MAX_AGE_S = 60.0
-CACHE_MAX_ENTRIES = 64
+# Reads and the figures made of them: a page view keeps a dozen or so.
+CACHE_MAX_ENTRIES = 128
 _cache: dict[tuple[Any, ...], tuple[float, str, Any]] = {}
 # Per store: when the version was read, the version, and the sync status it was read from (the
 # overview shows that status: it needs no second read of the same documents).
