@@ -234,8 +234,9 @@ def _install_prefs(app: dash.Dash) -> None:
 
 
 def __getattr__(name: str) -> Any:
-    # `dashboard.app.server` for Zappa and WSGI servers, built on first use rather than at
-    # import, so importing this module never needs a secret key or a store.
+    # `dashboard.app.server` for WSGI servers (Zappa's entry is dashboard.front.app, which hands
+    # over to it), built on first use rather than at import, so importing this module never
+    # needs a secret key or a store.
     if name == "server":
         return create_app()
     if name == "dash_app":

@@ -54,6 +54,24 @@ def test_a_visitor_without_a_session_is_answered_as_the_guard_answers(
     assert posted.status_code == 403 and posted.get_json()["error"] == "cross_site"
 
 
+@pytest.mark.parametrize("asked", ["/weight?embed=1", "/running", "//evil.example/x", ""])
+def test_the_session_request_without_a_session_is_answered_as_the_full_server_does(
+        through_front: front.Front, server: Any, asked: str) -> None:
+    from dashboard import session
+
+    assert session.ROUTE == front.SESSION_PATH
+    by_front = Client(through_front).get(front.SESSION_PATH, query_string={"path": asked})
+    by_full = server.test_client().get(front.SESSION_PATH, query_string={"path": asked})
+    assert by_front.status_code == by_full.status_code == 401
+    assert by_front.get_json() == by_full.get_json()
+    assert by_front.headers["Cache-Control"] == by_full.headers["Cache-Control"] == "no-store"
+    assert not through_front.built
+    signed_in = Client(through_front)
+    assert login(signed_in).status_code == 302
+    assert signed_in.get(front.SESSION_PATH, query_string={"path": asked}).status_code == 200
+    assert through_front.built
+
+
 def test_wrong_passwords_and_the_throttle_at_the_front(through_front: front.Front) -> None:
     c = Client(through_front)
     wrong = login(c, password="wrong password!")
@@ -147,6 +165,7 @@ seen["login"] = page.status_code
 seen["redirect"] = c.get("/weight").headers.get("Location")
 seen["health"] = c.get("/health").status_code
 seen["layout_without_session"] = c.get("/_dash-layout").status_code
+seen["session_without_one"] = c.get("/_pulseboard/session?path=/weight").get_json()["login"]
 import re
 token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
 seen["post"] = c.post("/login", data={"csrf_token": token, "username": "ann",
@@ -184,6 +203,7 @@ def test_a_cold_front_signs_in_without_building_dash(tmp_path: Path) -> None:
     assert seen["login"] == 200 and seen["health"] == 200 and seen["post"] == 302
     assert seen["redirect"] == "/login?next=/weight"
     assert seen["layout_without_session"] == 401
+    assert seen["session_without_one"] == "/login?next=/weight"
     assert seen["dash_before"] == [] and seen["built_before"] is False
     assert seen["layout"] == 200 and seen["built_after"] is True and seen["dash_after"] is True
     # Published: the stylesheet and Dash's icon, where the built app links them.
