@@ -107,9 +107,9 @@ def first_call_child(page: str, calls_json: str, warmed: bool) -> int:
     warm_s = 0.0
     before = Counter(store.calls)
     if warmed:
-        from core.localtime import UTC_ZONE
+        from dashboard.prefs import Prefs
 
-        warm_s = data.warm(PAGE_PATHS[page], store, UTC_ZONE)
+        warm_s = data.warm(PAGE_PATHS[page], store, Prefs())  # the bench user's: metric, UTC
     out = []
     for output, values in json.loads(calls_json):
         t = time.perf_counter()

@@ -342,7 +342,9 @@ def now_utc() -> datetime:
 # callback after a cold start (or a sync) waits for the slowest of them, not their sum.
 READ_THREADS = 8
 _pool: ThreadPoolExecutor | None = None
-Reads = Callable[[Store, tzinfo], list[Callable[[], Any]]]
+# A page's reads for a store and a viewer's Prefs (dashboard.prefs): plain calls, no request
+# context (they run on the threads).
+Reads = Callable[[Store, Any], list[Callable[[], Any]]]
 # Per page path: the modules its first callback imports lazily, and its reads (pages register
 # theirs with `warms`).
 WARM_MODULES: dict[str, tuple[str, ...]] = {"": ("pandas",)}
@@ -383,27 +385,26 @@ def warms(path: str, *modules: str) -> Callable[[Reads], Reads]:
     return register
 
 
-def warm(page_path: str, s: Store | None = None, tz: tzinfo | None = None) -> float:
+def warm(page_path: str, s: Store | None = None, prefs: Any = None) -> float:
     """Readies this process for `page_path`'s first callback ("/", "/explore", …): imports what
     it imports lazily and reads, all at once, what it reads into the read cache, so the
     callback that follows finds both. Answers the seconds it took. In a request by default:
-    the app's store and the viewer's zone."""
+    the app's store and the viewer's Prefs."""
     started = time.perf_counter()
     path = "/" + page_path.split("?")[0].strip("/")
     for name in WARM_MODULES.get(path, WARM_MODULES[""]):
         importlib.import_module(name)
-    reads = WARM_READS.get(path)
-    if reads is not None:
-        if tz is None:
+    if path in WARM_READS:
+        if prefs is None:
             from dashboard.prefs import current_prefs
 
-            tz = current_prefs().tz
-        prefetch_page(path, s or store(), tz)
+            prefs = current_prefs()
+        prefetch_page(path, s or store(), prefs)
     return time.perf_counter() - started
 
 
-def prefetch_page(path: str, s: Store, tz: tzinfo) -> None:
+def prefetch_page(path: str, s: Store, prefs: Any) -> None:
     """The reads the page at `path` registered, at once, once while the data version stands."""
     reads = WARM_READS[path]
     current_version(s)  # one version read, before the reads that key on it
-    prefetch_once(s, (path, str(tz)), lambda: reads(s, tz))
+    prefetch_once(s, (path, repr(prefs)), lambda: reads(s, prefs))

@@ -12,7 +12,7 @@ from dash import Input, Output, dcc, html
 from dashboard import data
 from dashboard.logic import explore, inputs
 from dashboard.logic.common import empty_dict
-from dashboard.prefs import current_prefs
+from dashboard.prefs import Prefs, current_prefs
 from storage import MEASUREMENT_TYPES
 
 dash.register_page(__name__, path="/explore", title="Explore · Pulseboard", name="Explore",
@@ -46,11 +46,12 @@ def table(dataset: str) -> pd.DataFrame:
     return _fields(dataset)[0]
 
 
-def _fields(dataset: str) -> tuple[pd.DataFrame, list[str]]:
+def _fields(dataset: str, store: Any = None,
+            prefs: Prefs | None = None) -> tuple[pd.DataFrame, list[str]]:
     """The dataset's table in the viewer's units and clock, and its numeric fields; kept while
     the data version stands."""
-    store = data.store()
-    prefs = current_prefs()
+    store = store or data.store()
+    prefs = prefs or current_prefs()
 
     def build() -> tuple[pd.DataFrame, list[str]]:
         if dataset == "activities":
@@ -66,10 +67,31 @@ def _fields(dataset: str) -> tuple[pd.DataFrame, list[str]]:
     return data.remembered(store, ("explore-table", dataset, prefs.units, prefs.zone_name), build)
 
 
+def _chosen(names: list[str], field: Any, other: Any) -> tuple[str | None, str | None]:
+    """The field and the one it is plotted against: the reader's, else the first two."""
+    field = field if field in names else (names[0] if names else None)
+    other = other if other in names else (names[1] if len(names) > 1 else field)
+    return field, other
+
+
+def all_points(dataset: str, field: Any, other: Any, store: Any = None,
+               prefs: Prefs | None = None) -> tuple[list[str], str | None, str | None, Any]:
+    """The dataset's fields, the field and its partner chosen, and their six views of all
+    points: the same until a sync lands, so kept while the data version stands."""
+    store = store or data.store()
+    prefs = prefs or current_prefs()
+    rows, names = _fields(dataset, store, prefs)
+    field, other = _chosen(names, field, other)
+    figs = data.remembered(
+        store, ("explore-views", dataset, field, other, prefs.units, prefs.zone_name),
+        lambda: explore.views(rows, dataset, field, other))
+    return names, field, other, figs
+
+
 @data.warms("/explore")
-def first_reads(store: Any, _tz: Any) -> list[Any]:
-    """What the page's first view reads (its first dataset is the activities)."""
-    return [lambda: data.query(store, "activities")]
+def first_reads(store: Any, prefs: Prefs) -> list[Any]:
+    """What the page's first view makes: the activities' fields and views of all points."""
+    return [lambda: all_points("activities", None, None, store, prefs)]
 
 
 # One callback for the whole page, so a view is one request (each would be a Lambda invocation,
@@ -90,18 +112,14 @@ def update(dataset: Any, field: Any, other: Any, selection: Any, _v: Any) -> Any
         other = None if other is None else inputs.text(other, "against")
     except inputs.InputError as exc:
         return [], None, [], None, *(empty_dict(str(exc), 280),) * len(VIEWS)
-    rows, names = _fields(dataset)
-    field = field if field in names else (names[0] if names else None)
-    other = other if other in names else (names[1] if len(names) > 1 else field)
     if trigger != "explore-scatter":
         selection = None  # a new dataset or field starts from all points
     selected = explore.selected_indices(selection)
-    if selected is None:  # all points: the same six figures until a sync lands
-        prefs = current_prefs()
-        figs = data.remembered(
-            data.store(), ("explore-views", dataset, field, other, prefs.units, prefs.zone_name),
-            lambda: explore.views(rows, dataset, field, other))
+    if selected is None:
+        names, field, other, figs = all_points(dataset, field, other)
     else:
+        rows, names = _fields(dataset)
+        field, other = _chosen(names, field, other)
         figs = explore.views(rows, dataset, field, other, selected)
     out: list[Any] = [figs[v] for v in VIEWS]
     if trigger == "explore-scatter":

@@ -101,8 +101,9 @@ BODY_KINDS = ("weight_kg", "fat_ratio_pct")
 
 
 @data.warms("/")
-def first_reads(store: Any, tz: Any) -> list[Any]:
+def first_reads(store: Any, prefs: Prefs) -> list[Any]:
     """What `content` reads, as independent reads `data.prefetch` runs at once."""
+    tz = prefs.tz
     return [
         *[lambda kind=kind: data.recent_measurements(store, kind, tz) for kind in BODY_KINDS],
         lambda: data.latest(store, "activities", n=30),
@@ -132,7 +133,7 @@ def numbers(store: Any, prefs: Prefs) -> tuple[Any, ...]:
 
 def content(store: Any, prefs: Prefs | None = None) -> Any:
     prefs = prefs or current_prefs()
-    data.prefetch_page("/", store, prefs.tz)  # read at once: the reads below find them kept
+    data.prefetch_page("/", store, prefs)  # read at once: the reads below find them kept
     body, comparison, day, sets, quarantined = numbers(store, prefs)
     cards = [dbc.Col(_metric_card(kind, body[kind], prefs), xs=12, md=6, lg=4)
              for kind in BODY_KINDS]

@@ -61,7 +61,7 @@ def sheet_unit(cursor: str | None) -> str | None:
 
 
 @data.warms("/quality")
-def first_reads(store: Any, _tz: Any) -> list[Any]:
+def first_reads(store: Any, _prefs: Any) -> list[Any]:
     """What `update` reads, as independent reads `data.prefetch` runs at once."""
     return [lambda: data.cursor(store, "sheets"), lambda: data.query(store, "rejected")]
 
@@ -69,7 +69,7 @@ def first_reads(store: Any, _tz: Any) -> list[Any]:
 @dash.callback(Output("quality-content", "children"), Input("app-data-version", "data"))
 def update(_v: Any) -> Any:
     store = data.store()
-    data.prefetch_page("/quality", store, current_prefs().tz)
+    data.prefetch_page("/quality", store, current_prefs())
     note = sheet_unit(data.cursor(store, "sheets"))
     unit_line = html.P(note, className="muted", id="quality-sheet-unit") if note else None
     table = rows(data.rejected(store), current_prefs().tz)

@@ -179,7 +179,7 @@ def test_warming_the_overview_leaves_its_callback_nothing_to_read(
 
     data.clear_cache()
     tz = ZoneInfo("Europe/Paris")
-    assert data.warm("/?embed=1", store, tz) >= 0
+    assert data.warm("/?embed=1", store, Prefs(units="metric", tz=tz)) >= 0
     reads: list[str] = []
 
     def counted(name: str) -> Any:

@@ -204,6 +204,28 @@ def test_explore_keeps_its_figures_until_a_sync_lands_and_draws_a_selection_anew
     assert len(drawn) == 3
 
 
+def test_warming_explore_leaves_its_first_view_nothing_to_draw(
+    client: Any, deps: Any, store: Any, server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard import data
+    from dashboard.prefs import current_prefs
+
+    data.clear_cache()
+    with server.test_request_context("/"):
+        viewer = current_prefs()  # the owner has no prefs of their own: the dashboard's
+    assert data.warm("/explore", store, viewer) >= 0
+    drawn: list[Any] = []
+    real = explore.views
+
+    def views(*args: Any) -> Any:
+        drawn.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(explore, "views", views)
+    _, out = call(client, deps, "explore-field.options", {"explore-dataset.value": "activities"})
+    assert drawn == [] and len([k for k in out if k.endswith(".figure")]) == 6
+
+
 def test_quality_lists_rejected_rows(client: Any, deps: Any) -> None:
     _, out = call(client, deps, "quality-content.children", {})
     text = json.dumps(out)
