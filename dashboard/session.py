@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import time
 from typing import Any, cast
-from urllib.parse import quote
 
 import dash
 import flask
@@ -59,18 +58,16 @@ def install(server: flask.Flask, prefix: str) -> None:
 
     @server.get(ROUTE)
     def session() -> Any:
-        page = login.safe_next(flask.request.args.get("path"), prefix)
-        if not flask_login.current_user.is_authenticated:
-            answer = flask.jsonify(error="unauthorized", message="Sign in first.",
-                                   login=f"{prefix}login?next={quote(page, safe='/')}")
-            answer.status_code = 401
-        else:
-            app = cast(StaticHostedDash, dash.get_app())
-            body = values()
-            pathname = page[len(prefix) - 1:].partition("?")[0]
-            warmed_s = warm("/" + pathname.strip("/"))
-            body["page"] = app.page_layout(page)
-            log.debug("session for %s: warmed in %.3f s", page, warmed_s)
-            answer = flask.Response(to_json_text(body), mimetype="application/json")
+        asked = flask.request.args.get("path", "")
+        if not flask_login.current_user.is_authenticated:  # the front answers it the same way
+            return login.sign_in_first(prefix, asked)
+        page = login.safe_next(asked, prefix)
+        app = cast(StaticHostedDash, dash.get_app())
+        body = values()
+        pathname = page[len(prefix) - 1:].partition("?")[0]
+        warmed_s = warm("/" + pathname.strip("/"))
+        body["page"] = app.page_layout(page)
+        log.debug("session for %s: warmed in %.3f s", page, warmed_s)
+        answer = flask.Response(to_json_text(body), mimetype="application/json")
         answer.headers["Cache-Control"] = "no-store"
         return answer

@@ -125,6 +125,14 @@ def to_json_text(value: Any) -> str:
     return str(to_json(value))
 
 
+# Lazy chunks a shell has the browser fetch at once: those the navbar and the pages' callbacks
+# draw (dropdowns, tables) on every page, the others where the page's layout has the component.
+LAZY_CHUNKS_EVERY_PAGE = ("dcc/async-dropdown.js", "dash_table/async-table.js",
+                          "dash_table/async-highlight.js")
+LAZY_CHUNKS = {"Graph": ("dcc/async-graph.js",), "DatePickerRange": ("dcc/async-datepicker.js",),
+               "DatePickerSingle": ("dcc/async-datepicker.js",)}
+
+
 def _json_in_script(value: Any) -> str:
     """JSON safe inside a <script> element (`<` escaped as JSON allows)."""
     return to_json_text(value).replace("<", "\\u003c")
@@ -161,6 +169,7 @@ class StaticHostedDash(dash.Dash):
         self._dependencies_url = ""
         self._shells: dict[str, str] = {}
         self._shells_lock = threading.Lock()
+        self._shell_page: dict[str, Any] = {}  # the page whose shell is being made
         # Dash's page meta tags carry the request's URL: a shell carries nothing of a request.
         kwargs.setdefault("include_pages_meta", False)
         if assets_url:
@@ -245,12 +254,11 @@ class StaticHostedDash(dash.Dash):
             with self.server.app_context(), \
                     self.server.test_request_context(prefix + key.lstrip("/")):
                 self._run_dash_setup()
-                title = page.get("title")
-                self._shell_title = title if isinstance(title, str) and title else self.title
+                self._shell_page = page
                 try:
                     self._shells[key] = str(super().index())
                 finally:
-                    del self._shell_title
+                    self._shell_page = {}
             return self._shells[key]
 
     def index(self, *args: Any, **kwargs: Any) -> str:
@@ -297,7 +305,8 @@ class StaticHostedDash(dash.Dash):
     def interpolate_index(self, **kwargs: Any) -> str:  # type: ignore[override]  # Dash passes keywords
         if self.assets_url and not self._favicon:  # Dash's own icon, else served from here
             kwargs["favicon"] = f'<link rel="icon" type="image/x-icon" href="{self.favicon_url()}">'
-        kwargs["title"] = getattr(self, "_shell_title", kwargs.get("title", ""))
+        title = self._shell_page.get("title")
+        kwargs["title"] = title if isinstance(title, str) and title else self.title
         prefix = self.config.requests_pathname_prefix
         shell = {
             "session": prefix + SESSION_ROUTE, "placeholder": PLACEHOLDER,
@@ -310,11 +319,35 @@ class StaticHostedDash(dash.Dash):
             kwargs.get("metas", "")
             + f'\n<script id="_pulseboard-shell" type="application/json">'
               f'{_json_in_script(shell)}</script>'
-            + f'\n<script id="_pulseboard-session">{_SHELL_SCRIPT}</script>')
+            + f'\n<script id="_pulseboard-session">{_SHELL_SCRIPT}</script>'
+            + "".join(f'\n<link rel="preload" as="script" href="{url}">'
+                      for url in self._preloads()))
         kwargs["renderer"] = (
             f'<script id="_pulseboard-layout" type="application/json">'
             f'{_json_in_script(self.get_layout())}</script>\n' + kwargs.get("renderer", ""))
         return str(super().interpolate_index(**kwargs))
+
+    def _chunk_url(self, package_path: str) -> str:
+        # Where webpack asks for a lazy chunk: beside the package's main bundle.
+        if self.assets_url:
+            return f"{self.assets_url}/{bundle_path('dash', package_path)}"
+        return f"{self.config.requests_pathname_prefix}_dash-component-suites/dash/{package_path}"
+
+    def _preloads(self) -> list[str]:
+        """The lazy chunks (and plotly.js) the page's components load only once drawn, asked
+        for at once instead: downloaded while the session request is out, not after it."""
+        layout = self._shell_page.get("layout", "")
+        used = to_json_text(layout() if callable(layout) else layout)
+        chunks = [*LAZY_CHUNKS_EVERY_PAGE]
+        for component, wanted in LAZY_CHUNKS.items():
+            if f'"type":"{component}"' in used:
+                chunks += [c for c in wanted if c not in chunks]
+        urls = [self._chunk_url(c) for c in chunks]
+        if '"type":"Graph"' in used:
+            urls.append(self._plotlyjs_url if self.assets_url else
+                        f"{self.config.requests_pathname_prefix}_dash-component-suites/plotly/"
+                        "package_data/plotly.min.js")
+        return urls
 
     def _setup_plotlyjs(self) -> None:
         super()._setup_plotlyjs()

@@ -153,7 +153,11 @@ def test_a_page_view_asks_the_function_for_the_session_and_the_data_callbacks_on
     browser.get(shell_url + "/weight")
     drawn(browser, "weight-graph")
     idle(browser)
-    asked = to_the_function(network(browser), "/weight")
+    everything = network(browser)
+    # What the shell fetches at once (lazy chunks, plotly.js) is what the page then uses.
+    fetched = [r["path"] for r in everything if r["method"] == "GET"]
+    assert len(fetched) == len(set(fetched)), fetched
+    asked = to_the_function(everything, "/weight")
     sessions = [r for r in asked if r["path"] == "/_pulseboard/session"]
     callbacks = [r for r in asked if r["path"] == "/_dash-update-component"]
     assert len(sessions) == 1 and sessions[0]["query"] == "path=%2Fweight"

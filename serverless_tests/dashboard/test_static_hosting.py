@@ -221,3 +221,21 @@ def test_the_shell_carries_the_root_layout_with_placeholders(out: dict[str, Any]
     assert '"app-user"' in text and '"_pages_content"' in text
     for field in ("who", "csrf_token", "units_choice", "zone", "data_version"):
         assert field in FIELDS and json.dumps(placeholder(field)) in text, field
+
+
+def test_the_shell_fetches_its_page_s_lazy_chunks_at_once(out: dict[str, Any]) -> None:
+    def preloads(html: str) -> list[str]:
+        head = html[:html.index("</head>")]
+        return re.findall(r'<link rel="preload" as="script" href="([^"]+)">', head)
+
+    weight, overview = preloads(out["shells"]["/weight"]), preloads(out["shells"]["/"])
+    chunk = f"{BASE}/{bundle_path('dash', 'dcc/async-graph.js')}"
+    plotly = next(u for u in weight if "/plotly/" in u)
+    assert chunk in weight and plotly.startswith(f"{BASE}/plotly/")
+    assert f"{BASE}/{bundle_path('dash', 'dash_table/async-table.js')}" in overview
+    # The overview draws no graph: no plotly.js asked for it.
+    assert chunk not in overview and not [u for u in overview if "/plotly/" in u]
+    page = out["shells"]["/weight"]
+    config = json.loads(re.search(r'id="_dash-config" type="application/json">(.*?)</script>',
+                                  page, re.S).group(1))  # type: ignore[union-attr]
+    assert plotly == config["plotlyjs_url"]  # the very URL dcc.Graph loads it from
