@@ -138,6 +138,22 @@ def test_a_front_under_another_prefix_than_dash_refuses_to_hand_over(
         other.full()
 
 
+def test_the_collector_runs_again_whatever_the_build_did() -> None:
+    import gc
+
+    with pytest.raises(RuntimeError), front.collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("the build failed")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with front.collector_paused():
+            pass
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
+
+
 def test_both_entries_serve_from_the_settings(store: Any, config: DashboardConfig,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Zappa's `dashboard.front.app` and WSGI servers' `dashboard.app.server`: one full server."""
@@ -175,6 +191,8 @@ seen["built_before"] = app.built
 seen["layout"] = c.get("/_dash-layout").status_code
 seen["built_after"] = app.built
 seen["dash_after"] = "dash" in sys.modules
+import gc
+seen["collector"] = [gc.isenabled(), gc.get_freeze_count()]
 import dash
 from dashboard import app as full, auth
 with full.build()[0].test_request_context("/login"):
@@ -206,6 +224,9 @@ def test_a_cold_front_signs_in_without_building_dash(tmp_path: Path) -> None:
     assert seen["session_without_one"] == "/login?next=/weight"
     assert seen["dash_before"] == [] and seen["built_before"] is False
     assert seen["layout"] == 200 and seen["built_after"] is True and seen["dash_after"] is True
+    # The collector, paused for the build, runs again; what the build made is out of its sight.
+    enabled, frozen = seen["collector"]
+    assert enabled is True and frozen > 100_000
     # Published: the stylesheet and Dash's icon, where the built app links them.
     links, expected = seen["links"]
     assert links == expected and expected[0].startswith(ASSETS)
