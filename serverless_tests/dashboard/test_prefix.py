@@ -62,6 +62,17 @@ def test_everything_stays_under_the_prefix(tmp_path: Path) -> None:
         assert urls and all(u.startswith("/dev/") for u in urls), urls
         config = re.search(r'id="_dash-config" type="application/json">(.*?)</script>', page)
         assert config and json.loads(config.group(1))["requests_pathname_prefix"] == "/dev/"
+        shell = json.loads(re.search(  # type: ignore[union-attr]
+            r'id="_pulseboard-shell" type="application/json">(.*?)</script>', page).group(1))
+        assert shell["session"] == "/dev/_pulseboard/session"
+        assert shell["layout"] == "/dev/_dash-layout"
+        assert shell["update"] == "/dev/_dash-update-component"
+        visitor = http.get(base + "/dev/_pulseboard/session", params={"path": "/dev/weight"})
+        assert visitor.status_code == 200 and visitor.json()["user"] == "ann"
+        assert '"weight-graph"' in json.dumps(visitor.json()["page"]["layout"])
+        nobody = requests.get(base + "/dev/_pulseboard/session", params={"path": "/dev/weight"},
+                              timeout=5)
+        assert nobody.status_code == 401 and nobody.json()["login"] == "/dev/login?next=/dev/weight"
         layout: Any = http.get(base + "/dev/_dash-layout").json()
         hrefs = re.findall(r"'href': '([^']+)'", str(layout))
         assert hrefs and all(h.startswith("/dev/") for h in hrefs), hrefs
