@@ -42,10 +42,6 @@ def layout(**_query: Any) -> Any:
     ])
 
 
-def table(dataset: str) -> pd.DataFrame:
-    return _fields(dataset)[0]
-
-
 def _fields(dataset: str, store: Any = None,
             prefs: Prefs | None = None) -> tuple[pd.DataFrame, list[str]]:
     """The dataset's table in the viewer's units and clock, and its numeric fields; kept while
