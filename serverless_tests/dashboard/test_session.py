@@ -102,7 +102,31 @@ def test_the_session_request_warms_the_container_for_the_page(
     assert "wave" in sys.modules
 
 
-def test_the_overview_s_reads_are_made_by_the_session_request(
+@pytest.mark.parametrize("page,output", [("/", "overview-content.children"),
+                                         ("/quality", "quality-content.children")])
+def test_after_the_session_request_the_page_s_first_callback_reads_nothing(
+    client: Any, deps: Any, store: Any, monkeypatch: pytest.MonkeyPatch, page: str, output: str,
+) -> None:
+    from testkit.dashcalls import call
+
+    data.clear_cache()
+    body = client.get(f"/_pulseboard/session?path={page}").get_json()
+    reads: list[str] = []
+    for name in ("query", "latest", "count", "list_docs", "get_doc"):
+        if hasattr(store, name):
+            real = getattr(store, name)
+
+            def counted(*args: Any, _real: Any = real, _name: str = name, **kw: Any) -> Any:
+                reads.append(_name)
+                return _real(*args, **kw)
+
+            monkeypatch.setattr(store, name, counted)
+    status, drawn = call(client, deps, output, {"app-data-version.data": body["data_version"]})
+    assert status == 200 and drawn[output]
+    assert reads == [], f"the first callback after the session still read {reads}"
+
+
+def test_the_warm_up_is_asked_for_the_page_being_opened(
     client: Any, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     data.clear_cache()
