@@ -21,6 +21,8 @@ ROUTE = "/" + SESSION_ROUTE
 # The session answer's fields that stand as placeholders in the shell's layout.
 FIELDS = ("user", "role", "who", "csrf_token", "units", "zone", "stone", "units_choice",
           "data_version")
+
+
 def placeholders() -> dict[str, str]:
     """The shell's stand-ins, one per field."""
     return {field: placeholder(field) for field in FIELDS}
