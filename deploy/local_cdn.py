@@ -11,12 +11,11 @@ import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
-from typing import Any
 from urllib.parse import urlsplit
 
 from deploy.cdn import FUNCTION_ORIGIN, STATIC_ORIGIN, Table, viewer_response
 from deploy.local_gateway import HOP_BY_HOP
-from deploy.loopback import LoopbackServer, reply
+from deploy.loopback import LoopbackServer, handler_class
 
 # What CloudFront compresses when a behaviour says Compress (and the viewer accepts gzip): these
 # types, from 1,000 bytes to 10,000,000, when the origin sent them unencoded.
@@ -160,27 +159,16 @@ class LocalCdn:
         return status, out, data, FUNCTION_ORIGIN, route.role
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        cdn = self
+        def answer(request: BaseHTTPRequestHandler,
+                   body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+            t0 = time.perf_counter()
+            status, headers, data, origin, role = self.answer(
+                request.command, request.path, list(request.headers.items()), body)
+            self.log.append(CdnExchange(request.command, urlsplit(request.path).path, origin,
+                                        role, status, time.perf_counter() - t0))
+            return status, headers, data
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _any(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                t0 = time.perf_counter()
-                status, headers, data, origin, role = cdn.answer(
-                    self.command, self.path, list(self.headers.items()), body)
-                cdn.log.append(CdnExchange(self.command, urlsplit(self.path).path, origin,
-                                           role, status, time.perf_counter() - t0))
-                reply(self, status, headers, data)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _any
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass  # `log` is the record
-
-        return Handler
+        return handler_class(answer)
 
     def __enter__(self) -> LocalCdn:
         self._server.start()

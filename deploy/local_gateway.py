@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from deploy.local_lambda import LambdaError, LocalLambda
-from deploy.loopback import LoopbackServer, reply
+from deploy.loopback import LoopbackServer, handler_class
 
 # Headers HTTP itself owns; the gateway sets its own on the way out.
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
@@ -224,28 +224,17 @@ class LocalGateway:
         return int(answer["statusCode"]), out, data, size, index, cold
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        gateway = self
+        def answer(request: BaseHTTPRequestHandler,
+                   body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+            t0 = time.perf_counter()
+            status, headers, data, size, index, cold = self._answer(
+                request.command, request.path, list(request.headers.items()), body,
+                request.client_address[0])
+            self.log.append(Exchange(request.command, urlsplit(request.path).path, status, size,
+                                     index, cold, time.perf_counter() - t0))
+            return status, headers, data
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _any(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                t0 = time.perf_counter()
-                status, headers, data, size, index, cold = gateway._answer(
-                    self.command, self.path, list(self.headers.items()), body,
-                    self.client_address[0])
-                gateway.log.append(Exchange(self.command, urlsplit(self.path).path, status, size,
-                                            index, cold, time.perf_counter() - t0))
-                reply(self, status, headers, data)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _any
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass  # `log` is the record
-
-        return Handler
+        return handler_class(answer)
 
     def __enter__(self) -> LocalGateway:
         self._server.start()

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from deploy.local_lambda import LambdaError, LocalLambda
-from deploy.loopback import LoopbackServer, reply
+from deploy.loopback import LoopbackServer, handler_class
 
 INVOKE_PREFIX = "/2015-03-31/functions/"
 INVOKE_SUFFIX = "/invocations"
@@ -208,43 +208,18 @@ class LocalInvoke:
             connection.close()
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        service = self
+        def answer(request: BaseHTTPRequestHandler,
+                   body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+            path = urlsplit(request.path).path
+            if (request.command == "POST" and path.startswith(INVOKE_PREFIX)
+                    and path.endswith(INVOKE_SUFFIX)):
+                kind = request.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
+                status, extra, data = self.invoke(path, kind, body)
+                return status, [("Content-Type", "application/json"), *extra.items()], data
+            return self.forward(request.command, request.path, list(request.headers.items()),
+                                body)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _body(self) -> bytes:
-                if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-                    chunks: list[bytes] = []
-                    while True:
-                        size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
-                        if not size:
-                            self.rfile.readline()
-                            return b"".join(chunks)
-                        chunks.append(self.rfile.read(size))
-                        self.rfile.readline()
-                length = int(self.headers.get("Content-Length") or 0)
-                return self.rfile.read(length) if length else b""
-
-            def _any(self) -> None:
-                body = self._body()
-                path = urlsplit(self.path).path
-                if (self.command == "POST" and path.startswith(INVOKE_PREFIX)
-                        and path.endswith(INVOKE_SUFFIX)):
-                    kind = self.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
-                    status, extra, data = service.invoke(path, kind, body)
-                    headers = [("Content-Type", "application/json"), *extra.items()]
-                else:
-                    status, headers, data = service.forward(
-                        self.command, self.path, list(self.headers.items()), body)
-                reply(self, status, headers, data)
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _any
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass  # `invocations` is the record
-
-        return Handler
+        return handler_class(answer)
 
     def __enter__(self) -> LocalInvoke:
         self._server.start()
