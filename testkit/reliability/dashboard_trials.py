@@ -229,8 +229,17 @@ def _revoked(out: Outcome, server: flask.Flask, store: Any,
 
 def _headers(out: Outcome, server: flask.Flask, targets: list[tuple[str, str]]) -> None:
     """The web's defences on every answer, anonymous or signed in, over HTTP and HTTPS."""
+    import dash
+
     from dashboard.auth.login import PUBLIC_PATHS
-    from dashboard.headers import STATIC_PREFIXES
+    from dashboard.headers import SHELL_CACHE_CONTROL, STATIC_PREFIXES
+
+    def cacheable_shell(path: str, response: Any) -> bool:
+        """A page shell may be kept by a cache (`no-cache`: revalidated): it is the same for
+        every visitor, byte for byte the app's shell for the path, nothing of the visitor in it."""
+        return (response.headers.get("Cache-Control") == SHELL_CACHE_CONTROL
+                and response.mimetype == "text/html"
+                and response.get_data(as_text=True) == dash.get_app().shell_html(path))
 
     signed_in = _client(server)
     _login(signed_in, "viewer")
@@ -250,7 +259,8 @@ def _headers(out: Outcome, server: flask.Flask, targets: list[tuple[str, str]]) 
                     ("Referrer-Policy", bool(got.get("Referrer-Policy"))),
                     ("HSTS", ("Strict-Transport-Security" in got) == https),
                     ("no-store", path.startswith(STATIC_PREFIXES)
-                     or got.get("Cache-Control") == "no-store"),
+                     or got.get("Cache-Control") == "no-store"
+                     or cacheable_shell(path, response)),
                 ) if not ok]
                 if response.status_code >= 500:
                     missing.append(f"a sound answer (got {response.status_code})")
